@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { parseIsoDuration } from '../config/parse-iso-duration.js';
+
+/** An ISO 8601 duration kept as written (Bicep needs the text) and as milliseconds (the code needs a number). */
+const isoDuration = (what: string) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseIsoDuration(text);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `${what} must be a positive ISO 8601 duration such as PT30M, PT2H or P3D, got "${text}"` });
+      return z.NEVER;
+    }
+    return { iso: text, ms };
+  });
+
+export type Duration = { iso: string; ms: number };
+
+const duration = (what: string, iso: string) => isoDuration(what).default({ iso, ms: parseIsoDuration(iso)! });
+
+const botName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,47}[a-z0-9]$/, 'must be 2-49 lower-case letters, digits or dashes, starting with a letter');
+
+// Service Bus queue names allow more, but these are safe as Bicep resource names, Functions
+// trigger names and Table partition keys alike.
+const queueName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,48}[a-z0-9]$/, 'must be 2-50 lower-case letters, digits, ".", "_" or "-"');
+
+const eventPattern = z
+  .string()
+  .regex(
+    /^!?(\*|[a-z_]+(\.(\*|[a-z_]+))?)$/,
+    'must be "event", "event.action", "event.*" or "*", optionally prefixed with "!" to exclude',
+  );
+
+const repositoryPattern = z
+  .string()
+  .regex(/^!?[A-Za-z0-9_.*-]+\/[A-Za-z0-9_.*-]+$/, 'must be "owner/name", with "*" wildcards, optionally prefixed with "!"');
+
+const stringParams = z.record(z.string(), z.string());
+
+export const strategyConfigSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none'), params: stringParams.default({}) }).strict(),
+  z.object({ type: z.literal('entity'), params: stringParams.default({}) }).strict(),
+  z.object({ type: z.literal('repository'), params: stringParams.default({}) }).strict(),
+  z.object({ type: z.literal('user'), params: stringParams.default({}) }).strict(),
+  z.object({ type: z.literal('entity-repository-hybrid'), params: stringParams.default({}) }).strict(),
+  z
+    .object({
+      type: z.literal('time-partitioned-entity'),
+      params: z.object({ partitionMinutes: z.number().int().positive() }).strict(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('custom'),
+      params: z.object({ name: z.string().min(1) }).catchall(z.string()),
+    })
+    .strict(),
+]);
+
+export type StrategyConfig = z.infer<typeof strategyConfigSchema>;
+export type StrategyType = StrategyConfig['type'];
+
+/** The seed's BotSessionConfig, with its defaults. */
+const sessionConfigSchema = z
+  .object({
+    maxSessionDuration: duration('maxSessionDuration', 'PT2H'),
+    maxMessagesPerSession: z.number().int().positive().default(1000),
+    sessionTimeout: duration('sessionTimeout', 'PT30M'),
+    enableSessionAffinity: z.boolean().default(true),
+  })
+  .strict();
+
+/** Properties of the bot's Service Bus queue: read by Bicep, the development broker and the janitor. */
+const deliveryConfigSchema = z
+  .object({
+    maxDeliveryCount: z.number().int().min(1).max(2000).default(10),
+    lockDuration: duration('lockDuration', 'PT1M').refine((d) => d.ms >= 5_000 && d.ms <= 300_000, {
+      message: 'lockDuration must be between PT5S and PT5M (a Service Bus limit)',
+    }),
+    // GitHub lets people redeliver a delivery for 3 days; within the window the broker drops the copy.
+    duplicateDetectionWindow: duration('duplicateDetectionWindow', 'P3D').refine(
+      (d) => d.ms >= 20_000 && d.ms <= 7 * 86_400_000,
+      { message: 'duplicateDetectionWindow must be between PT20S and P7D (a Service Bus limit)' },
+    ),
+  })
+  .strict();
+
+const settingName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(__[A-Za-z0-9_]+)*$/, 'must be an app setting name');
+
+export const targetConfigSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('journal') }).strict(),
+  z.object({ type: z.literal('module'), name: z.string().min(1).optional() }).strict(),
+  z
+    .object({
+      type: z.literal('http'),
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      urlSetting: settingName.optional(),
+      secretSetting: settingName.optional(),
+      timeoutMs: z.number().int().positive().max(230_000).default(10_000),
+    })
+    .strict()
+    .refine((t) => (t.url === undefined) !== (t.urlSetting === undefined), {
+      message: 'an http target needs exactly one of "url" or "urlSetting"',
+    }),
+]);
+
+export type TargetConfig = z.infer<typeof targetConfigSchema>;
+
+export const botDefinitionSchema = z
+  .object({
+    name: botName,
+    description: z.string().optional(),
+    queue: queueName,
+    events: z.array(eventPattern).min(1, 'must list at least one event pattern'),
+    repositories: z.array(repositoryPattern).min(1).optional(),
+    strategy: strategyConfigSchema.default({ type: 'entity', params: {} }),
+    session: sessionConfigSchema.default(() => sessionConfigSchema.parse({})),
+    delivery: deliveryConfigSchema.default(() => deliveryConfigSchema.parse({})),
+    target: targetConfigSchema.default({ type: 'journal' }),
+  })
+  .strict();
+
+export type BotDefinition = z.infer<typeof botDefinitionSchema>;
+
+export const botsFileSchema = z
+  .object({
+    $schema: z.string().optional(),
+    bots: z.array(botDefinitionSchema).min(1, 'must define at least one bot'),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const seen = new Map<string, number>();
+    file.bots.forEach((bot, index) => {
+      for (const [key, value] of [['name', bot.name], ['queue', bot.queue]] as const) {
+        const first = seen.get(`${key}:${value}`);
+        if (first !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['bots', index, key], message: `duplicates the ${key} of bots[${first}] ("${value}")` });
+        } else {
+          seen.set(`${key}:${value}`, index);
+        }
+      }
+    });
+  });
+
+export type BotsFile = z.infer<typeof botsFileSchema>;

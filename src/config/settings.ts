@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { parseIsoDuration } from './parse-iso-duration.js';
+
+/**
+ * Every app setting session-router reads, parsed once. Names follow the Functions host:
+ * `ServiceBusConnection` / `ServiceBusConnection__fullyQualifiedNamespace` and
+ * `AzureWebJobsStorage` / `AzureWebJobsStorage__blobServiceUri|__tableServiceUri` are the
+ * settings the host's own triggers read, so one configuration serves both.
+ * README's settings table documents each; keep them in step.
+ */
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return fallback;
+      const value = Number(text);
+      if (!Number.isSafeInteger(value) || value <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${text}"` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const isoDurationMs = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const value = parseIsoDuration(text?.trim() || fallback);
+      if (value === undefined || value <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 duration such as P7D, got "${text}"` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((text) => (text === undefined || text.trim() === '' ? undefined : text.trim()));
+
+const settingsSchema = z.object({
+  GITHUB_WEBHOOK_SECRET: optionalText,
+  GITHUB_WEBHOOK_SECRET_PREVIOUS: optionalText,
+  WEBHOOK_MAX_BODY_BYTES: positiveInt(25 * 1024 * 1024),
+  WEBHOOK_SEND_BUDGET_MS: positiveInt(8_000),
+  CLAIM_CHECK_THRESHOLD_BYTES: positiveInt(192 * 1024),
+  CLAIM_CHECK_CONTAINER: z.string().default('webhook-payloads'),
+  ServiceBusConnection: optionalText,
+  ServiceBusConnection__fullyQualifiedNamespace: optionalText,
+  AzureWebJobsStorage: optionalText,
+  AzureWebJobsStorage__blobServiceUri: optionalText,
+  AzureWebJobsStorage__tableServiceUri: optionalText,
+  AzureWebJobsStorage__clientId: optionalText,
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
+  BOTS_CONFIG_PATH: optionalText,
+  SESSIONS_TABLE: z.string().default('sessions'),
+  POISON_TABLE: z.string().default('poisonmessages'),
+  JOURNAL_PATH: z.string().default('.data/journal.jsonl'),
+  JANITOR_SCHEDULE: z.string().default('0 */1 * * * *'),
+  SESSION_RETENTION: isoDurationMs('P7D'),
+  HOT_SESSION_THRESHOLD: positiveInt(100),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Reads settings from the environment; a bad value stops start-up with the setting's name. */
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid app settings:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+/** The configured webhook secrets, current first; empty means the webhook must fail closed. */
+export function webhookSecrets(settings: Settings): string[] {
+  return [settings.GITHUB_WEBHOOK_SECRET, settings.GITHUB_WEBHOOK_SECRET_PREVIOUS].filter(
+    (secret): secret is string => secret !== undefined,
+  );
+}
