@@ -1,10 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import functions, { type HttpResponse as HttpResponseType, type HttpResponseInit } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../app/function-definitions.js';
 import { compileRoute, type CompiledRoute } from './route-template.js';
 import type { Log } from './log.js';
+
+// @azure/functions is CommonJS: its classes come through the default export under ESM.
+const { HttpRequest, HttpResponse, InvocationContext } = functions;
 
 export interface HttpHostOptions {
   definitions: readonly HttpFunctionDefinition[];
@@ -109,7 +112,7 @@ export async function startHttpHost(options: HttpHostOptions): Promise<RunningHt
     });
 
     const started = performance.now();
-    let result: HttpResponseInit | HttpResponse | void;
+    let result: HttpResponseInit | HttpResponseType | void;
     try {
       result = await definition.handler(request, context);
     } catch (error) {

@@ -27,9 +27,10 @@ const CONSTRAINTS: Record<string, (value: string) => boolean> = {
 export function compileRoute(template: string): CompiledRoute {
   const trimmed = template.replace(/^\/+|\/+$/g, '');
   const segments: Segment[] = trimmed === '' ? [] : trimmed.split('/').map((part, index, all) => parseSegment(part, index === all.length - 1, template));
+  // Compared segment by segment, left first: literal 3, constrained 2, parameter 1, catch-all 0.
   const specificity = segments.reduce(
-    (score, s) => score * 4 + (s.kind === 'literal' ? 3 : s.kind === 'param' ? (s.constraint ? 2 : 1) : 0),
-    segments.length,
+    (score, s, i) => score + (s.kind === 'literal' ? 3 : s.kind === 'param' ? (s.constraint ? 2 : 1) : 0) * 4 ** (15 - Math.min(i, 15)),
+    0,
   );
 
   return {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvocationContext } from '@azure/functions';
+import functions from '@azure/functions';
 import {
   isServiceBusError,
   type ServiceBusClient,
@@ -10,6 +10,9 @@ import {
 import type { ServiceBusQueueFunctionDefinition } from '../app/function-definitions.js';
 import type { ServiceBusHostOptions } from './host-options.js';
 import type { Log } from './log.js';
+
+// @azure/functions is CommonJS: its classes come through the default export under ESM.
+const { InvocationContext } = functions;
 
 export interface SessionPumpOptions {
   client: ServiceBusClient;

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { InvocationContext, type Timer } from '@azure/functions';
+import functions, { type Timer } from '@azure/functions';
 import type { TimerFunctionDefinition } from '../app/function-definitions.js';
 import { parseNcrontab, type NcrontabSchedule } from './ncrontab.js';
 import type { Log } from './log.js';
+
+// @azure/functions is CommonJS: its classes come through the default export under ESM.
+const { InvocationContext } = functions;
 
 export interface RunningTimers {
   /** When each timer fires next, for the banner. */
@@ -19,8 +22,16 @@ export interface RunningTimers {
 export function startTimers(definitions: readonly TimerFunctionDefinition[], log: Log, now: () => Date = () => new Date()): RunningTimers {
   let stopped = false;
   const running = new Set<Promise<void>>();
-  const timers = definitions.map((definition) => {
-    const schedule: NcrontabSchedule = parseNcrontab(definition.schedule);
+  // Parse every schedule before arming any, so a bad one leaves nothing running.
+  const schedules = definitions.map((definition): NcrontabSchedule => {
+    try {
+      return parseNcrontab(definition.schedule);
+    } catch (error) {
+      throw new Error(`Timer function ${definition.name}: ${(error as Error).message}`);
+    }
+  });
+  const timers = definitions.map((definition, i) => {
+    const schedule = schedules[i]!;
     const state = { next: schedule.next(now()), handle: undefined as NodeJS.Timeout | undefined, busy: false };
 
     const fire = async (isPastDue: boolean) => {
@@ -61,7 +72,6 @@ export function startTimers(definitions: readonly TimerFunctionDefinition[], log
         track(fire(late));
         arm();
       }, Math.max(0, wait));
-      state.handle.unref?.();
     };
 
     if (definition.runOnStartup) track(fire(false));

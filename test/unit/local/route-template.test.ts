@@ -41,3 +41,7 @@ test('templates this host cannot serve are refused with the segment', () => {
   assert.throws(() => compileRoute('a/pre{x}'), /mixes text and a parameter/);
   assert.throws(() => compileRoute('a/{x:weird}'), /constraint "weird"/);
 });
+
+test('a literal second segment beats a longer route with a parameter there', () => {
+  assert.ok(compileRoute('sessions/hot').specificity > compileRoute('sessions/{bot}/{*sessionId}').specificity);
+});
