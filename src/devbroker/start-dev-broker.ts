@@ -1,0 +1,266 @@
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { once } from 'node:events';
+import rhea, { type Connection, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
+import {
+  BrokerError,
+  DEAD_LETTER_SUFFIX,
+  MANAGEMENT_SUFFIX,
+  refuseLink,
+  setAttachReply,
+  terminus,
+  toAmqpError,
+} from './amqp-encoding.js';
+import { DevQueue, type DevQueueOptions, type QueueStats, type SubQueue } from './dev-queue.js';
+import { managementReplyProperties, runManagementOperation } from './management-operations.js';
+import { openConsumerLink, type LinkConsumer } from './receiver-links.js';
+import { receiveTransfer } from './sender-links.js';
+import { settleDelivery } from './settlement.js';
+
+export type { DevQueueOptions, QueueStats } from './dev-queue.js';
+
+export interface DevBrokerOptions {
+  /** 0 = any free port */
+  port?: number;
+  /** default 127.0.0.1 */
+  host?: string;
+  queues?: DevQueueOptions[];
+  log?: (line: string) => void;
+  /** injectable clock for timestamps and lock checks */
+  now?: () => number;
+}
+
+export interface RunningDevBroker {
+  port: number;
+  /** the official emulator's format, so the two can be swapped */
+  connectionString: string;
+  createQueue(options: DevQueueOptions): void;
+  queueNames(): string[];
+  queueStats(name: string): QueueStats;
+  close(): Promise<void>;
+}
+
+type ReceiverRole = { kind: 'cbs' } | { kind: 'management'; queue: DevQueue; subQueue: SubQueue } | { kind: 'queue'; queue: DevQueue };
+
+interface Terminus {
+  address?: string;
+}
+
+/** A Service Bus-speaking AMQP broker for development and tests, driven by the unmodified @azure/service-bus SDK. */
+export async function startDevBroker(options: DevBrokerOptions = {}): Promise<RunningDevBroker> {
+  const log = options.log ?? (() => undefined);
+  const now = options.now ?? Date.now;
+  const queues = new Map<string, DevQueue>();
+
+  const createQueue = (queueOptions: DevQueueOptions): void => {
+    const key = queueOptions.name.toLowerCase();
+    if (queues.has(key)) throw new Error(`Queue "${queueOptions.name}" already exists`);
+    queues.set(key, new DevQueue(queueOptions, now, log));
+  };
+  for (const queue of options.queues ?? []) createQueue(queue);
+
+  /** `queue`, `queue/$DeadLetterQueue`, with or without the `sb://host/` prefix; names are case-insensitive like the service's. */
+  const resolveEntity = (address: string | undefined): { queue: DevQueue; subQueue: SubQueue } | BrokerError => {
+    const path = (address ?? '').replace(/^[a-z]+:\/\/[^/]+\//i, '');
+    const deadLetter = path.toLowerCase().endsWith(DEAD_LETTER_SUFFIX.toLowerCase());
+    const name = deadLetter ? path.slice(0, -DEAD_LETTER_SUFFIX.length) : path;
+    const queue = queues.get(name.toLowerCase());
+    if (!queue) {
+      return new BrokerError(
+        'amqp:not-found',
+        `The messaging entity 'sb://localhost/${name}' could not be found. To know more visit https://aka.ms/sbResourceMgrExceptions.`,
+      );
+    }
+    return { queue, subQueue: deadLetter ? 'deadLetter' : 'active' };
+  };
+
+  const container = rhea.create_container({ id: 'session-router-dev-broker', treat_modified_as_released: false, autoaccept: false });
+  const receiverRoles = new WeakMap<Receiver, ReceiverRole>();
+  const consumers = new WeakMap<Sender, LinkConsumer>();
+  const linkCleanups = new Map<Sender, () => void>();
+  const replyLinks = new WeakMap<Connection, Map<string, Sender>>();
+  const connections = new Set<Connection>();
+
+  const cleanUp = (matches: (link: Sender) => boolean) => {
+    for (const [link, cleanup] of [...linkCleanups]) {
+      if (!matches(link)) continue;
+      linkCleanups.delete(link);
+      cleanup();
+    }
+  };
+
+  /** A bug in a handler ends that link, never the broker. */
+  const guard =
+    (name: string, handler: (context: EventContext) => void) =>
+    (context: EventContext): void => {
+      try {
+        handler(context);
+      } catch (error) {
+        log(`${name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        const link = context.sender ?? context.receiver;
+        if (link?.is_open()) link.close(toAmqpError(error));
+      }
+    };
+
+  const reply = (connection: Connection, replyTo: unknown, message: Message) => {
+    const link = replyLinks.get(connection)?.get(String(replyTo));
+    if (link?.is_open()) link.send(message);
+    else log(`no reply link "${String(replyTo)}" for a request`);
+  };
+
+  container.on('connection_open', (context: EventContext) => connections.add(context.connection));
+
+  container.on(
+    'receiver_open',
+    guard('attach of a sending link', (context) => {
+      const link = context.receiver!;
+      const address = (link.target as Terminus | undefined)?.address;
+      link.set_target(terminus(address));
+      if (address === '$cbs') {
+        receiverRoles.set(link, { kind: 'cbs' });
+        return;
+      }
+      const management = address?.endsWith(MANAGEMENT_SUFFIX);
+      const entity = resolveEntity(management ? address!.slice(0, -MANAGEMENT_SUFFIX.length) : address);
+      if (entity instanceof BrokerError) return refuseLink(link, entity.toAmqp());
+      if (management) {
+        receiverRoles.set(link, { kind: 'management', ...entity });
+      } else if (entity.subQueue === 'deadLetter') {
+        refuseLink(link, { condition: 'amqp:not-allowed', description: `Messages cannot be sent to the dead-letter queue of '${entity.queue.name}'.` });
+      } else {
+        receiverRoles.set(link, { kind: 'queue', queue: entity.queue });
+        setAttachReply(link, { max_message_size: entity.queue.settings.maxMessageSizeBytes });
+      }
+    }),
+  );
+
+  container.on(
+    'sender_open',
+    guard('attach of a receiving link', (context) => {
+      const link = context.sender!;
+      const address = (link.source as Terminus | undefined)?.address;
+      if (address === '$cbs' || address?.endsWith(MANAGEMENT_SUFFIX)) {
+        // Request/response: replies go to the link the request's reply_to names (its name or target address).
+        link.set_source(terminus(address));
+        const target = (link.target as Terminus | undefined)?.address;
+        link.set_target(terminus(target));
+        const routes = replyLinks.get(context.connection) ?? new Map<string, Sender>();
+        routes.set(link.name, link);
+        if (target) routes.set(target, link);
+        replyLinks.set(context.connection, routes);
+        return;
+      }
+      const entity = resolveEntity(address);
+      if (entity instanceof BrokerError) return refuseLink(link, entity.toAmqp());
+      const cleanup = openConsumerLink(link, entity.queue, entity.subQueue, (consumer) => consumers.set(link, consumer));
+      linkCleanups.set(link, cleanup);
+    }),
+  );
+
+  container.on(
+    'message',
+    guard('transfer', (context) => {
+      const role = receiverRoles.get(context.receiver!);
+      const request = context.message!;
+      const delivery = context.delivery!;
+      if (role?.kind === 'queue') return receiveTransfer(role.queue, context, log);
+      delivery.accept();
+      if (role?.kind === 'cbs') {
+        // Any token is good: this is a development broker.
+        reply(context.connection, request.reply_to, {
+          correlation_id: request.message_id,
+          application_properties: { 'status-code': 202, 'status-description': 'Accepted' },
+          body: null,
+        });
+      } else if (role?.kind === 'management') {
+        let body: unknown;
+        let properties: Record<string, unknown>;
+        try {
+          const result = runManagementOperation(role.queue, role.subQueue, request);
+          properties = managementReplyProperties(result);
+          body = result.body;
+        } catch (error) {
+          if (!(error instanceof BrokerError)) throw error;
+          properties = managementReplyProperties(error);
+        }
+        const response: Message = { correlation_id: request.message_id, application_properties: properties, body: body ?? null };
+        reply(context.connection, request.reply_to, response);
+      }
+    }),
+  );
+
+  const onConsumer = (name: string, handler: (consumer: LinkConsumer, context: EventContext) => void) =>
+    container.on(
+      name,
+      guard(name, (context) => {
+        const consumer = context.sender && consumers.get(context.sender);
+        if (consumer) handler(consumer, context);
+      }),
+    );
+  onConsumer('sendable', (consumer) => consumer.queue.pump());
+  onConsumer('sender_draining', (consumer, context) => {
+    consumer.queue.pump();
+    context.sender!.set_drained(true);
+  });
+  for (const outcome of ['accepted', 'released', 'modified', 'rejected'] as const) {
+    onConsumer(outcome, (consumer, context) => settleDelivery(consumer, context.delivery!, outcome, log));
+  }
+
+  container.on('sender_close', (context: EventContext) => cleanUp((link) => link === context.sender));
+  container.on('session_close', (context: EventContext) => cleanUp((link) => link.session === context.session));
+  const connectionGone = (context: EventContext) => {
+    connections.delete(context.connection);
+    cleanUp((link) => link.connection === context.connection);
+  };
+  container.on('connection_close', connectionGone);
+  container.on('disconnected', connectionGone);
+  container.on('error', (error: unknown) => log(`AMQP error: ${error instanceof Error ? error.message : String(error)}`));
+  container.on('protocol_error', (error: unknown) => log(`AMQP protocol error: ${String(error)}`));
+
+  const sockets = new Set<Socket>();
+  const server = container.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' }) as unknown as Server;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    // rhea may still write to a socket whose peer has gone (a close racing a detach); drop those bytes
+    // rather than let 'write after end' take the whole broker down.
+    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+    socket.write = ((...args: unknown[]) => (socket.writableEnded || socket.destroyed ? false : write(...args))) as typeof socket.write;
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))]);
+  const port = (server.address() as AddressInfo).port;
+  log(`development Service Bus broker listening on ${options.host ?? '127.0.0.1'}:${port}`);
+
+  const queueNamed = (name: string) => {
+    const queue = queues.get(name.toLowerCase());
+    if (!queue) throw new Error(`No queue "${name}" on the development broker`);
+    return queue;
+  };
+
+  return {
+    port,
+    connectionString: `Endpoint=sb://localhost:${port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`,
+    createQueue,
+    queueNames: () => [...queues.values()].map((q) => q.name),
+    queueStats: (name) => queueNamed(name).stats(),
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      cleanUp(() => true);
+      for (const queue of queues.values()) queue.close();
+      for (const connection of connections) connection.close({ condition: 'amqp:connection:forced', description: 'The development broker is shutting down.' });
+      // Peers that answer the close end their sockets; the rest are cut after a moment.
+      const socketsClosed = Promise.all([...sockets].map((socket) => once(socket, 'close')));
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([socketsClosed, new Promise((resolve) => (grace = setTimeout(resolve, 500)))]);
+      clearTimeout(grace);
+      for (const connection of connections) abortConnection(connection);
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+/** rhea's own abort: ends the socket and clears the connection's heartbeat timers. */
+function abortConnection(connection: Connection): void {
+  const internals = connection as unknown as { socket?: Socket; abort_socket?: (socket: Socket) => void };
+  if (internals.socket && internals.abort_socket) internals.abort_socket(internals.socket);
+}
