@@ -112,7 +112,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       cleanups.push({
         name: 'session pumps',
         run: async () => {
-          if (bus.ownsBroker) await drain(pumps, Number(env.LOCAL_DRAIN_TIMEOUT_MS) || 30_000, log);
+          if (bus.pendingMessages) await drain(bus.pendingMessages, Number(env.LOCAL_DRAIN_TIMEOUT_MS) || 30_000, log);
           await Promise.all(pumps.map((pump) => pump.stop(Math.min(hostOptions.functionTimeoutMs, 30_000))));
         },
       });
@@ -159,24 +159,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   }
 }
 
-/** Waits until no pump holds a session for a while: with an in-memory broker, what is still queued would be lost. */
-async function drain(pumps: readonly RunningSessionPump[], timeoutMs: number, log: Log): Promise<void> {
+/** Waits until the in-memory broker's queues are empty: what is still queued would die with it. */
+async function drain(pendingMessages: () => number, timeoutMs: number, log: Log): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const quietMs = 1_000;
-  let announced = false;
-  for (;;) {
-    const idle = pumps.map((pump) => pump.idleSince());
-    if (idle.every((since) => since !== undefined && Date.now() - since >= quietMs)) return;
+  let pending = pendingMessages();
+  if (pending === 0) return;
+  log.info('local-host', `letting ${pending} queued message(s) finish before the in-memory broker stops (Ctrl-C again to force)`);
+  while (pending > 0) {
     if (Date.now() >= deadline) {
-      const busy = pumps.filter((_, i) => idle[i] === undefined).map((p) => p.queueName);
-      log.warn('local-host', `gave up draining after ${timeoutMs} ms; still busy: ${busy.join(', ')}. Messages still queued are lost with the in-memory broker.`);
+      log.warn('local-host', `gave up draining after ${timeoutMs} ms: ${pending} message(s) still queued are lost with the in-memory broker`);
       return;
     }
-    if (!announced) {
-      log.info('local-host', 'letting queued messages finish before stopping the in-memory broker (Ctrl-C again to force)');
-      announced = true;
-    }
     await new Promise((resolve) => setTimeout(resolve, 100));
+    pending = pendingMessages();
   }
 }
 

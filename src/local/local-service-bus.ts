@@ -4,14 +4,16 @@ import type { Log } from './log.js';
 export interface StartedBroker {
   port: number;
   connectionString: string;
+  /** Messages still in the broker's queues (locked or not), for a drain before it stops. */
+  pendingMessages(): number;
   close(): Promise<void>;
 }
 
 export interface LocalServiceBus {
   /** For the banner: where messages go, never a key. */
   description: string;
-  /** True when this process runs the broker: its queues live in memory and die with it. */
-  ownsBroker: boolean;
+  /** Set when this process runs the broker: its queues live in memory and die with it, so stopping drains them first. */
+  pendingMessages?: () => number;
   close(): Promise<void>;
 }
 
@@ -67,12 +69,12 @@ export async function ensureServiceBus(
   const nothing = async () => undefined;
 
   if (!connection && namespace && forcedPort === undefined) {
-    return { description: `namespace ${namespace} (managed identity)`, ownsBroker: false, close: nothing };
+    return { description: `namespace ${namespace} (managed identity)`, close: nothing };
   }
   const parsed = connection ? parseServiceBusConnection(connection) : { host: 'localhost', port: 5672, developmentEmulator: true };
   const local = parsed.developmentEmulator && LOCAL_HOSTS.has(parsed.host);
   if (!local && forcedPort === undefined) {
-    return { description: `namespace ${parsed.host} (from ServiceBusConnection)`, ownsBroker: false, close: nothing };
+    return { description: `namespace ${parsed.host} (from ServiceBusConnection)`, close: nothing };
   }
 
   const port = forcedPort ?? parsed.port ?? 5672;
@@ -80,7 +82,6 @@ export async function ensureServiceBus(
     log.info('service-bus', `something already listens on ${parsed.host}:${port}; using it as the Service Bus emulator`);
     return {
       description: `emulator already running at ${parsed.host}:${port} (set LOCAL_BROKER_PORT=0 to run the development broker instead)`,
-      ownsBroker: false,
       close: nothing,
     };
   }
@@ -88,7 +89,7 @@ export async function ensureServiceBus(
   env.ServiceBusConnection = broker.connectionString;
   return {
     description: `development broker (in memory) at localhost:${broker.port}`,
-    ownsBroker: true,
+    pendingMessages: () => broker.pendingMessages(),
     close: () => broker.close(),
   };
 }

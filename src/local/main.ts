@@ -2,7 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDefinitions } from './app-definitions.js';
 import { startLocalHost } from './local-host.js';
-import { createLog, parseLogLevel } from './log.js';
+import { createLog, parseLogLevel, type Log } from './log.js';
+import { startDevBroker } from '../devbroker/start-dev-broker.js';
 import { readBots } from './read-bots.js';
 import type { StartedBroker } from './local-service-bus.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
@@ -32,10 +33,23 @@ function parseArgs(argv: readonly string[]): { httpPort?: number } {
   return result;
 }
 
-async function startBroker(port: number, bots: readonly BotDefinition[]): Promise<StartedBroker> {
-  void port;
-  void bots;
-  throw new Error('The development broker (src/devbroker) has not landed yet');
+async function startBroker(port: number, bots: readonly BotDefinition[], log: Log): Promise<StartedBroker> {
+  const broker = await startDevBroker({
+    port,
+    queues: bots.map((bot) => ({
+      name: bot.queue,
+      maxDeliveryCount: bot.delivery.maxDeliveryCount,
+      lockDurationMs: bot.delivery.lockDuration.ms,
+      duplicateDetectionWindowMs: bot.delivery.duplicateDetectionWindow.ms,
+    })),
+    log: (line) => log.debug('broker', line),
+  });
+  return {
+    port: broker.port,
+    connectionString: broker.connectionString,
+    pendingMessages: () => broker.queueNames().reduce((sum, name) => sum + broker.queueStats(name).active, 0),
+    close: () => broker.close(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -49,7 +63,7 @@ async function main(): Promise<void> {
     httpPort: args.httpPort,
     buildDefinitions,
     loadBots: readBots,
-    startBroker,
+    startBroker: (port, bots) => startBroker(port, bots, log),
     log,
   });
   process.stdout.write(host.banner + '\n');

@@ -32,19 +32,13 @@ export interface RunningSessionPump {
   readonly queueName: string;
   stats(): SessionPumpStats;
   /**
-   * Since when every worker has been waiting for a session (none held), or undefined while
-   * any session is held. A long-polling broker hands out a session with messages at once,
-   * so "idle for a while" means the queue has nothing left to deliver.
-   */
-  idleSince(): number | undefined;
-  /**
    * Stops accepting sessions, lets handlers in flight finish for up to `graceMs`, then
    * abandons what is still running (it will be redelivered) and closes every receiver.
    */
   stop(graceMs?: number): Promise<void>;
 }
 
-type WorkerState = { phase: 'accepting'; since: number } | { phase: 'session'; receiver: ServiceBusSessionReceiver } | { phase: 'stopped' };
+type WorkerState = { phase: 'accepting' } | { phase: 'session'; receiver: ServiceBusSessionReceiver; work: Promise<void> } | { phase: 'stopped' };
 
 interface InFlight {
   receiver: ServiceBusSessionReceiver;
@@ -70,8 +64,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
   async function runWorker(index: number): Promise<void> {
     let failures = 0;
     while (!stopController.signal.aborted) {
-      // Keep the original time through repeated accept timeouts: it marks when the worker went idle.
-      if (workers[index]?.phase !== 'accepting') workers[index] = { phase: 'accepting', since: Date.now() };
+      workers[index] = { phase: 'accepting' };
       let receiver: ServiceBusSessionReceiver;
       try {
         receiver = await client.acceptNextSession(queueName, {
@@ -90,14 +83,17 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
         continue;
       }
       stats.sessionsAccepted++;
-      workers[index] = { phase: 'session', receiver };
-      try {
-        await drainSession(receiver);
-      } catch (error) {
-        if (!stopController.signal.aborted) log.warn(functionName, `session ${receiver.sessionId} ended:`, describe(error));
-      } finally {
-        await receiver.close().catch((error: unknown) => log.debug(functionName, `closing session ${receiver.sessionId}:`, describe(error)));
-      }
+      const work = (async () => {
+        try {
+          await drainSession(receiver);
+        } catch (error) {
+          if (!stopController.signal.aborted) log.warn(functionName, `session ${receiver.sessionId} ended:`, describe(error));
+        } finally {
+          await receiver.close().catch((error: unknown) => log.debug(functionName, `closing session ${receiver.sessionId}:`, describe(error)));
+        }
+      })();
+      workers[index] = { phase: 'session', receiver, work };
+      await work;
     }
     workers[index] = { phase: 'stopped' };
   }
@@ -159,27 +155,20 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
     }
   }
 
-  const done = Promise.all(
-    Array.from({ length: hostOptions.maxConcurrentSessions }, (_, i) => runWorker(i)),
-  );
+  for (let i = 0; i < hostOptions.maxConcurrentSessions; i++) void runWorker(i);
 
   return {
     functionName,
     queueName,
     stats: () => ({ ...stats }),
-    idleSince() {
-      let latest = 0;
-      for (const worker of workers) {
-        if (worker.phase === 'session') return undefined;
-        if (worker.phase === 'accepting') latest = Math.max(latest, worker.since);
-      }
-      return workers.length === 0 ? undefined : latest;
-    },
     async stop(graceMs = 30_000) {
       stopController.abort();
+      // Only workers holding a session matter: a pending accept holds no message (and the SDK
+      // lets it run to its timeout despite the abort; closing the client ends it).
+      const sessionWork = workers.flatMap((worker) => (worker.phase === 'session' ? [worker.work] : []));
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = await Promise.race([
-        done.then(() => false),
+        Promise.all(sessionWork).then(() => false),
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
       ]);
       clearTimeout(timer);
