@@ -27,3 +27,14 @@ export function arrayField(object: JsonObject | undefined, key: string): readonl
   const value = object?.[key];
   return Array.isArray(value) ? value : undefined;
 }
+
+/** A non-empty string: GitHub never sends an empty name, so an empty one counts as missing. */
+export function nameField(object: JsonObject | undefined, key: string): string | undefined {
+  const value = object?.[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export function integerField(object: JsonObject | undefined, key: string): number | undefined {
+  const value = object?.[key];
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
+}

@@ -1,5 +1,5 @@
 import type { JsonObject, RepositoryRef } from '../envelope/event-envelope.js';
-import { numberField, objectField, stringField } from './json-fields.js';
+import { integerField, nameField, objectField } from './json-fields.js';
 
 /**
  * The repository an event belongs to, or null for account-level events (installation,
@@ -9,10 +9,10 @@ import { numberField, objectField, stringField } from './json-fields.js';
 export function repositoryOf(payload: JsonObject): RepositoryRef | null {
   const repository = objectField(payload, 'repository');
   if (repository === undefined) return null;
-  const name = stringField(repository, 'name');
-  const id = numberField(repository, 'id');
-  const fullName = stringField(repository, 'full_name');
-  const owner = stringField(objectField(repository, 'owner'), 'login') ?? ownerFromFullName(fullName);
+  const name = nameField(repository, 'name');
+  const id = integerField(repository, 'id');
+  const fullName = nameField(repository, 'full_name');
+  const owner = nameField(objectField(repository, 'owner'), 'login') ?? ownerFromFullName(fullName);
   if (name === undefined || id === undefined || owner === undefined) return null;
   return { owner, name, fullName: fullName ?? `${owner}/${name}`, id };
 }
