@@ -42,3 +42,17 @@ export function exampleOf(eventType: string, where?: (payload: JsonObject) => bo
 }
 
 export const action = (name: string) => (payload: JsonObject) => payload['action'] === name;
+
+/**
+ * Moves a real payload into the seed's examples' repository (octocat/Hello-World) and makes
+ * octocat the sender, so keys can be compared with the seed's literally.
+ */
+export function asOctocatHelloWorld(payload: JsonObject): JsonObject {
+  const repository = payload['repository'] as JsonObject;
+  repository['full_name'] = 'octocat/Hello-World';
+  repository['name'] = 'Hello-World';
+  repository['id'] = 1296269;
+  (repository['owner'] as JsonObject)['login'] = 'octocat';
+  (payload['sender'] as JsonObject)['login'] = 'octocat';
+  return payload;
+}
