@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import type { CustomStrategies } from '../sessions/custom-strategies.js';
 import { botsFileSchema } from './bot-config-schema.js';
 import { createBotRegistry, type BotRegistry } from './bot-registry.js';
@@ -31,7 +32,7 @@ export function loadBots(options: LoadBotsOptions = {}): BotRegistry {
   if (!parsed.success) {
     throw new BotsConfigError(
       source,
-      parsed.error.issues.map((issue) => problemAt(json, issue.path, issue.message)),
+      parsed.error.issues.map((issue) => problemAt(json, issue.path, describeIssue(issue))),
     );
   }
   return createBotRegistry(parsed.data.bots, { customs: options.customs, source });
@@ -55,9 +56,22 @@ function readBotsFile(path: string): unknown {
 function problemAt(json: unknown, path: readonly PropertyKey[], message: string): BotsConfigProblem {
   const [first, index, ...inside] = path;
   if (first !== 'bots' || typeof index !== 'number') {
-    return { field: path.map(String).join('.'), message };
+    return { field: fieldPath(path), message };
   }
   const raw = (json as { bots?: unknown[] }).bots?.[index];
   const name = typeof raw === 'object' && raw !== null ? (raw as { name?: unknown }).name : undefined;
-  return { index, botName: typeof name === 'string' ? name : undefined, field: inside.map(String).join('.'), message };
+  return { index, botName: typeof name === 'string' ? name : undefined, field: fieldPath(inside), message };
+}
+
+/** `targets[0].url`, as people write paths into JSON. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`),
+    '',
+  );
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `is required (a ${issue.expected})`;
+  return issue.message;
 }
