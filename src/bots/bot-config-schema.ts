@@ -69,6 +69,8 @@ const sessionConfigSchema = z
     maxMessagesPerSession: z.number().int().positive().default(1000),
     sessionTimeout: duration('PT30M'),
     enableSessionAffinity: z.boolean().default(true),
+    /** The seed's custom strategy parameters; handed to a custom strategy under its `strategy.params`. */
+    strategyParams: stringParams.default({}),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import { customStrategies, type CustomStrategies } from '../sessions/custom-strategies.js';
-import { createStrategy } from '../sessions/create-strategy.js';
+import { createStrategy, strategyConfigOf } from '../sessions/create-strategy.js';
 import { SessionManager } from '../sessions/session-manager.js';
 import type { SessionKeyGenerator } from '../sessions/session-key-generator.js';
 import type { BotDefinition } from './bot-config-schema.js';
@@ -58,7 +58,7 @@ export function createBotRegistry(bots: readonly BotDefinition[], options: BotRe
     const acceptsEvent = attempt('events', () => compileEventFilter(definition.events));
     const acceptsRepository = attempt('repositories', () => compileRepositoryFilter(definition.repositories));
     const strategyField = definition.strategy.type === 'custom' ? 'strategy.params.name' : 'strategy';
-    const strategy = attempt(strategyField, () => createStrategy(definition.strategy, customs));
+    const strategy = attempt(strategyField, () => createStrategy(strategyConfigOf(definition), customs));
     if (acceptsEvent && acceptsRepository && strategy) {
       registered.push({ definition, name: definition.name, queue: definition.queue, strategy, acceptsEvent, acceptsRepository });
       sessionManager.registerBotStrategy(definition.name, strategy);

@@ -1,4 +1,4 @@
-import type { StrategyConfig } from '../bots/bot-config-schema.js';
+import type { BotDefinition, StrategyConfig } from '../bots/bot-config-schema.js';
 import { customStrategies, resolveCustomStrategy, type CustomStrategies } from './custom-strategies.js';
 import { entityRepositoryHybridStrategy } from './entity-repository-hybrid-strategy.js';
 import { entityStrategy } from './entity-strategy.js';
@@ -28,4 +28,14 @@ export function createStrategy(config: StrategyConfig, customs: CustomStrategies
       return resolveCustomStrategy(name, params, customs);
     }
   }
+}
+
+/**
+ * A bot's strategy config with the seed's `session.strategyParams` folded into a custom
+ * strategy's params (`strategy.params` wins on a clash).
+ */
+export function strategyConfigOf(bot: Pick<BotDefinition, 'strategy' | 'session'>): StrategyConfig {
+  const { strategy, session } = bot;
+  if (strategy.type !== 'custom' || Object.keys(session.strategyParams).length === 0) return strategy;
+  return { type: 'custom', params: { ...session.strategyParams, ...strategy.params } };
 }

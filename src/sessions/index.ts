@@ -14,6 +14,6 @@ export {
   type CustomStrategy,
   type CustomStrategyFactory,
 } from './custom-strategies.js';
-export { createStrategy } from './create-strategy.js';
+export { createStrategy, strategyConfigOf } from './create-strategy.js';
 export { SessionManager, createStandardSessionManager, createSessionManager } from './session-manager.js';
 export { normalizeSessionId, sessionIdFor, MAX_SESSION_ID_LENGTH } from './normalize-session-id.js';

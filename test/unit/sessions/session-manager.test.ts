@@ -60,6 +60,17 @@ test('createSessionManager builds each bot\'s strategy from its bots.json entry'
   assert.equal(manager.generateSessionKey('by-user', prOpened()), 'user-octocat/Hello-World-octocat');
   assert.equal(manager.generateSessionKey('by-team', prOpened()), 'team-platform');
   assert.equal(manager.generateSessionKey('defaulted', prOpened()), 'pr-octocat/Hello-World-123', 'bots.json defaults to entity');
+  const withSeedParams = createSessionManager(
+    [
+      bot({
+        name: 'by-prefix',
+        strategy: { type: 'custom', params: { name: 'prefixed', prefix: 'from-strategy' } },
+        session: { strategyParams: { prefix: 'from-session', suffix: 'from-session' } },
+      }),
+    ],
+    new Map([['prefixed', (params: Readonly<Record<string, string>>) => ({ generateKey: () => `${params['prefix']}:${params['suffix']}` })]]),
+  );
+  assert.equal(withSeedParams.generateSessionKey('by-prefix', prOpened()), 'from-strategy:from-session', 'the seed\'s session.strategyParams reach a custom strategy');
   assert.throws(
     () => createSessionManager([bot({ name: 'lost-bot', strategy: { type: 'custom', params: { name: 'nope' } } })], new Map()),
     UnknownCustomStrategyError,
