@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { encodeRowKey } from './encode-row-key.js';
@@ -13,10 +13,13 @@ export interface AdminDeps {
   hotSessionThreshold: number;
 }
 
+/** An HTTP handler that always answers with a plain response (what the host and tests both take). */
+export type AdminHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
 export interface AdminHandlers {
-  listSessions: HttpHandler;
-  getSession: HttpHandler;
-  closeSession: HttpHandler;
+  listSessions: AdminHandler;
+  getSession: AdminHandler;
+  closeSession: AdminHandler;
 }
 
 const DEFAULT_LIMIT = 100;
@@ -30,7 +33,7 @@ const MAX_LIMIT = 1000;
 export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
   const knownBots = new Set(deps.bots.map((bot) => bot.name));
 
-  const listSessions: HttpHandler = async (request) => {
+  const listSessions: AdminHandler = async (request) => {
     const bot = request.params.bot ?? '';
     if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
     const query = parseListQuery(request.query, deps.hotSessionThreshold);
@@ -52,7 +55,7 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
     });
   };
 
-  const getSession: HttpHandler = async (request, context) => {
+  const getSession: AdminHandler = async (request, context) => {
     const bot = request.params.bot ?? '';
     if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
     const sessionId = sessionIdOf(request);
@@ -63,7 +66,7 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
     return record === undefined ? unknownSession(bot, sessionId) : json(200, present(record));
   };
 
-  const closeSession: HttpHandler = async (request) => {
+  const closeSession: AdminHandler = async (request) => {
     const bot = request.params.bot ?? '';
     if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
     const sessionId = sessionIdOf(request);
