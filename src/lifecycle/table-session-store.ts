@@ -85,7 +85,7 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
             case 'unchanged':
               break;
             case 'create':
-              await tableClient.createEntity(toEntity(plan.record));
+              await createEntityCreatingTable(tableClient, toEntity(plan.record));
               break;
             case 'reopen':
               await tableClient.updateEntity(toEntity(plan.record), 'Replace', { etag: plan.etag });
@@ -110,8 +110,12 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
           ? odata`PartitionKey eq ${bot}`
           : odata`PartitionKey eq ${bot} and state eq ${filter.state}`;
       const records: StoredSessionRecord[] = [];
-      for await (const entity of tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } })) {
-        records.push(toRecord(entity));
+      try {
+        for await (const entity of tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } })) {
+          records.push(toRecord(entity));
+        }
+      } catch (error) {
+        if (!isTableMissing(error)) throw error;
       }
       return records;
     },
@@ -143,7 +147,8 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
     async purgeClosed(bot, olderThan) {
       const query = odata`PartitionKey eq ${bot} and state eq ${'closed'} and closedAt lt ${olderThan}`;
       const purged: string[] = [];
-      for await (const entity of tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } })) {
+      const candidates = tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } });
+      for await (const entity of ignoreMissingTable(candidates)) {
         try {
           await tableClient.deleteEntity(bot, entity.rowKey!, { etag: entity.etag });
           purged.push(toRecord(entity).sessionId);
@@ -158,6 +163,31 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
 }
 
 const CONFLICT = Symbol('conflict');
+
+/** The table is made on the first create that misses it, so no deployment step is needed. */
+async function createEntityCreatingTable(tableClient: TableClient, entity: TableEntity<SessionEntity>): Promise<void> {
+  try {
+    await tableClient.createEntity(entity);
+  } catch (error) {
+    if (!isTableMissing(error)) throw error;
+    await tableClient.createTable();
+    await tableClient.createEntity(entity);
+  }
+}
+
+async function* ignoreMissingTable<T>(entities: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* entities;
+  } catch (error) {
+    if (!isTableMissing(error)) throw error;
+  }
+}
+
+function isTableMissing(error: unknown): boolean {
+  if (statusOf(error) !== 404) return false;
+  const { code, details } = error as { code?: unknown; details?: { errorCode?: unknown } };
+  return code === 'TableNotFound' || details?.errorCode === 'TableNotFound';
+}
 
 function toEntity(record: SessionRecord): TableEntity<SessionEntity> {
   const { bot, ...columns } = record;

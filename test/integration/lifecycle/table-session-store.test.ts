@@ -148,3 +148,14 @@ test('bad input is refused with the name of what is wrong', async () => {
   await assert.rejects(store.touch('merge-warden', 'pr-a/b-1', '', t0), /non-empty messageId/);
   await assert.rejects(store.touch('merge-warden', '/'.repeat(200), 'd-1', t0), /RowKey/);
 });
+
+test('a table that does not exist yet reads as empty and is created by the first message', async () => {
+  const { tableClient } = await freshSessionsTable(azurite.connectionString);
+  await tableClient.deleteTable();
+  const store = createTableSessionStore({ tableClient });
+  assert.deepEqual(await store.list('merge-warden'), []);
+  assert.deepEqual(await store.purgeClosed('merge-warden', t0), []);
+  assert.equal(await store.get('merge-warden', 'pr-o/r-1'), undefined);
+  assert.equal((await store.touch('merge-warden', 'pr-o/r-1', 'd-1', t0)).index, 1);
+  assert.equal((await store.get('merge-warden', 'pr-o/r-1'))?.messageCount, 1);
+});
