@@ -110,12 +110,8 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
           ? odata`PartitionKey eq ${bot}`
           : odata`PartitionKey eq ${bot} and state eq ${filter.state}`;
       const records: StoredSessionRecord[] = [];
-      try {
-        for await (const entity of tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } })) {
-          records.push(toRecord(entity));
-        }
-      } catch (error) {
-        if (!isTableMissing(error)) throw error;
+      for await (const entity of ignoreMissingTable(tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } }))) {
+        records.push(toRecord(entity));
       }
       return records;
     },
