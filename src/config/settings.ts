@@ -65,6 +65,9 @@ const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>;
 
+/** Every setting name readSettings looks at; infra's consistency test checks that Azure sets each. */
+export const settingNames = Object.keys(settingsSchema.shape) as ReadonlyArray<keyof Settings>;
+
 /** Reads settings from the environment; a bad value stops start-up with the setting's name. */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const parsed = settingsSchema.safeParse(env);
