@@ -9,3 +9,7 @@ param maximumInstanceCount = 100
 param claimCheckRetentionDays = 7
 param messageTimeToLive = 'P14D'
 param logRetentionInDays = 30
+
+// The deploy script hands the webhook secret over in the environment, never on a command line;
+// empty keeps the secret already in Key Vault.
+param webhookSecret = readEnvironmentVariable('SESSION_ROUTER_WEBHOOK_SECRET', '')
