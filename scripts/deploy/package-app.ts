@@ -7,8 +7,8 @@ import yazl from 'yazl';
 import { DeployRefusal } from './az.js';
 import { parseFuncIgnore } from './funcignore.js';
 
-/** Never copied from the working tree: node_modules is reinstalled without dev dependencies. */
-const alwaysSkipped = new Set(['node_modules', '.git']);
+/** Never copied from the working tree; node_modules is reinstalled without dev dependencies. */
+const alwaysSkipped = new Set(['node_modules', '.git', '.funcignore']);
 
 /**
  * The files of the app package, relative to `root` with `/` separators: everything that
