@@ -24,7 +24,7 @@ test('acceptNextSession waits for a session that gets its first message while it
     await client.createSender('orders').sendMessages({ body: 'late', sessionId: 'late', messageId: 'late' });
     const receiver = await accepting;
     assert.equal(receiver.sessionId, 'late');
-    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 });
+    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 1_000 });
     assert.equal(message!.body, 'late');
   });
 });
@@ -51,12 +51,12 @@ test('an expired session lock frees the session and redelivers its unsettled mes
         { body: 2, sessionId: 's', messageId: '2' },
       ]);
       const first = await client.acceptSession('orders', 's', noAutoRenew);
-      const [held] = await first.receiveMessages(1, { maxWaitTimeInMs: 300 });
+      const [held] = await first.receiveMessages(1, { maxWaitTimeInMs: 1_000 });
       assert.equal(held!.body, 1);
 
       clock.advance(30_001);
       const second = await newClient().acceptSession('orders', 's', noAutoRenew);
-      const redelivered = await second.receiveMessages(2, { maxWaitTimeInMs: 300 });
+      const redelivered = await second.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
       assert.deepEqual(redelivered.map((m) => [m.body, m.deliveryCount]), [[1, 1], [2, 0]]);
       const lost = await rejection(first.completeMessage(held!));
       assert.equal(lost.code, 'SessionLockLost');
@@ -69,7 +69,7 @@ test('the lock also expires on real time when nobody renews it', async () => {
   await withDevBroker([{ name: 'orders', lockDurationMs: 150 }], async ({ client, broker }) => {
     await client.createSender('orders').sendMessages({ body: 1, sessionId: 's', messageId: '1' });
     const receiver = await client.acceptSession('orders', 's', noAutoRenew);
-    await receiver.receiveMessages(1, { maxWaitTimeInMs: 100 });
+    await receiver.receiveMessages(1, { maxWaitTimeInMs: 1_000 });
     await eventually(() => broker.queueStats('orders').lockedSessions.length === 0, 'the session lock to expire');
     assert.equal(broker.queueStats('orders').locked, 0);
   });
@@ -89,7 +89,7 @@ test('renewSessionLock keeps the session past its original lock', async () => {
       clock.advance(20_000);
       const other = await rejection(newClient().acceptSession('orders', 's'));
       assert.equal(other.code, 'SessionCannotBeLocked');
-      const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 });
+      const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 1_000 });
       await receiver.completeMessage(message!);
     },
     { now: clock.now },
@@ -117,11 +117,11 @@ test('a receiver whose client disconnects releases its session and its unsettled
     ]);
     const crashing = newClient();
     const doomed = await crashing.acceptSession('orders', 's');
-    assert.equal((await doomed.receiveMessages(2, { maxWaitTimeInMs: 300 })).length, 2);
+    assert.equal((await doomed.receiveMessages(2, { maxWaitTimeInMs: 1_000 })).length, 2);
     await crashing.close();
 
     const receiver = await client.acceptSession('orders', 's');
-    const redelivered = await receiver.receiveMessages(2, { maxWaitTimeInMs: 300 });
+    const redelivered = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
     assert.deepEqual(redelivered.map((m) => [m.body, m.deliveryCount]), [[1, 1], [2, 1]]);
   });
 });
