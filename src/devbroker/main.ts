@@ -27,10 +27,11 @@ async function main(): Promise<void> {
     log: values.verbose ? (line) => console.log(`[broker] ${line}`) : undefined,
   });
   console.log(`Development Service Bus broker on port ${broker.port} (bots from ${botsPath})`);
-  console.log(`Connection string: ${broker.connectionString}`);
   for (const queue of queues) {
     console.log(`  queue ${queue.name}: sessions, maxDeliveryCount ${queue.maxDeliveryCount}, lock ${queue.lockDurationMs} ms, duplicate window ${queue.duplicateDetectionWindowMs} ms`);
   }
+  // Last, so whoever waits for this line knows the broker is ready.
+  console.log(`Connection string: ${broker.connectionString}`);
 
   let stopping = false;
   const stop = (signal: string) => {

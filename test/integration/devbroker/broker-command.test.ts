@@ -12,7 +12,7 @@ test('npm run broker serves the bots.json queues and stops by itself on SIGTERM'
     const connectionString = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: string) => {
         output += chunk;
-        const match = /Connection string: (\S+)/.exec(output);
+        const match = /Connection string: (\S+)\n/.exec(output);
         if (match) resolve(match[1]!);
       });
       child.once('exit', (code) => reject(new Error(`broker exited early (${code}): ${output}`)));
