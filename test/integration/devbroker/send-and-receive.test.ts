@@ -77,19 +77,3 @@ test('peekMessages shows messages without locking or removing them', async () =>
     assert.equal(first!.body, 'a');
   });
 });
-
-test('a plain queue without sessions serves createReceiver, receiveMessages and complete', async () => {
-  await withDevBroker([{ name: 'plain', requiresSession: false }], async ({ client, broker }) => {
-    await client.createSender('plain').sendMessages([{ body: 1 }, { body: 2 }]);
-    const receiver = client.createReceiver('plain');
-    const received = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
-    assert.deepEqual(received.map((m) => m.body), [1, 2]);
-    await receiver.abandonMessage(received[0]!);
-    for (const m of received.slice(1)) await receiver.completeMessage(m);
-    const [again] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 1_000 });
-    assert.equal(again!.body, 1);
-    assert.equal(again!.deliveryCount, 1);
-    await receiver.completeMessage(again!);
-    assert.equal(broker.queueStats('plain').active, 0);
-  });
-});
