@@ -156,7 +156,10 @@ export class DevQueue {
       });
       added++;
     }
-    if (added > 0) this.pump();
+    if (added > 0) {
+      this.serveWaiters();
+      this.pump();
+    }
     return added;
   }
 

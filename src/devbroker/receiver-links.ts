@@ -1,4 +1,4 @@
-import type { Sender } from 'rhea';
+import type { Delivery, Sender } from 'rhea';
 import {
   BrokerError,
   LINK_TIMEOUT,
@@ -23,12 +23,19 @@ export class LinkConsumer implements Consumer {
     readonly receiveAndDelete: boolean,
   ) {}
 
+  /** Deliveries handed to rhea that it has not yet transferred (it spends link credit only when it writes). */
+  private unsent: Delivery[] = [];
+
   credit(): number {
-    return this.link.is_open() && this.link.sendable() ? (this.link as unknown as { credit: number }).credit : 0;
+    if (!this.link.is_open() || !this.link.sendable()) return 0;
+    const internals = this.link as unknown as { credit: number; session: { outgoing: { next_pending_delivery: number } } };
+    const nextToWrite = internals.session.outgoing.next_pending_delivery;
+    this.unsent = this.unsent.filter((delivery) => delivery.id >= nextToWrite);
+    return Math.max(0, internals.credit - this.unsent.length);
   }
 
   deliver(stored: StoredMessage, tag: Buffer, lockedUntil: number): void {
-    this.link.send(outgoingMessage(stored, lockedUntil), tag);
+    this.unsent.push(this.link.send(outgoingMessage(stored, lockedUntil), tag));
   }
 
   terminate(condition: string, description: string): void {
