@@ -4,7 +4,8 @@ import { buildDefinitions } from './app-definitions.js';
 import { startLocalHost } from './local-host.js';
 import { createLog, parseLogLevel, type Log } from './log.js';
 import { startDevBroker } from '../devbroker/start-dev-broker.js';
-import { readBots } from './read-bots.js';
+import { queueOptionsFromBots } from '../devbroker/queue-options-from-bots.js';
+import { loadBots } from '../bots/load-bots.js';
 import type { StartedBroker } from './local-service-bus.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 
@@ -36,12 +37,7 @@ function parseArgs(argv: readonly string[]): { httpPort?: number } {
 async function startBroker(port: number, bots: readonly BotDefinition[], log: Log): Promise<StartedBroker> {
   const broker = await startDevBroker({
     port,
-    queues: bots.map((bot) => ({
-      name: bot.queue,
-      maxDeliveryCount: bot.delivery.maxDeliveryCount,
-      lockDurationMs: bot.delivery.lockDuration.ms,
-      duplicateDetectionWindowMs: bot.delivery.duplicateDetectionWindow.ms,
-    })),
+    queues: queueOptionsFromBots(bots),
     log: (line) => log.debug('broker', line),
   });
   return {
@@ -62,7 +58,7 @@ async function main(): Promise<void> {
     env: process.env,
     httpPort: args.httpPort,
     buildDefinitions,
-    loadBots: readBots,
+    loadBots: (settings) => [...loadBots({ path: settings.BOTS_CONFIG_PATH }).bots],
     startBroker: (port, bots) => startBroker(port, bots, log),
     log,
   });
