@@ -71,7 +71,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const settingsPath = path.resolve(projectRoot, env.LOCAL_SETTINGS_FILE ?? 'local.settings.json');
     const samplePath = path.resolve(projectRoot, SAMPLE_SECRET_FILE);
     const created = ensureLocalSettings(settingsPath, samplePath);
-    if (created) log.info('settings', `created ${path.relative(process.cwd(), settingsPath) || settingsPath} from ${SAMPLE_SECRET_FILE}`);
+    if (created) log.info('settings', `created ${displayPath(settingsPath)} from ${SAMPLE_SECRET_FILE}`);
     const file = readLocalSettings(settingsPath);
     const applied = applyLocalSettings(file.Values ?? {}, env);
     const secretFromEnvironment = applied.fromEnvironment.includes('GITHUB_WEBHOOK_SECRET');
@@ -112,7 +112,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       cleanups.push({
         name: 'session pumps',
         run: async () => {
-          if (bus.pendingMessages) await drain(bus.pendingMessages, Number(env.LOCAL_DRAIN_TIMEOUT_MS) || 30_000, log);
+          if (bus.pendingMessages) {
+            for (const pump of pumps) pump.shortenIdleTimeout(200);
+            await drain(bus.pendingMessages, Number(env.LOCAL_DRAIN_TIMEOUT_MS) || 30_000, log);
+          }
           await Promise.all(pumps.map((pump) => pump.stop(Math.min(hostOptions.functionTimeoutMs, 30_000))));
         },
       });
@@ -182,6 +185,12 @@ function createServiceBusClient(env: NodeJS.ProcessEnv, hostOptions: ServiceBusH
   const namespace = env.ServiceBusConnection__fullyQualifiedNamespace?.trim();
   if (!namespace) throw new Error('Set ServiceBusConnection (a connection string) or ServiceBusConnection__fullyQualifiedNamespace');
   return new ServiceBusClient(namespace, new DefaultAzureCredential(), { retryOptions });
+}
+
+/** Relative to the working directory when inside it, else absolute. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
 }
 
 function httpPortFrom(text: string | undefined): number | undefined {

@@ -64,13 +64,15 @@ async function main(): Promise<void> {
   });
   process.stdout.write(host.banner + '\n');
 
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
+    if (firstSignalAt !== undefined) {
+      // Under `npm start`, one Ctrl-C reaches us twice (from the terminal and forwarded by npm).
+      if (Date.now() - firstSignalAt < 1_000) return;
       log.warn('local-host', `${signal} again: exiting now; messages in flight will be redelivered only by a durable broker`);
       process.exit(130);
     }
+    firstSignalAt = Date.now();
     log.info('local-host', `${signal}: shutting down`);
     host.stop().then(
       () => {

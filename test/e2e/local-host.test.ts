@@ -98,6 +98,8 @@ test('npm start end to end: a few hundred signed real webhooks from concurrent c
           GITHUB_WEBHOOK_SECRET: SECRET,
           APPLICATIONINSIGHTS_CONNECTION_STRING: '',
           BOTS_CONFIG_PATH: '',
+          // host.json releases an idle session after 5 s; the host's own override keeps the test short.
+          AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:01',
         },
       });
     } catch (error) {
