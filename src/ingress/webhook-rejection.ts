@@ -14,6 +14,7 @@ export type RejectionReason =
   | 'bad_signature'
   | 'payload_conflict'
   | 'queues_unavailable'
+  | 'storage_unavailable'
   | 'internal_error';
 
 /** Thrown by the steps of the webhook; the handler turns it into `{error, detail}` with `status`. */

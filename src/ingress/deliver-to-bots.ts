@@ -1,0 +1,76 @@
+import type { EventEnvelope, InlineEventEnvelope, PayloadRef } from '../envelope/event-envelope.js';
+import { isPermanent } from '../errors/delivery-errors.js';
+import type { ClaimCheck } from '../transport/claim-check.js';
+import { DispatchError, type Dispatcher } from '../transport/dispatcher.js';
+import type { OutgoingMessage } from '../transport/outgoing-message.js';
+import { describeSendError } from '../transport/send-with-retry.js';
+import { WebhookRejection } from './webhook-rejection.js';
+
+export interface BotDelivery {
+  bot: string;
+  queue: string;
+  sessionId: string;
+  messageId: string;
+}
+
+export interface DeliverOptions {
+  dispatcher: Dispatcher;
+  claimCheck: Pick<ClaimCheck, 'store'>;
+  thresholdBytes: number;
+  /** The payload's bytes as GitHub sent them: what the claim check stores. */
+  payloadBytes: Buffer;
+  /** The webhook's time budget. */
+  signal: AbortSignal;
+}
+
+export interface DeliveryOutcome {
+  payloadRef: PayloadRef | null;
+  envelopeBytes: number;
+}
+
+/**
+ * Puts the envelope in every routed queue, or throws a WebhookRejection saying why not. An
+ * envelope over the threshold goes by claim check: the payload is written to Blob storage once
+ * and every bot's envelope carries the same `payloadRef` (Service Bus Standard caps a message at
+ * 256 KB; the threshold leaves room for the headers and properties).
+ */
+export async function deliverToBots(
+  envelope: InlineEventEnvelope,
+  deliveries: readonly BotDelivery[],
+  { dispatcher, claimCheck, thresholdBytes, payloadBytes, signal }: DeliverOptions,
+): Promise<DeliveryOutcome> {
+  const envelopeBytes = Buffer.byteLength(JSON.stringify(envelope), 'utf8');
+  let sent: EventEnvelope = envelope;
+  let payloadRef: PayloadRef | null = null;
+  if (envelopeBytes > thresholdBytes) {
+    payloadRef = await storePayload(claimCheck, envelope.eventId, payloadBytes, signal);
+    const { payload: _inline, ...withoutPayload } = envelope;
+    sent = { ...withoutPayload, payloadRef };
+  }
+
+  const messages: OutgoingMessage[] = deliveries.map((delivery) => ({ ...delivery, envelope: sent }));
+  try {
+    await dispatcher.dispatch(messages, signal);
+  } catch (error) {
+    const detail =
+      error instanceof DispatchError
+        ? error.failures.map((failure) => `${failure.bot} (queue ${failure.queue}): ${failure.reason}`).join('; ')
+        : describeSendError(error);
+    throw new WebhookRejection(
+      503,
+      'queues_unavailable',
+      `not every bot's queue accepted the event, redeliver it (queues that did accept drop the copy): ${detail}`,
+      { cause: error },
+    );
+  }
+  return { payloadRef, envelopeBytes };
+}
+
+async function storePayload(claimCheck: Pick<ClaimCheck, 'store'>, deliveryId: string, bytes: Buffer, signal: AbortSignal): Promise<PayloadRef> {
+  try {
+    return await claimCheck.store(deliveryId, bytes, signal);
+  } catch (error) {
+    if (isPermanent(error)) throw new WebhookRejection(409, 'payload_conflict', error.message, { cause: error });
+    throw new WebhookRejection(503, 'storage_unavailable', `the payload is too large for a message and could not be claim-checked to Blob storage: ${describeSendError(error)}`, { cause: error });
+  }
+}
