@@ -8,7 +8,7 @@ import { createWebhookHandler } from '../../../src/ingress/create-webhook-handle
 import { createWebhookRuntime } from '../../../src/ingress/create-webhook-runtime.js';
 import { callHandler, drainSession, startIngressEnvironment, type IngressEnvironment } from '../../support/ingress-environment.js';
 import { signedRequest } from '../../support/signed-request.js';
-import { example } from '../../support/webhook-examples.js';
+import { example } from '../../support/example-payloads.js';
 import { CURRENT_SECRET } from '../../support/webhook-harness.js';
 
 let environment: IngressEnvironment;

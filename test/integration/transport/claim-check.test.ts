@@ -4,7 +4,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { PermanentError, TransientError } from '../../../src/errors/delivery-errors.js';
 import { startAzurite, type RunningAzurite } from '../../../src/local/start-azurite.js';
 import { createClaimCheck, sha256Hex } from '../../../src/transport/claim-check.js';
-import { example } from '../../support/webhook-examples.js';
+import { example } from '../../support/example-payloads.js';
 
 let azurite: RunningAzurite;
 before(async () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseWebhookBody, webhookContentType } from '../../../src/ingress/parse-webhook-body.js';
 import { WebhookRejection } from '../../../src/ingress/webhook-rejection.js';
-import { example } from '../../support/webhook-examples.js';
+import { example } from '../../support/example-payloads.js';
 
 const rejectedWith = (status: number, pattern: RegExp) => (error: unknown) => {
   assert.ok(error instanceof WebhookRejection);

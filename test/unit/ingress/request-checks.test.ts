@@ -10,7 +10,7 @@ import { isValidDeliveryId } from '../../../src/ingress/validate-delivery-id.js'
 import { verifySignature } from '../../../src/ingress/verify-signature.js';
 import { readBodyWithLimit } from '../../../src/ingress/read-body.js';
 import { WebhookRejection } from '../../../src/ingress/webhook-rejection.js';
-import { example } from '../../support/webhook-examples.js';
+import { example } from '../../support/example-payloads.js';
 
 test('getMissingHeaders names every absent or blank required header, whatever the case', () => {
   const all = new Headers({ 'x-github-event': 'push', 'X-GitHub-Delivery': 'abc', 'x-hub-signature-256': 'sha256=00' });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PermanentError, TransientError } from '../../../src/errors/delivery-errors.js';
 import { DispatchError } from '../../../src/transport/dispatcher.js';
 import { signedRequest } from '../../support/signed-request.js';
-import { example } from '../../support/webhook-examples.js';
+import { example } from '../../support/example-payloads.js';
 import {
   CURRENT_SECRET,
   PREVIOUS_SECRET,
@@ -103,9 +103,9 @@ test('an event no bot subscribes to is accepted with no routes, and the body say
 });
 
 test('every example payload in @octokit/webhooks-examples is accepted (200 for ping, 202 otherwise)', async () => {
-  const { allExamples } = await import('../../support/webhook-examples.js');
+  const { allExamplePayloads } = await import('../../support/example-payloads.js');
   const harness = webhookHarness();
-  for (const { eventType, payload } of allExamples()) {
+  for (const { eventType, payload } of allExamplePayloads()) {
     const { request } = await signedRequest({ eventType, payload, secret: CURRENT_SECRET });
     const { status, body } = await harness.call(request);
     assert.equal(status, eventType === 'ping' ? 200 : 202, `${eventType}.${String(payload['action'])}: ${JSON.stringify(body)}`);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENVELOPE_SCHEMA_VERSION, type EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import { toServiceBusMessage } from '../../../src/transport/to-service-bus-message.js';
-import { example } from '../../support/webhook-examples.js';
+import { example } from '../../support/example-payloads.js';
 
 const envelope = (overrides: Partial<EventEnvelope>): EventEnvelope =>
   ({

@@ -11,7 +11,7 @@ const require = createRequire(import.meta.url);
 const groups = require('@octokit/webhooks-examples/api.github.com/index.json') as ExampleGroup[];
 
 /** Every real example payload of @octokit/webhooks-examples with its event name. */
-export function allExamples(): { eventType: string; payload: JsonObject }[] {
+export function allExamplePayloads(): { eventType: string; payload: JsonObject }[] {
   return groups.flatMap((group) => group.examples.map((payload) => ({ eventType: group.name, payload })));
 }
 
