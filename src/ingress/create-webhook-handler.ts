@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { BotRegistry } from '../bots/bot-registry.js';
 import { webhookSecrets, type Settings } from '../config/settings.js';
 import { buildEnvelope } from '../envelope/build-envelope.js';
@@ -24,12 +24,15 @@ export interface WebhookDependencies {
   now: () => Date;
 }
 
+/** An HttpHandler that always answers with a plain HttpResponseInit (JSON body). */
+export type WebhookHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
 /**
  * `POST /api/github/webhooks`: verify → parse → envelope → route → send. Answers 202 only once
  * every routed queue has accepted the message, so a 2xx to GitHub means the event is durable;
  * anything else is `{error, detail}` with the status DESIGN.md lists.
  */
-export function createWebhookHandler(deps: WebhookDependencies): HttpHandler {
+export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler {
   const { settings, registry, dispatcher, claimCheck, telemetry, now } = deps;
   const secrets = webhookSecrets(settings);
 

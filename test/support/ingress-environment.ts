@@ -3,12 +3,12 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { loadBots } from '../../src/bots/load-bots.js';
 import { readSettings, type Settings } from '../../src/config/settings.js';
 import { startDevBroker, type RunningDevBroker } from '../../src/devbroker/start-dev-broker.js';
-import { createWebhookHandler } from '../../src/ingress/create-webhook-handler.js';
+import { createWebhookHandler, type WebhookHandler } from '../../src/ingress/create-webhook-handler.js';
 import { createWebhookRuntime, type WebhookRuntime } from '../../src/ingress/create-webhook-runtime.js';
 import { startAzurite, type RunningAzurite } from '../../src/local/start-azurite.js';
 import { createClaimCheck, type ClaimCheck } from '../../src/transport/claim-check.js';
 import { CURRENT_SECRET } from './webhook-harness.js';
-import azureFunctions, { type HttpHandler, type HttpRequest } from '@azure/functions';
+import azureFunctions, { type HttpRequest } from '@azure/functions';
 
 const { InvocationContext } = azureFunctions;
 
@@ -28,7 +28,7 @@ export interface IngressEnvironment {
   azurite: RunningAzurite;
   settings: Settings;
   runtime: WebhookRuntime;
-  handler: HttpHandler;
+  handler: WebhookHandler;
   /** A separate client, as the bots' side would have. */
   receiverClient: ServiceBusClient;
   claimCheck: ClaimCheck;
@@ -70,7 +70,7 @@ export async function startIngressEnvironment(env: Record<string, string> = {}):
 }
 
 /** Calls a webhook handler as the host would, with a silent invocation context. */
-export async function callHandler(handler: HttpHandler, request: HttpRequest): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function callHandler(handler: WebhookHandler, request: HttpRequest): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await handler(request, new InvocationContext({ functionName: 'github-webhook', logHandler: () => undefined }));
   return { status: response.status ?? 200, body: (response.jsonBody ?? {}) as Record<string, unknown> };
 }
