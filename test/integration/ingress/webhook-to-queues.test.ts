@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
+import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import type { EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import { readSettings } from '../../../src/config/settings.js';
 import { createWebhookHandler } from '../../../src/ingress/create-webhook-handler.js';
@@ -19,7 +20,11 @@ after(async () => {
   await environment?.close();
 });
 
-const envelopeOf = (body: unknown): EventEnvelope => JSON.parse(Buffer.from(body as Uint8Array).toString('utf8')) as EventEnvelope;
+/** The body as sent: JSON bytes in an AMQP data section (the SDK hands it over already parsed). */
+const envelopeOf = (message: ServiceBusReceivedMessage): EventEnvelope => {
+  assert.equal(message._rawAmqpMessage.bodyType, 'data', 'a data section, readable by the Functions host');
+  return (Buffer.isBuffer(message.body) ? JSON.parse(message.body.toString('utf8')) : message.body) as EventEnvelope;
+};
 
 test('a signed pull_request.opened reaches each of the five bots in its session, with the envelope and properties', async () => {
   const payload = example('pull_request', 'opened', 24_000);
@@ -44,7 +49,7 @@ test('a signed pull_request.opened reaches each of the five bots in its session,
       entityType: 'pull_request',
       repository: 'Codertocat/Hello-World',
     });
-    const envelope = envelopeOf(message!.body);
+    const envelope = envelopeOf(message!);
     assert.equal(envelope.eventId, deliveryId);
     assert.equal(envelope.entityId, '2');
     assert.deepEqual(envelope.payload, payload);
@@ -79,7 +84,7 @@ test('a 300 KB payload goes through the claim check and resolves to identical by
   assert.equal(body['payloadRef'], `${deliveryId}.json`);
   for (const { bot, sessionId } of body['routes'] as { bot: string; sessionId: string }[]) {
     const [message] = await drainSession(environment.receiverClient, `bot-${bot}`, sessionId);
-    const envelope = envelopeOf(message!.body);
+    const envelope = envelopeOf(message!);
     assert.equal(envelope.payload, undefined);
     assert.ok(envelope.payloadRef);
     assert.ok((await environment.claimCheck.read(envelope.payloadRef)).equals(Buffer.from(sent)), bot);
@@ -103,6 +108,7 @@ test('503 when the queues cannot be reached within the send budget', async () =>
     assert.equal(status, 503);
     assert.equal(body['error'], 'queues_unavailable');
     assert.match(String(body['detail']), /merge-warden \(queue bot-merge-warden\)/);
+    console.log(body['detail']);
   } finally {
     await runtime.close();
   }
