@@ -52,10 +52,7 @@ export async function deliverToBots(
   try {
     await dispatcher.dispatch(messages, signal);
   } catch (error) {
-    const detail =
-      error instanceof DispatchError
-        ? error.failures.map((failure) => `${failure.bot} (queue ${failure.queue}): ${failure.reason}`).join('; ')
-        : describeSendError(error);
+    const detail = error instanceof DispatchError ? describeFailures(error) : describeSendError(error);
     throw new WebhookRejection(
       503,
       'queues_unavailable',
@@ -64,6 +61,13 @@ export async function deliverToBots(
     );
   }
   return { payloadRef, envelopeBytes };
+}
+
+/** `bot (queue q), bot (queue q): reason; …`: queues failing for the same reason are named together. */
+function describeFailures({ failures }: DispatchError): string {
+  const byReason = new Map<string, string[]>();
+  for (const { bot, queue, reason } of failures) byReason.set(reason, [...(byReason.get(reason) ?? []), `${bot} (queue ${queue})`]);
+  return [...byReason].map(([reason, bots]) => `${bots.join(', ')}: ${reason}`).join('; ');
 }
 
 async function storePayload(claimCheck: Pick<ClaimCheck, 'store'>, deliveryId: string, bytes: Buffer, signal: AbortSignal): Promise<PayloadRef> {

@@ -9,10 +9,15 @@ export interface Backoff {
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 100, maxMs: 2_000 };
 
 /**
- * Runs `send` until it succeeds, `signal` aborts (the time budget), or the error says retrying
- * cannot help (`retryable: false` on the SDK's errors: entity not found, message too large,
- * unauthorized). Exponential backoff with full jitter, so a burst of deliveries that failed
- * together does not retry in lockstep. Returns the number of attempts.
+ * Service Bus error codes that another attempt cannot fix. Not the SDK's `retryable` flag: it
+ * marks a refused connection (a broker restarting, a network blip) as not retryable too.
+ */
+const PERMANENT_CODES = new Set(['MessagingEntityNotFound', 'MessagingEntityDisabled', 'MessageSizeExceeded', 'UnauthorizedAccess']);
+
+/**
+ * Runs `send` until it succeeds, `signal` aborts (the time budget), or the error is one of the
+ * permanent codes above. Exponential backoff with full jitter, so a burst of deliveries that
+ * failed together does not retry in lockstep. Returns the number of attempts.
  */
 export async function sendWithRetry(
   send: (signal: AbortSignal) => Promise<void>,
@@ -36,13 +41,14 @@ export async function sendWithRetry(
 }
 
 function isRetryable(error: unknown): boolean {
-  const retryable = (error as { retryable?: unknown } | null)?.retryable;
-  return retryable !== false;
+  const code = (error as { code?: unknown } | null)?.code;
+  return !(typeof code === 'string' && PERMANENT_CODES.has(code));
 }
 
 /** A short description for logs and the 503 detail; SDK messages name hosts and entities, never keys. */
 export function describeSendError(error: unknown): string {
   if (!(error instanceof Error)) return String(error).slice(0, 200);
+  if (error instanceof TransientError || error instanceof PermanentError) return error.message.slice(0, 300);
   const code = (error as { code?: unknown }).code;
   const prefix = typeof code === 'string' ? `${code}: ` : `${error.name}: `;
   return (prefix + error.message).slice(0, 300);

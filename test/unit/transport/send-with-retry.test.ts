@@ -20,7 +20,7 @@ test('transient failures are retried until the send succeeds', async () => {
   assert.equal(calls, 3);
 });
 
-test('an error the SDK marks as not retryable stops at once as a PermanentError', async () => {
+test('a permanent Service Bus error (entity not found) stops at once as a PermanentError', async () => {
   let calls = 0;
   const notFound = Object.assign(new Error('queue bot-x does not exist'), { code: 'MessagingEntityNotFound', retryable: false });
   await assert.rejects(
@@ -31,6 +31,19 @@ test('an error the SDK marks as not retryable stops at once as a PermanentError'
     (error: unknown) => error instanceof PermanentError && /MessagingEntityNotFound: queue bot-x does not exist/.test(error.message),
   );
   assert.equal(calls, 1);
+});
+
+test('a refused connection is retried even though the SDK marks it not retryable', async () => {
+  let calls = 0;
+  const attempts = await sendWithRetry(
+    async () => {
+      calls += 1;
+      if (calls === 1) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5672'), { code: 'GeneralError', retryable: false });
+    },
+    new AbortController().signal,
+    fast,
+  );
+  assert.equal(attempts, 2);
 });
 
 test('when the budget runs out the TransientError reports the last real failure, not the abort', async () => {
