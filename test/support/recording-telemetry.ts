@@ -6,7 +6,6 @@ export interface RecordingTelemetry extends Telemetry {
   exceptions: { error: unknown; properties: TelemetryProperties }[];
 }
 
-/** Telemetry that keeps what it is given, for assertions. */
 export function recordingTelemetry(): RecordingTelemetry {
   const recorder: RecordingTelemetry = {
     events: [],
