@@ -2,6 +2,7 @@ import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service
 import { BlobServiceClient } from '@azure/storage-blob';
 import { loadBots } from '../../src/bots/load-bots.js';
 import { readSettings, type Settings } from '../../src/config/settings.js';
+import { queueOptionsFromBots } from '../../src/devbroker/queue-options-from-bots.js';
 import { startDevBroker, type RunningDevBroker } from '../../src/devbroker/start-dev-broker.js';
 import { createWebhookHandler, type WebhookHandler } from '../../src/ingress/create-webhook-handler.js';
 import { createWebhookRuntime, type WebhookRuntime } from '../../src/ingress/create-webhook-runtime.js';
@@ -13,15 +14,7 @@ import azureFunctions, { type HttpRequest } from '@azure/functions';
 const { InvocationContext } = azureFunctions;
 
 /** The shipped bots' queues on the development broker, as Bicep creates them in Azure. */
-export function botQueues() {
-  return loadBots().bots.map((bot) => ({
-    name: bot.queue,
-    maxDeliveryCount: bot.delivery.maxDeliveryCount,
-    lockDurationMs: bot.delivery.lockDuration.ms,
-    requiresDuplicateDetection: true,
-    duplicateDetectionWindowMs: bot.delivery.duplicateDetectionWindow.ms,
-  }));
-}
+export const botQueues = () => queueOptionsFromBots(loadBots().bots);
 
 export interface IngressEnvironment {
   broker: RunningDevBroker;
