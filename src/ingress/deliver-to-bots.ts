@@ -3,6 +3,7 @@ import { isPermanent } from '../errors/delivery-errors.js';
 import type { ClaimCheck } from '../transport/claim-check.js';
 import { DispatchError, type Dispatcher } from '../transport/dispatcher.js';
 import type { OutgoingMessage } from '../transport/outgoing-message.js';
+import { envelopeBytes } from '../transport/envelope-bytes.js';
 import { describeSendError } from '../transport/send-with-retry.js';
 import { WebhookRejection } from './webhook-rejection.js';
 
@@ -39,10 +40,10 @@ export async function deliverToBots(
   deliveries: readonly BotDelivery[],
   { dispatcher, claimCheck, thresholdBytes, payloadBytes, signal }: DeliverOptions,
 ): Promise<DeliveryOutcome> {
-  const envelopeBytes = Buffer.byteLength(JSON.stringify(envelope), 'utf8');
+  const size = envelopeBytes(envelope).byteLength;
   let sent: EventEnvelope = envelope;
   let payloadRef: PayloadRef | null = null;
-  if (envelopeBytes > thresholdBytes) {
+  if (size > thresholdBytes) {
     payloadRef = await storePayload(claimCheck, envelope.eventId, payloadBytes, signal);
     const { payload: _inline, ...withoutPayload } = envelope;
     sent = { ...withoutPayload, payloadRef };
@@ -60,7 +61,7 @@ export async function deliverToBots(
       { cause: error },
     );
   }
-  return { payloadRef, envelopeBytes };
+  return { payloadRef, envelopeBytes: size };
 }
 
 /** `bot (queue q), bot (queue q): reason; …`: queues failing for the same reason are named together. */

@@ -1,4 +1,5 @@
 import type { ServiceBusMessage } from '@azure/service-bus';
+import { envelopeBytes } from './envelope-bytes.js';
 import type { OutgoingMessage } from './outgoing-message.js';
 
 /**
@@ -9,7 +10,7 @@ import type { OutgoingMessage } from './outgoing-message.js';
  */
 export function toServiceBusMessage({ bot, sessionId, messageId, envelope }: OutgoingMessage): ServiceBusMessage {
   return {
-    body: Buffer.from(JSON.stringify(envelope), 'utf8'),
+    body: envelopeBytes(envelope),
     contentType: 'application/json',
     sessionId,
     messageId,
