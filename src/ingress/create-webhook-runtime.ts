@@ -21,10 +21,11 @@ export interface WebhookRuntime extends WebhookDependencies {
 export function createWebhookRuntime(settings: Settings, options: { registry?: BotRegistry } = {}): WebhookRuntime {
   const registry = options.registry ?? loadBots(settings.BOTS_CONFIG_PATH === undefined ? {} : { path: settings.BOTS_CONFIG_PATH });
   const telemetry = createTelemetry(settings);
-  const client = createServiceBusClient(settings, webhookSenderOptions(settings));
-  const dispatcher = createServiceBusDispatcher({ client, telemetry });
   const storage = createStorageClients(settings);
   const claimCheck = createClaimCheck({ containerClient: storage.blobService.getContainerClient(settings.CLAIM_CHECK_CONTAINER) });
+  // Last: the only part that holds a connection, so a bad setting above leaks nothing.
+  const client = createServiceBusClient(settings, webhookSenderOptions(settings));
+  const dispatcher = createServiceBusDispatcher({ client, telemetry });
   return {
     settings,
     registry,
