@@ -67,7 +67,7 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
         dispatcher,
         claimCheck,
         thresholdBytes: settings.CLAIM_CHECK_THRESHOLD_BYTES,
-        payloadBytes: Buffer.from(delivery.payloadText, 'utf8'),
+        payloadText: delivery.payloadText,
         signal: budget,
       });
       if (outcome.payloadRef !== null) {

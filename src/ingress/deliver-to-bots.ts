@@ -18,8 +18,8 @@ export interface DeliverOptions {
   dispatcher: Dispatcher;
   claimCheck: Pick<ClaimCheck, 'store'>;
   thresholdBytes: number;
-  /** The payload's bytes as GitHub sent them: what the claim check stores. */
-  payloadBytes: Buffer;
+  /** The payload's JSON text as GitHub sent it: what the claim check stores. */
+  payloadText: string;
   /** The webhook's time budget. */
   signal: AbortSignal;
 }
@@ -38,13 +38,13 @@ export interface DeliveryOutcome {
 export async function deliverToBots(
   envelope: InlineEventEnvelope,
   deliveries: readonly BotDelivery[],
-  { dispatcher, claimCheck, thresholdBytes, payloadBytes, signal }: DeliverOptions,
+  { dispatcher, claimCheck, thresholdBytes, payloadText, signal }: DeliverOptions,
 ): Promise<DeliveryOutcome> {
   const size = envelopeBytes(envelope).byteLength;
   let sent: EventEnvelope = envelope;
   let payloadRef: PayloadRef | null = null;
   if (size > thresholdBytes) {
-    payloadRef = await storePayload(claimCheck, envelope.eventId, payloadBytes, signal);
+    payloadRef = await storePayload(claimCheck, envelope.eventId, Buffer.from(payloadText, 'utf8'), signal);
     const { payload: _inline, ...withoutPayload } = envelope;
     sent = { ...withoutPayload, payloadRef };
   }
