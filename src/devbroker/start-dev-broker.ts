@@ -8,6 +8,7 @@ import { openConsumerLink, type LinkConsumer } from './receiver-links.js';
 import { ReplyRoutes, answerManagementRequest, answerPutToken } from './request-response.js';
 import { receiveTransfer } from './sender-links.js';
 import { settleDelivery } from './settlement.js';
+import { guardSocket } from './socket-guards.js';
 
 export type { DevQueueOptions, QueueStats } from './dev-queue.js';
 
@@ -83,7 +84,12 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
     if (!replies.send(connection, request.reply_to, response)) log(`no reply link "${String(request.reply_to)}" for a request`);
   };
 
-  container.on('connection_open', (context: EventContext) => connections.add(context.connection));
+  const openSockets = new WeakSet<Socket>();
+  container.on('connection_open', (context: EventContext) => {
+    connections.add(context.connection);
+    const socket = (context.connection as unknown as { socket?: Socket }).socket;
+    if (socket) openSockets.add(socket);
+  });
 
   container.on(
     'receiver_open',
@@ -173,10 +179,7 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
   const server = container.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' }) as unknown as Server;
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    // rhea may still write to a socket whose peer has gone (a close racing a detach); drop those bytes
-    // rather than let 'write after end' take the whole broker down.
-    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-    socket.write = ((...args: unknown[]) => (socket.writableEnded || socket.destroyed ? false : write(...args))) as typeof socket.write;
+    guardSocket(socket, () => openSockets.has(socket));
     socket.on('close', () => sockets.delete(socket));
   });
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))]);
