@@ -1,20 +1,14 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { once } from 'node:events';
 import rhea, { type Connection, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
-import {
-  BrokerError,
-  DEAD_LETTER_SUFFIX,
-  MANAGEMENT_SUFFIX,
-  refuseLink,
-  setAttachReply,
-  terminus,
-  toAmqpError,
-} from './amqp-encoding.js';
-import { DevQueue, type DevQueueOptions, type QueueStats, type SubQueue } from './dev-queue.js';
-import { managementReplyProperties, runManagementOperation } from './management-operations.js';
+import { BrokerError, MANAGEMENT_SUFFIX, refuseLink, setAttachReply, terminus, toAmqpError } from './amqp-encoding.js';
+import type { DevQueue, DevQueueOptions, QueueStats, SubQueue } from './dev-queue.js';
+import { QueueRegistry } from './queue-registry.js';
 import { openConsumerLink, type LinkConsumer } from './receiver-links.js';
+import { ReplyRoutes, answerManagementRequest, answerPutToken } from './request-response.js';
 import { receiveTransfer } from './sender-links.js';
 import { settleDelivery } from './settlement.js';
+import { guardSocket } from './socket-guards.js';
 
 export type { DevQueueOptions, QueueStats } from './dev-queue.js';
 
@@ -49,29 +43,8 @@ interface Terminus {
 export async function startDevBroker(options: DevBrokerOptions = {}): Promise<RunningDevBroker> {
   const log = options.log ?? (() => undefined);
   const now = options.now ?? Date.now;
-  const queues = new Map<string, DevQueue>();
-
-  const createQueue = (queueOptions: DevQueueOptions): void => {
-    const key = queueOptions.name.toLowerCase();
-    if (queues.has(key)) throw new Error(`Queue "${queueOptions.name}" already exists`);
-    queues.set(key, new DevQueue(queueOptions, now, log));
-  };
-  for (const queue of options.queues ?? []) createQueue(queue);
-
-  /** `queue`, `queue/$DeadLetterQueue`, with or without the `sb://host/` prefix; names are case-insensitive like the service's. */
-  const resolveEntity = (address: string | undefined): { queue: DevQueue; subQueue: SubQueue } | BrokerError => {
-    const path = (address ?? '').replace(/^[a-z]+:\/\/[^/]+\//i, '');
-    const deadLetter = path.toLowerCase().endsWith(DEAD_LETTER_SUFFIX.toLowerCase());
-    const name = deadLetter ? path.slice(0, -DEAD_LETTER_SUFFIX.length) : path;
-    const queue = queues.get(name.toLowerCase());
-    if (!queue) {
-      return new BrokerError(
-        'amqp:not-found',
-        `The messaging entity 'sb://localhost/${name}' could not be found. To know more visit https://aka.ms/sbResourceMgrExceptions.`,
-      );
-    }
-    return { queue, subQueue: deadLetter ? 'deadLetter' : 'active' };
-  };
+  const queues = new QueueRegistry(now, log);
+  for (const queue of options.queues ?? []) queues.create(queue);
 
   // tcp_no_delay: rhea's server side leaves Nagle on, which costs ~40 ms on every request/response round trip.
   const container = rhea.create_container({
@@ -83,7 +56,7 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
   const receiverRoles = new WeakMap<Receiver, ReceiverRole>();
   const consumers = new WeakMap<Sender, LinkConsumer>();
   const linkCleanups = new Map<Sender, () => void>();
-  const replyLinks = new WeakMap<Connection, Map<string, Sender>>();
+  const replies = new ReplyRoutes();
   const connections = new Set<Connection>();
 
   const cleanUp = (matches: (link: Sender) => boolean) => {
@@ -107,13 +80,16 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
       }
     };
 
-  const reply = (connection: Connection, replyTo: unknown, message: Message) => {
-    const link = replyLinks.get(connection)?.get(String(replyTo));
-    if (link?.is_open()) link.send(message);
-    else log(`no reply link "${String(replyTo)}" for a request`);
+  const reply = (connection: Connection, request: Message, response: Message) => {
+    if (!replies.send(connection, request.reply_to, response)) log(`no reply link "${String(request.reply_to)}" for a request`);
   };
 
-  container.on('connection_open', (context: EventContext) => connections.add(context.connection));
+  const openSockets = new WeakSet<Socket>();
+  container.on('connection_open', (context: EventContext) => {
+    connections.add(context.connection);
+    const socket = (context.connection as unknown as { socket?: Socket }).socket;
+    if (socket) openSockets.add(socket);
+  });
 
   container.on(
     'receiver_open',
@@ -126,7 +102,7 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
         return;
       }
       const management = address?.endsWith(MANAGEMENT_SUFFIX);
-      const entity = resolveEntity(management ? address!.slice(0, -MANAGEMENT_SUFFIX.length) : address);
+      const entity = queues.resolve(address);
       if (entity instanceof BrokerError) return refuseLink(link, entity.toAmqp());
       if (management) {
         receiverRoles.set(link, { kind: 'management', ...entity });
@@ -145,17 +121,13 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
       const link = context.sender!;
       const address = (link.source as Terminus | undefined)?.address;
       if (address === '$cbs' || address?.endsWith(MANAGEMENT_SUFFIX)) {
-        // Request/response: replies go to the link the request's reply_to names (its name or target address).
-        link.set_source(terminus(address));
         const target = (link.target as Terminus | undefined)?.address;
+        link.set_source(terminus(address));
         link.set_target(terminus(target));
-        const routes = replyLinks.get(context.connection) ?? new Map<string, Sender>();
-        routes.set(link.name, link);
-        if (target) routes.set(target, link);
-        replyLinks.set(context.connection, routes);
+        replies.add(context.connection, link, target);
         return;
       }
-      const entity = resolveEntity(address);
+      const entity = queues.resolve(address);
       if (entity instanceof BrokerError) return refuseLink(link, entity.toAmqp());
       const cleanup = openConsumerLink(link, entity.queue, entity.subQueue, (consumer) => consumers.set(link, consumer));
       linkCleanups.set(link, cleanup);
@@ -170,34 +142,8 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
       const delivery = context.delivery!;
       if (role?.kind === 'queue') return receiveTransfer(role.queue, context, log);
       delivery.accept();
-      if (role?.kind === 'cbs') {
-        // Any token is good (a development broker), but like the service, a token for an entity that does not
-        // exist gets 404: that is where the SDK's MessagingEntityNotFound comes from, before any link attach.
-        const audience = String(request.application_properties?.name ?? '');
-        const path = audience.replace(/^[a-z]+:\/\/[^/]+\/?/i, '');
-        const entity = path === '' ? undefined : resolveEntity(path.endsWith(MANAGEMENT_SUFFIX) ? path.slice(0, -MANAGEMENT_SUFFIX.length) : path);
-        const notFound = entity instanceof BrokerError ? entity : undefined;
-        reply(context.connection, request.reply_to, {
-          correlation_id: request.message_id,
-          application_properties: notFound
-            ? { 'status-code': 404, 'status-description': notFound.message, 'error-condition': notFound.condition }
-            : { 'status-code': 202, 'status-description': 'Accepted' },
-          body: null,
-        });
-      } else if (role?.kind === 'management') {
-        let body: unknown;
-        let properties: Record<string, unknown>;
-        try {
-          const result = runManagementOperation(role.queue, role.subQueue, request);
-          properties = managementReplyProperties(result);
-          body = result.body;
-        } catch (error) {
-          if (!(error instanceof BrokerError)) throw error;
-          properties = managementReplyProperties(error);
-        }
-        const response: Message = { correlation_id: request.message_id, application_properties: properties, body: body ?? null };
-        reply(context.connection, request.reply_to, response);
-      }
+      if (role?.kind === 'cbs') reply(context.connection, request, answerPutToken(queues, request));
+      else if (role?.kind === 'management') reply(context.connection, request, answerManagementRequest(role, request));
     }),
   );
 
@@ -233,32 +179,23 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
   const server = container.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' }) as unknown as Server;
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    // rhea may still write to a socket whose peer has gone (a close racing a detach); drop those bytes
-    // rather than let 'write after end' take the whole broker down.
-    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-    socket.write = ((...args: unknown[]) => (socket.writableEnded || socket.destroyed ? false : write(...args))) as typeof socket.write;
+    guardSocket(socket, () => openSockets.has(socket));
     socket.on('close', () => sockets.delete(socket));
   });
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))]);
   const port = (server.address() as AddressInfo).port;
   log(`development Service Bus broker listening on ${options.host ?? '127.0.0.1'}:${port}`);
 
-  const queueNamed = (name: string) => {
-    const queue = queues.get(name.toLowerCase());
-    if (!queue) throw new Error(`No queue "${name}" on the development broker`);
-    return queue;
-  };
-
   return {
     port,
     connectionString: `Endpoint=sb://localhost:${port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`,
-    createQueue,
-    queueNames: () => [...queues.values()].map((q) => q.name),
-    queueStats: (name) => queueNamed(name).stats(),
+    createQueue: (queueOptions) => queues.create(queueOptions),
+    queueNames: () => queues.all().map((q) => q.name),
+    queueStats: (name) => queues.named(name).stats(),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       cleanUp(() => true);
-      for (const queue of queues.values()) queue.close();
+      for (const queue of queues.all()) queue.close();
       for (const connection of connections) connection.close({ condition: 'amqp:connection:forced', description: 'The development broker is shutting down.' });
       // Peers that answer the close end their sockets; the rest are cut after a moment.
       const socketsClosed = Promise.all([...sockets].map((socket) => once(socket, 'close')));

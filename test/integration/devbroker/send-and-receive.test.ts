@@ -35,10 +35,13 @@ test('single, array and batch sends arrive with their session id, message id, su
   });
 });
 
-test('createMessageBatch sees the queue\'s own max message size', async () => {
-  await withDevBroker([{ name: 'small', maxMessageSizeBytes: 2_048 }], async ({ client }) => {
+test('a queue created on demand is served at once, and createMessageBatch sees its own max message size', async () => {
+  await withDevBroker([], async ({ client, broker }) => {
+    broker.createQueue({ name: 'small', maxMessageSizeBytes: 2_048 });
+    assert.deepEqual(broker.queueNames(), ['small']);
     const batch = await client.createSender('small').createMessageBatch();
     assert.equal(batch.maxSizeInBytes, 2_048);
+    assert.throws(() => broker.createQueue({ name: 'SMALL' }), /already exists/);
   });
 });
 
