@@ -50,7 +50,7 @@ export interface RunningLocalHost {
   stop(): Promise<void>;
 }
 
-const SAMPLE_SECRET_FILE = 'local.settings.sample.json';
+const SAMPLE_SETTINGS_FILE = 'local.settings.sample.json';
 
 /**
  * `npm start`: settings → storage → Service Bus → the app's functions → HTTP, session pumps,
@@ -69,14 +69,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
 
   try {
     const settingsPath = path.resolve(projectRoot, env.LOCAL_SETTINGS_FILE ?? 'local.settings.json');
-    const samplePath = path.resolve(projectRoot, SAMPLE_SECRET_FILE);
+    const samplePath = path.resolve(projectRoot, SAMPLE_SETTINGS_FILE);
     const created = ensureLocalSettings(settingsPath, samplePath);
-    if (created) log.info('settings', `created ${displayPath(settingsPath)} from ${SAMPLE_SECRET_FILE}`);
+    if (created) log.info('settings', `created ${displayPath(settingsPath)} from ${SAMPLE_SETTINGS_FILE}`);
     const file = readLocalSettings(settingsPath);
     const applied = applyLocalSettings(file.Values ?? {}, env);
     const secretFromEnvironment = applied.fromEnvironment.includes('GITHUB_WEBHOOK_SECRET');
 
-    readSettings(env); // fail fast, naming the bad setting, before anything starts
+    // Settings and bots are checked before anything starts: a bad value stops start-up with its name.
     const bots = await options.loadBots(readSettings(env));
 
     const storage = await ensureStorage(env, log);
