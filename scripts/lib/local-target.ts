@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readLocalSettings } from '../../src/local/local-settings.js';
 
-/** The repository root, from dist/scripts/lib/ or scripts/lib/. */
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+/** The repository root (this file runs as dist/scripts/lib/local-target.js). */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** A setting as the running local host sees it: the environment first, then local.settings.json, then its sample. */
 export function localSetting(name: string): string | undefined {
