@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { parseIsoDuration } from '../config/parse-iso-duration.js';
 
 /** An ISO 8601 duration kept as written (Bicep needs the text) and as milliseconds (the code needs a number). */
-const isoDuration = (what: string) =>
+const isoDuration = () =>
   z.string().transform((text, ctx) => {
     const ms = parseIsoDuration(text);
     if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `${what} must be a positive ISO 8601 duration such as PT30M, PT2H or P3D, got "${text}"` });
+      ctx.addIssue({ code: 'custom', message: `must be a positive ISO 8601 duration such as PT30M, PT2H or P3D, got "${text}"` });
       return z.NEVER;
     }
     return { iso: text, ms };
@@ -14,7 +14,7 @@ const isoDuration = (what: string) =>
 
 export type Duration = { iso: string; ms: number };
 
-const duration = (what: string, iso: string) => isoDuration(what).default({ iso, ms: parseIsoDuration(iso)! });
+const duration = (iso: string) => isoDuration().default({ iso, ms: parseIsoDuration(iso)! });
 
 const botName = z
   .string()
@@ -65,10 +65,12 @@ export type StrategyType = StrategyConfig['type'];
 /** The seed's BotSessionConfig, with its defaults. */
 const sessionConfigSchema = z
   .object({
-    maxSessionDuration: duration('maxSessionDuration', 'PT2H'),
+    maxSessionDuration: duration('PT2H'),
     maxMessagesPerSession: z.number().int().positive().default(1000),
-    sessionTimeout: duration('sessionTimeout', 'PT30M'),
+    sessionTimeout: duration('PT30M'),
     enableSessionAffinity: z.boolean().default(true),
+    /** The seed's custom strategy parameters; handed to a custom strategy under its `strategy.params`. */
+    strategyParams: stringParams.default({}),
   })
   .strict();
 
@@ -76,13 +78,13 @@ const sessionConfigSchema = z
 const deliveryConfigSchema = z
   .object({
     maxDeliveryCount: z.number().int().min(1).max(2000).default(10),
-    lockDuration: duration('lockDuration', 'PT1M').refine((d) => d.ms >= 5_000 && d.ms <= 300_000, {
-      message: 'lockDuration must be between PT5S and PT5M (a Service Bus limit)',
+    lockDuration: duration('PT1M').refine((d) => d.ms >= 5_000 && d.ms <= 300_000, {
+      message: 'must be between PT5S and PT5M (a Service Bus limit)',
     }),
     // GitHub lets people redeliver a delivery for 3 days; within the window the broker drops the copy.
-    duplicateDetectionWindow: duration('duplicateDetectionWindow', 'P3D').refine(
+    duplicateDetectionWindow: duration('P3D').refine(
       (d) => d.ms >= 20_000 && d.ms <= 7 * 86_400_000,
-      { message: 'duplicateDetectionWindow must be between PT20S and P7D (a Service Bus limit)' },
+      { message: 'must be between PT20S and P7D (a Service Bus limit)' },
     ),
   })
   .strict();

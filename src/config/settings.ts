@@ -40,9 +40,15 @@ const optionalText = z
   .optional()
   .transform((text) => (text === undefined || text.trim() === '' ? undefined : text.trim()));
 
+// App Service leaves a Key Vault reference it cannot resolve (no secret yet, no access) in the
+// setting as written; that text must never become an HMAC key, so it counts as "no secret".
+const webhookSecret = optionalText.transform((text) =>
+  text !== undefined && /^@Microsoft\.KeyVault\(/i.test(text) ? undefined : text,
+);
+
 const settingsSchema = z.object({
-  GITHUB_WEBHOOK_SECRET: optionalText,
-  GITHUB_WEBHOOK_SECRET_PREVIOUS: optionalText,
+  GITHUB_WEBHOOK_SECRET: webhookSecret,
+  GITHUB_WEBHOOK_SECRET_PREVIOUS: webhookSecret,
   WEBHOOK_MAX_BODY_BYTES: positiveInt(25 * 1024 * 1024),
   WEBHOOK_SEND_BUDGET_MS: positiveInt(8_000),
   CLAIM_CHECK_THRESHOLD_BYTES: positiveInt(192 * 1024),
@@ -64,6 +70,9 @@ const settingsSchema = z.object({
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** Every setting name readSettings looks at; infra's consistency test checks that Azure sets each. */
+export const settingNames = Object.keys(settingsSchema.shape) as ReadonlyArray<keyof Settings>;
 
 /** Reads settings from the environment; a bad value stops start-up with the setting's name. */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import type { CustomStrategies } from '../sessions/custom-strategies.js';
+import { botsFileSchema } from './bot-config-schema.js';
+import { createBotRegistry, type BotRegistry } from './bot-registry.js';
+import { BotsConfigError, type BotsConfigProblem } from './bots-config-error.js';
+// Imported rather than read from disk so tsc copies it into dist and the deployed package carries it.
+import shippedBots from './bots.json' with { type: 'json' };
+
+export interface LoadBotsOptions {
+  /** A bots file to read instead of the shipped one (the app passes BOTS_CONFIG_PATH). */
+  path?: string;
+  /** An already-parsed bots file (tests, tools). */
+  json?: unknown;
+  customs?: CustomStrategies;
+  /** Names the file in errors when `json` is given. */
+  source?: string;
+}
+
+/**
+ * The bot registry for start-up: validates a bots file against the schema, applies the
+ * seed's defaults, compiles filters and strategies. Anything wrong throws BotsConfigError
+ * naming the file, the bot and the field; the app must not start with a half-read config.
+ */
+export function loadBots(options: LoadBotsOptions = {}): BotRegistry {
+  if (options.path !== undefined && options.json !== undefined) {
+    throw new TypeError('loadBots: pass either path or json, not both');
+  }
+  const source = options.path ?? options.source ?? 'bots.json';
+  const json = options.path !== undefined ? readBotsFile(options.path) : (options.json ?? shippedBots);
+  const parsed = botsFileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new BotsConfigError(
+      source,
+      parsed.error.issues.map((issue) => problemAt(json, issue.path, describeIssue(issue))),
+    );
+  }
+  return createBotRegistry(parsed.data.bots, { customs: options.customs, source });
+}
+
+function readBotsFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new BotsConfigError(path, [{ field: '', message: `cannot read the bots file: ${(error as Error).message}` }], { cause: error });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BotsConfigError(path, [{ field: '', message: `not valid JSON: ${(error as Error).message}` }], { cause: error });
+  }
+}
+
+/** Splits a schema issue's path into the bot (index and, if readable, name) and the field inside it. */
+function problemAt(json: unknown, path: readonly PropertyKey[], message: string): BotsConfigProblem {
+  const [first, index, ...inside] = path;
+  if (first !== 'bots' || typeof index !== 'number') {
+    return { field: fieldPath(path), message };
+  }
+  const raw = (json as { bots?: unknown[] }).bots?.[index];
+  const name = typeof raw === 'object' && raw !== null ? (raw as { name?: unknown }).name : undefined;
+  return { index, botName: typeof name === 'string' ? name : undefined, field: fieldPath(inside), message };
+}
+
+/** `targets[0].url`, as people write paths into JSON. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`),
+    '',
+  );
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `is required (a ${issue.expected})`;
+  return issue.message;
+}

@@ -1,0 +1,165 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpFunctionDefinition } from '../app/function-definitions.js';
+import type { BotDefinition } from '../bots/bot-config-schema.js';
+import { encodeRowKey } from './encode-row-key.js';
+import { hotSessions, summarizeDistribution } from './session-metrics.js';
+import type { SessionRecord, SessionState } from './session-record.js';
+import type { SessionStore } from './table-session-store.js';
+
+export interface AdminDeps {
+  bots: readonly Pick<BotDefinition, 'name'>[];
+  store: Pick<SessionStore, 'get' | 'list' | 'close'>;
+  now: () => Date;
+  hotSessionThreshold: number;
+}
+
+/** An HTTP handler that always answers with a plain response (what the host and tests both take). */
+export type AdminHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+export interface AdminHandlers {
+  listSessions: AdminHandler;
+  getSession: AdminHandler;
+  closeSession: AdminHandler;
+}
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
+
+/**
+ * Operator endpoints over the lifecycle table. Session ids contain `/` (`pr-owner/repo-7`),
+ * so the id is the rest of the path (catch-all `{*sessionId}`, slashes written as they are,
+ * other reserved characters percent-encoded), or `?id=` for ids a proxy might mangle.
+ */
+export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
+  const knownBots = new Set(deps.bots.map((bot) => bot.name));
+
+  const listSessions: AdminHandler = async (request) => {
+    const bot = request.params.bot ?? '';
+    if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
+    const query = parseListQuery(request.query, deps.hotSessionThreshold);
+    if ('error' in query) return query.error;
+
+    const records = await deps.store.list(bot, query.state === undefined ? {} : { state: query.state });
+    const selected = query.hot ? hotSessions(records, query.threshold) : records;
+    const busiestFirst = [...selected].sort(
+      (a, b) => b.messageCount - a.messageCount || b.lastActivityAt.getTime() - a.lastActivityAt.getTime(),
+    );
+    return json(200, {
+      bot,
+      state: query.state ?? 'any',
+      hot: query.hot,
+      threshold: query.threshold,
+      distribution: summarizeDistribution(records),
+      total: selected.length,
+      sessions: busiestFirst.slice(0, query.limit).map(present),
+    });
+  };
+
+  const getSession: AdminHandler = async (request, context) => {
+    const bot = request.params.bot ?? '';
+    if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
+    const sessionId = sessionIdOf(request);
+    if (typeof sessionId !== 'string') return sessionId;
+    // A catch-all matches the empty rest too; whichever function the host picks, the answer is the list.
+    if (sessionId === '') return listSessions(request, context);
+    const record = await deps.store.get(bot, sessionId);
+    return record === undefined ? unknownSession(bot, sessionId) : json(200, present(record));
+  };
+
+  const closeSession: AdminHandler = async (request) => {
+    const bot = request.params.bot ?? '';
+    if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
+    const sessionId = sessionIdOf(request);
+    if (typeof sessionId !== 'string') return sessionId;
+    if (sessionId === '') return problem(400, 'BadRequest', 'name the session to close in the path (/api/sessions/{bot}/{sessionId}) or in ?id=', 'sessionId');
+    const result = await deps.store.close(bot, sessionId, 'manual', deps.now());
+    switch (result.outcome) {
+      case 'closed':
+      case 'alreadyClosed':
+        return json(200, { outcome: result.outcome, session: present(result.record) });
+      case 'notFound':
+      case 'changed':
+        return unknownSession(bot, sessionId);
+    }
+  };
+
+  return { listSessions, getSession, closeSession };
+}
+
+export function defineAdminFunctions(handlers: AdminHandlers): HttpFunctionDefinition[] {
+  return [
+    { kind: 'http', name: 'sessions-list', route: 'sessions/{bot}', methods: ['GET'], authLevel: 'function', handler: handlers.listSessions },
+    { kind: 'http', name: 'sessions-get', route: 'sessions/{bot}/{*sessionId}', methods: ['GET'], authLevel: 'function', handler: handlers.getSession },
+    { kind: 'http', name: 'sessions-close', route: 'sessions/{bot}/{*sessionId}', methods: ['POST'], authLevel: 'function', handler: handlers.closeSession },
+  ];
+}
+
+type ListQuery = { state: SessionState | undefined; hot: boolean; threshold: number; limit: number };
+
+function parseListQuery(query: URLSearchParams, defaultThreshold: number): ListQuery | { error: HttpResponseInit } {
+  const state = query.get('state');
+  if (state !== null && state !== 'active' && state !== 'closed') {
+    return { error: badParameter('state', `must be "active" or "closed", got "${state}"`) };
+  }
+  const hot = query.get('hot');
+  if (hot !== null && hot !== 'true' && hot !== 'false') {
+    return { error: badParameter('hot', `must be "true" or "false", got "${hot}"`) };
+  }
+  const threshold = positiveInt(query, 'threshold', defaultThreshold, Number.MAX_SAFE_INTEGER);
+  if (typeof threshold !== 'number') return { error: threshold };
+  const limit = positiveInt(query, 'limit', DEFAULT_LIMIT, MAX_LIMIT);
+  if (typeof limit !== 'number') return { error: limit };
+  return { state: state ?? undefined, hot: hot === 'true', threshold, limit };
+}
+
+function positiveInt(query: URLSearchParams, name: string, fallback: number, max: number): number | HttpResponseInit {
+  const text = query.get(name);
+  if (text === null) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    return badParameter(name, `must be a whole number from 1 to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+function sessionIdOf(request: HttpRequest): string | HttpResponseInit {
+  const fromPath = request.params.sessionId ?? '';
+  const fromQuery = request.query.get('id');
+  if (fromQuery === null) return fromPath;
+  if (fromPath !== '' && fromPath !== fromQuery) {
+    return badParameter('id', `names "${fromQuery}" but the path names "${fromPath}"; give the session id once`);
+  }
+  return fromQuery;
+}
+
+/** The record as JSON, with the RowKey for people who look at the table directly. */
+function present(record: SessionRecord): Record<string, unknown> {
+  const { bot, sessionId, generation, state, openedAt, lastActivityAt, messageCount, lastMessageId, closedAt, closeReason } = record;
+  return {
+    bot, sessionId, rowKey: encodeRowKey(sessionId), generation, state,
+    openedAt: openedAt.toISOString(), lastActivityAt: lastActivityAt.toISOString(),
+    messageCount, lastMessageId,
+    ...(closedAt === undefined ? {} : { closedAt: closedAt.toISOString() }),
+    ...(closeReason === undefined ? {} : { closeReason }),
+  };
+}
+
+function unknownBot(bot: string, known: ReadonlySet<string>): HttpResponseInit {
+  return problem(404, 'UnknownBot', `no bot named "${bot}" in bots.json; known bots: ${[...known].join(', ')}`);
+}
+
+function unknownSession(bot: string, sessionId: string): HttpResponseInit {
+  return problem(404, 'UnknownSession', `bot "${bot}" has no record of session "${sessionId}" (never seen, or purged after the retention period)`);
+}
+
+function badParameter(parameter: string, detail: string): HttpResponseInit {
+  return problem(400, 'BadRequest', `query parameter "${parameter}" ${detail}`, parameter);
+}
+
+function problem(status: number, error: string, detail: string, parameter?: string): HttpResponseInit {
+  return json(status, parameter === undefined ? { error, detail } : { error, detail, parameter });
+}
+
+function json(status: number, body: unknown): HttpResponseInit {
+  return { status, jsonBody: body, headers: { 'cache-control': 'no-store' } };
+}

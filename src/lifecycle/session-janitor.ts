@@ -1,0 +1,60 @@
+import type { InvocationContext, Timer } from '@azure/functions';
+import type { TimerFunctionDefinition } from '../app/function-definitions.js';
+import type { BotDefinition } from '../bots/bot-config-schema.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { cleanupExpiredSessions } from './cleanup-expired-sessions.js';
+import { exportSessionMetrics } from './session-metrics.js';
+import type { SessionStore } from './table-session-store.js';
+
+export interface JanitorDeps {
+  bots: readonly BotDefinition[];
+  store: Pick<SessionStore, 'list' | 'close' | 'purgeClosed'>;
+  telemetry: Telemetry;
+  now: () => Date;
+  /** How long a closed record is kept (for the admin endpoints and late redeliveries) before it is deleted. */
+  retentionMs: number;
+  hotSessionThreshold: number;
+}
+
+export type JanitorHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
+
+/**
+ * One janitor run, bot by bot with each bot's limits: read the active records once, close
+ * those past a limit, export the metrics from the same read, purge closed records past the
+ * retention. One bot's failure is reported and does not stop the others; the run then fails
+ * so the host records it.
+ */
+export function createJanitorHandler(deps: JanitorDeps): JanitorHandler {
+  return async (timer, context) => {
+    const now = deps.now();
+    if (timer.isPastDue) context.warn('session-janitor: this run is late (the host was busy or down); limits are checked against the current time');
+    const failures: unknown[] = [];
+    for (const bot of deps.bots) {
+      try {
+        const active = await deps.store.list(bot.name, { state: 'active' });
+        const { closed, raced } = await cleanupExpiredSessions({ store: deps.store, bot, telemetry: deps.telemetry, now, active });
+        const { hot } = exportSessionMetrics(deps.telemetry, bot.name, active, deps.hotSessionThreshold);
+        const purged = await deps.store.purgeClosed(bot.name, new Date(now.getTime() - deps.retentionMs));
+        context.log(
+          `session-janitor: ${bot.name}: ${active.length} active, closed ${closed.length}, ` +
+            `${raced.length} touched meanwhile, purged ${purged.length}, ${hot} hot`,
+        );
+      } catch (error) {
+        failures.push(error);
+        deps.telemetry.trackException(error, { bot: bot.name, operation: 'session-janitor' });
+        context.error(`session-janitor: ${bot.name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (failures.length > 0) {
+      throw new AggregateError(failures, `session-janitor failed for ${failures.length} of ${deps.bots.length} bots`);
+    }
+  };
+}
+
+/** `schedule` is JANITOR_SCHEDULE: a six-field NCRONTAB expression (seconds first), as the Functions host reads it. */
+export function defineJanitorFunction(handler: JanitorHandler, schedule: string): TimerFunctionDefinition {
+  if (schedule.trim().split(/\s+/).length !== 6) {
+    throw new Error(`JANITOR_SCHEDULE must be a six-field NCRONTAB expression such as "0 */1 * * * *", got "${schedule}"`);
+  }
+  return { kind: 'timer', name: 'session-janitor', schedule, runOnStartup: false, handler };
+}

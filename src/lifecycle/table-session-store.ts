@@ -1,0 +1,238 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { odata, type TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
+import { TransientError } from '../errors/delivery-errors.js';
+import { decodeRowKey, encodeRowKey } from './encode-row-key.js';
+import { planTouch } from './plan-touch.js';
+import type { SessionContext, SessionToucher } from './session-context.js';
+import { CLOSE_REASONS, type CloseReason, type SessionRecord, type SessionState, type StoredSessionRecord } from './session-record.js';
+
+export type CloseResult =
+  | { outcome: 'closed'; record: SessionRecord }
+  | { outcome: 'alreadyClosed'; record: SessionRecord }
+  /** The record changed after the caller's read (a message touched it): left open. */
+  | { outcome: 'changed' }
+  | { outcome: 'notFound' };
+
+export interface SessionStore extends SessionToucher {
+  get(bot: string, sessionId: string): Promise<StoredSessionRecord | undefined>;
+  list(bot: string, filter?: { state?: SessionState }): Promise<StoredSessionRecord[]>;
+  /**
+   * Closes the current generation. Given the record the caller decided on (the janitor's
+   * read), one write closes it only if nothing touched it since; otherwise the record is read
+   * and closed whatever it holds (an operator's close).
+   */
+  close(bot: string, sessionId: string, reason: CloseReason, at?: Date, options?: { expected?: StoredSessionRecord }): Promise<CloseResult>;
+  /** Deletes records closed before `olderThan`, unless a message reopened them meanwhile; returns their ids. */
+  purgeClosed(bot: string, olderThan: Date): Promise<string[]>;
+}
+
+export interface TableSessionStoreOptions {
+  tableClient: TableClient;
+  now?: () => Date;
+  /**
+   * Attempts per touch or close when writes conflict. A session's messages are processed one
+   * at a time, so conflicts come from the janitor or a lock handover and are rare; the margin
+   * is for many writers racing on one record.
+   */
+  maxAttempts?: number;
+}
+
+/** Table columns besides the keys; `bot` is the PartitionKey. */
+type SessionEntity = Omit<SessionRecord, 'bot'>;
+
+/**
+ * The lifecycle table: PartitionKey = bot, RowKey = `encodeRowKey(sessionId)`, the raw id in
+ * `sessionId`. Every write is guarded by the ETag of the read it is based on (or is a create,
+ * which fails if the row exists), and retried from a fresh read on 412 / 409: counts are
+ * never lost and a close never lands on a record it did not see.
+ * A touch costs one read and one write; a redelivery of the last message, one read.
+ */
+export function createTableSessionStore(options: TableSessionStoreOptions): SessionStore {
+  const { tableClient } = options;
+  const now = options.now ?? (() => new Date());
+  const maxAttempts = options.maxAttempts ?? 100;
+
+  async function read(bot: string, sessionId: string): Promise<StoredSessionRecord | undefined> {
+    try {
+      const entity = await tableClient.getEntity<SessionEntity>(bot, encodeRowKey(sessionId));
+      return toRecord(entity);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async function retrying<T>(what: string, attempt: () => Promise<T | typeof CONFLICT>): Promise<T> {
+    for (let n = 1; n <= maxAttempts; n++) {
+      const result = await attempt();
+      if (result !== CONFLICT) return result;
+      // Jittered, growing pause so racing writers spread out instead of colliding again.
+      await delay(Math.random() * Math.min(50, 2 ** n));
+    }
+    throw new TransientError(`${what}: still conflicting after ${maxAttempts} attempts`);
+  }
+
+  return {
+    async touch(bot, sessionId, messageId, at): Promise<SessionContext> {
+      requireText('bot', bot);
+      requireText('sessionId', sessionId);
+      requireText('messageId', messageId);
+      const rowKey = encodeRowKey(sessionId);
+      return retrying(`touch of session "${sessionId}" of bot "${bot}"`, async () => {
+        const plan = planTouch(await read(bot, sessionId), bot, sessionId, messageId, at);
+        try {
+          switch (plan.kind) {
+            case 'unchanged':
+              break;
+            case 'create':
+              await createEntityCreatingTable(tableClient, toEntity(plan.record));
+              break;
+            case 'reopen':
+              await tableClient.updateEntity(toEntity(plan.record), 'Replace', { etag: plan.etag });
+              break;
+            case 'count':
+              await tableClient.updateEntity({ partitionKey: bot, rowKey, ...plan.changes }, 'Merge', { etag: plan.etag });
+              break;
+          }
+        } catch (error) {
+          if (isConflict(error)) return CONFLICT;
+          throw error;
+        }
+        return plan.context;
+      });
+    },
+
+    get: (bot, sessionId) => read(bot, sessionId),
+
+    async list(bot, filter = {}) {
+      const query =
+        filter.state === undefined
+          ? odata`PartitionKey eq ${bot}`
+          : odata`PartitionKey eq ${bot} and state eq ${filter.state}`;
+      const records: StoredSessionRecord[] = [];
+      for await (const entity of ignoreMissingTable(tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } }))) {
+        records.push(toRecord(entity));
+      }
+      return records;
+    },
+
+    async close(bot, sessionId, reason, at = now(), { expected } = {}) {
+      if (!CLOSE_REASONS.includes(reason)) throw new Error(`close reason must be one of ${CLOSE_REASONS.join(', ')}, got "${reason}"`);
+      const closeIfUnchanged = async (current: StoredSessionRecord): Promise<CloseResult | typeof CONFLICT> => {
+        if (current.state === 'closed') return { outcome: 'alreadyClosed', record: withoutEtag(current) };
+        const changes = { state: 'closed' as const, closedAt: at, closeReason: reason };
+        try {
+          await tableClient.updateEntity({ partitionKey: bot, rowKey: encodeRowKey(sessionId), ...changes }, 'Merge', { etag: current.etag });
+        } catch (error) {
+          if (statusOf(error) === 404) return { outcome: 'notFound' };
+          if (isConflict(error)) return CONFLICT;
+          throw error;
+        }
+        return { outcome: 'closed', record: { ...withoutEtag(current), ...changes } };
+      };
+      if (expected !== undefined) {
+        const result = await closeIfUnchanged(expected);
+        return result === CONFLICT ? { outcome: 'changed' } : result;
+      }
+      return retrying(`close of session "${sessionId}" of bot "${bot}"`, async () => {
+        const current = await read(bot, sessionId);
+        return current === undefined ? { outcome: 'notFound' as const } : closeIfUnchanged(current);
+      });
+    },
+
+    async purgeClosed(bot, olderThan) {
+      const query = odata`PartitionKey eq ${bot} and state eq ${'closed'} and closedAt lt ${olderThan}`;
+      const purged: string[] = [];
+      const candidates = tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } });
+      for await (const entity of ignoreMissingTable(candidates)) {
+        try {
+          await tableClient.deleteEntity(bot, entity.rowKey!, { etag: entity.etag });
+          purged.push(toRecord(entity).sessionId);
+        } catch (error) {
+          // 412: a message reopened it (keep it); 404: someone else purged it.
+          if (!isConflict(error) && statusOf(error) !== 404) throw error;
+        }
+      }
+      return purged;
+    },
+  };
+}
+
+const CONFLICT = Symbol('conflict');
+
+/** The table is made on the first create that misses it, so no deployment step is needed. */
+async function createEntityCreatingTable(tableClient: TableClient, entity: TableEntity<SessionEntity>): Promise<void> {
+  try {
+    await tableClient.createEntity(entity);
+  } catch (error) {
+    if (!isTableMissing(error)) throw error;
+    await tableClient.createTable();
+    await tableClient.createEntity(entity);
+  }
+}
+
+async function* ignoreMissingTable<T>(entities: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* entities;
+  } catch (error) {
+    if (!isTableMissing(error)) throw error;
+  }
+}
+
+function isTableMissing(error: unknown): boolean {
+  if (statusOf(error) !== 404) return false;
+  const { code, details } = error as { code?: unknown; details?: { errorCode?: unknown } };
+  return code === 'TableNotFound' || details?.errorCode === 'TableNotFound';
+}
+
+function toEntity(record: SessionRecord): TableEntity<SessionEntity> {
+  const { bot, ...columns } = record;
+  return { partitionKey: bot, rowKey: encodeRowKey(record.sessionId), ...columns };
+}
+
+function toRecord(entity: TableEntityResult<SessionEntity>): StoredSessionRecord {
+  const where = `session record ${entity.partitionKey}/${entity.rowKey}`;
+  const record: StoredSessionRecord = {
+    bot: entity.partitionKey!,
+    sessionId: typeof entity.sessionId === 'string' ? entity.sessionId : decodeRowKey(entity.rowKey!),
+    generation: requireNumber(where, 'generation', entity.generation),
+    state: entity.state === 'closed' ? 'closed' : 'active',
+    openedAt: requireDate(where, 'openedAt', entity.openedAt),
+    lastActivityAt: requireDate(where, 'lastActivityAt', entity.lastActivityAt),
+    messageCount: requireNumber(where, 'messageCount', entity.messageCount),
+    lastMessageId: String(entity.lastMessageId ?? ''),
+    etag: entity.etag,
+  };
+  if (entity.closedAt !== undefined && entity.closedAt !== null) record.closedAt = requireDate(where, 'closedAt', entity.closedAt);
+  if (entity.closeReason !== undefined && entity.closeReason !== null) record.closeReason = entity.closeReason;
+  return record;
+}
+
+function withoutEtag({ etag: _etag, ...record }: StoredSessionRecord): SessionRecord {
+  return record;
+}
+
+function requireNumber(where: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${where}: "${name}" is not a number`);
+  return value;
+}
+
+function requireDate(where: string, name: string, value: unknown): Date {
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  if (date === undefined || Number.isNaN(date.getTime())) throw new Error(`${where}: "${name}" is not a date`);
+  return date;
+}
+
+function requireText(name: string, value: string): void {
+  if (typeof value !== 'string' || value.length === 0) throw new Error(`touch needs a non-empty ${name}`);
+}
+
+function statusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'statusCode' in error ? Number(error.statusCode) : undefined;
+}
+
+/** 412: the row changed since the read; 409: another writer created it first. */
+function isConflict(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 412 || status === 409;
+}

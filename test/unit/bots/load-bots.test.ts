@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BotsConfigError } from '../../../src/bots/bots-config-error.js';
+import { loadBots } from '../../../src/bots/load-bots.js';
+import { createStandardSessionManager, noOrderingStrategy } from '../../../src/sessions/index.js';
+import { envelopeFor } from '../../support/envelopes.js';
+import { action, exampleOf } from '../../support/webhook-examples.js';
+import shipped from '../../../src/bots/bots.json' with { type: 'json' };
+
+const shippedCopy = () => structuredClone(shipped) as { bots: Record<string, unknown>[] };
+
+function assertRefused(json: unknown, ...expectedLines: (string | RegExp)[]): BotsConfigError {
+  let caught: unknown;
+  assert.throws(() => loadBots({ json }), (error: unknown) => ((caught = error), error instanceof BotsConfigError));
+  const error = caught as BotsConfigError;
+  for (const expected of expectedLines) {
+    if (typeof expected === 'string') assert.ok(error.message.split('\n').some((line) => line.startsWith(expected)), `${expected}\nin:\n${error.message}`);
+    else assert.match(error.message, expected);
+  }
+  return error;
+}
+
+test('the shipped bots.json loads with the seed\'s values', () => {
+  const registry = loadBots();
+  const limits = Object.fromEntries(
+    registry.bots.map((bot) => [
+      bot.name,
+      [bot.strategy.type, bot.session.maxSessionDuration.ms, bot.session.maxMessagesPerSession, bot.session.sessionTimeout.ms, bot.session.enableSessionAffinity],
+    ]),
+  );
+  const hours = 3_600_000;
+  const minutes = 60_000;
+  assert.deepEqual(limits, {
+    'task-tactician': ['entity', 2 * hours, 1000, 30 * minutes, true],
+    'merge-warden': ['entity', 1 * hours, 500, 15 * minutes, true],
+    'spec-sentinel': ['repository', 4 * hours, 2000, 1 * hours, true],
+    'security-scanner': ['repository', 2 * hours, 1000, 30 * minutes, true],
+    'dependency-updater': ['entity-repository-hybrid', 2 * hours, 1000, 30 * minutes, true],
+  });
+  assert.equal(registry.byName('merge-warden')?.queue, 'bot-merge-warden');
+  assert.equal(registry.byName('nobody'), undefined);
+  assert.equal(registry.bots[0]?.session.maxSessionDuration.iso, 'PT2H', 'the ISO text is kept for Bicep');
+});
+
+test('the shipped bots get the same session keys as the seed\'s standard SessionManager', () => {
+  const registry = loadBots();
+  const standard = createStandardSessionManager();
+  for (const envelope of [
+    envelopeFor('pull_request', exampleOf('pull_request', action('opened'))),
+    envelopeFor('push', exampleOf('push')),
+    envelopeFor('label', exampleOf('label')),
+  ]) {
+    for (const bot of registry.bots) {
+      assert.equal(registry.sessionManager.generateSessionKey(bot.name, envelope), standard.generateSessionKey(bot.name, envelope), bot.name);
+    }
+  }
+});
+
+test('a bad duration is refused naming the file, the bot and the field', () => {
+  const json = shippedCopy();
+  (json.bots[1]!['session'] as Record<string, unknown>)['maxSessionDuration'] = '1 hour';
+  const error = assertRefused(json, 'bots.json: bot "merge-warden" (bots[1]) session.maxSessionDuration: must be a positive ISO 8601 duration');
+  assert.match(error.message, /"1 hour"/);
+});
+
+test('every problem is reported at once, one line each', () => {
+  const json = shippedCopy();
+  json.bots[0]!['strategy'] = { type: 'by-magic' };
+  delete json.bots[2]!['queue'];
+  json.bots[3]!['events'] = ['pushes!'];
+  json.bots[4]!['name'] = 'Dependency Updater';
+  const error = assertRefused(
+    json,
+    'bots.json: bot "task-tactician" (bots[0]) strategy.type:',
+    'bots.json: bot "spec-sentinel" (bots[2]) queue: is required (a string)',
+    'bots.json: bot "security-scanner" (bots[3]) events[0]: must be "event", "event.action"',
+    'bots.json: bot "Dependency Updater" (bots[4]) name: must be 2-49 lower-case letters',
+  );
+  assert.equal(error.problems.length, 4);
+});
+
+test('duplicate names or queues, unknown keys and an empty list are refused', () => {
+  const json = shippedCopy();
+  json.bots[1]!['queue'] = 'bot-task-tactician';
+  (json.bots[2]!['session'] as Record<string, unknown>)['maxSesionDuration'] = 'PT1H';
+  assertRefused(
+    json,
+    'bots.json: bot "merge-warden" (bots[1]) queue: duplicates the queue of bots[0]',
+    /bot "spec-sentinel" \(bots\[2\]\) session: .*maxSesionDuration/,
+  );
+  assertRefused({ bots: [] }, 'bots.json: bots: must define at least one bot');
+  assertRefused({ robots: [] }, /bots\.json: .*robots/);
+});
+
+test('an unregistered custom strategy stops start-up, naming the bot', () => {
+  const json = shippedCopy();
+  json.bots[4]!['strategy'] = { type: 'custom', params: { name: 'per-ecosystem' } };
+  assert.throws(
+    () => loadBots({ json, customs: new Map([['per-team', noOrderingStrategy]]) }),
+    (error: unknown) =>
+      error instanceof BotsConfigError &&
+      error.message.startsWith('bots.json: bot "dependency-updater" (bots[4]) strategy.params.name: no custom strategy named "per-ecosystem"') &&
+      error.message.includes('"per-team"'),
+  );
+  const registry = loadBots({ json, customs: new Map([['per-ecosystem', noOrderingStrategy]]) });
+  assert.equal(registry.sessionManager.strategyFor('dependency-updater'), noOrderingStrategy);
+});
+
+test('an events list of exclusions only is refused', () => {
+  const json = shippedCopy();
+  json.bots[0]!['events'] = ['!issues.deleted'];
+  assertRefused(json, 'bots.json: bot "task-tactician" (bots[0]) events: lists only exclusions');
+});
+
+test('BOTS_CONFIG_PATH: a file elsewhere is read, and named in errors', (t) => {
+  const directory = mkdtempSync(join(tmpdir(), 'bots-'));
+  t.after(() => rmSync(directory, { recursive: true, force: true }));
+  const path = join(directory, 'my-bots.json');
+
+  writeFileSync(path, JSON.stringify({ bots: [{ name: 'greeter', queue: 'bot-greeter', events: ['issues.opened'], strategy: { type: 'none' } }] }));
+  const registry = loadBots({ path });
+  assert.deepEqual(registry.bots.map((bot) => [bot.name, bot.strategy.type, bot.session.maxMessagesPerSession]), [['greeter', 'none', 1000]]);
+  assert.equal(registry.source, path);
+
+  writeFileSync(path, '{ "bots": [ ');
+  assert.throws(() => loadBots({ path }), (error: unknown) => error instanceof BotsConfigError && error.message.startsWith(`${path}: not valid JSON`));
+
+  const missing = join(directory, 'nope.json');
+  assert.throws(() => loadBots({ path: missing }), (error: unknown) => error instanceof BotsConfigError && error.message.startsWith(`${missing}: cannot read`));
+});

@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { botsFileSchema, type BotsFile } from '../../../src/bots/bot-config-schema.js';
+import { readSettings, settingNames, type Settings } from '../../../src/config/settings.js';
+import {
+  findBicep,
+  infraWithBots,
+  problems,
+  repoRoot,
+  runBicep,
+  snapshot,
+  type PredictedResource,
+  type Snapshot,
+} from '../../support/bicep-cli.js';
+
+// The Bicep templates are checked by compiling them: `bicep build` + `bicep lint` must be clean,
+// and `bicep snapshot` (the compiled template evaluated offline) must show what the code needs.
+
+const bicep = findBicep();
+const skipReason =
+  'SKIPPED: Bicep CLI not found (run `bash scripts/restore-bicep.sh` or set BICEP_PATH); Bicep templates were NOT compiled';
+if (bicep === undefined) {
+  console.error(`\n${'#'.repeat(100)}\n## ${skipReason}\n${'#'.repeat(100)}\n`);
+}
+
+const mainBicep = join(repoRoot, 'infra/main.bicep');
+
+/** Runs `body` with the CLI, or skips loudly: never a silent pass. */
+function withBicep(body: (t: TestContext, bicep: string) => Promise<void>) {
+  return async (t: TestContext) => {
+    if (bicep === undefined) {
+      t.skip(skipReason);
+      return;
+    }
+    await body(t, bicep);
+  };
+}
+
+const once = <T>(make: () => Promise<T>) => {
+  let value: Promise<T> | undefined;
+  return () => (value ??= make());
+};
+
+const defaultSnapshot = once(() => snapshot(bicep!, mainBicep));
+
+async function seedBots(): Promise<unknown> {
+  return JSON.parse(await readFile(join(repoRoot, 'src/bots/bots.json'), 'utf8'));
+}
+
+const byType = (snap: Snapshot, type: string) => snap.predictedResources.filter((r) => r.type === type);
+
+function single(snap: Snapshot, type: string): PredictedResource {
+  const found = byType(snap, type);
+  assert.equal(found.length, 1, `expected exactly one ${type}, found ${found.length}`);
+  return found[0]!;
+}
+
+/** Queue name → the properties Bicep gives it. */
+function queuesOf(snap: Snapshot): Map<string, Record<string, unknown>> {
+  return new Map(
+    byType(snap, 'Microsoft.ServiceBus/namespaces/queues').map((q) => [q.name.split('/')[1]!, q.properties ?? {}]),
+  );
+}
+
+function assertQueuesMatchBots(snap: Snapshot, bots: BotsFile) {
+  const queues = queuesOf(snap);
+  assert.deepEqual([...queues.keys()].sort(), bots.bots.map((b) => b.queue).sort(), 'one queue per bot in bots.json');
+  for (const bot of bots.bots) {
+    const queue = queues.get(bot.queue)!;
+    assert.deepEqual(
+      {
+        requiresSession: queue.requiresSession,
+        requiresDuplicateDetection: queue.requiresDuplicateDetection,
+        deadLetteringOnMessageExpiration: queue.deadLetteringOnMessageExpiration,
+        maxDeliveryCount: queue.maxDeliveryCount,
+        lockDuration: queue.lockDuration,
+        duplicateDetectionHistoryTimeWindow: queue.duplicateDetectionHistoryTimeWindow,
+      },
+      {
+        requiresSession: true,
+        requiresDuplicateDetection: true,
+        deadLetteringOnMessageExpiration: true,
+        maxDeliveryCount: bot.delivery.maxDeliveryCount,
+        lockDuration: bot.delivery.lockDuration.iso,
+        duplicateDetectionHistoryTimeWindow: bot.delivery.duplicateDetectionWindow.iso,
+      },
+      `queue ${bot.queue} of bot ${bot.name}`,
+    );
+  }
+}
+
+test('bicep build compiles infra/main.bicep without a warning', withBicep(async (_t, bicep) => {
+  const result = await runBicep(bicep, ['build', mainBicep, '--stdout']);
+  assert.equal(result.exitCode, 0, result.stderr);
+  assert.deepEqual(problems(result.stderr), []);
+  const template = JSON.parse(result.stdout) as {
+    parameters: Record<string, { type: string; defaultValue?: unknown; allowedValues?: unknown[] }>;
+    outputs: Record<string, unknown>;
+  };
+  assert.equal(template.parameters.webhookSecret?.type, 'securestring');
+  assert.equal(template.parameters.webhookSecret?.defaultValue, '', 'no secret baked into the template');
+  assert.deepEqual(template.parameters.nodeVersion?.allowedValues, ['20', '22']);
+  assert.equal(template.parameters.nodeVersion?.defaultValue, '20');
+  assert.deepEqual(template.parameters.serviceBusSku?.allowedValues, ['Standard', 'Premium']);
+  assert.equal(template.parameters.serviceBusSku?.defaultValue, 'Standard');
+  for (const output of ['functionAppName', 'webhookUrl', 'serviceBusNamespace']) {
+    assert.ok(output in template.outputs, `output ${output}`);
+  }
+}));
+
+test('bicep lint finds nothing in the template, its modules and main.bicepparam', withBicep(async (_t, bicep) => {
+  for (const file of [mainBicep, join(repoRoot, 'infra/main.bicepparam')]) {
+    const result = await runBicep(bicep, ['lint', file]);
+    assert.deepEqual(problems(result.stdout + result.stderr), [], `bicep lint ${file}`);
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+  }
+}));
+
+test('one session-enabled, de-duplicating queue per bot in bots.json, with its delivery settings', withBicep(async () => {
+  assertQueuesMatchBots(await defaultSnapshot(), botsFileSchema.parse(await seedBots()));
+}));
+
+/** The seed bots with delivery blocks written in full, in part and not at all, plus a new bot. */
+async function variantBots(): Promise<unknown> {
+  const file = (await seedBots()) as { bots: Array<Record<string, unknown>> };
+  const variants = [
+    { maxDeliveryCount: 3, lockDuration: 'PT5M', duplicateDetectionWindow: 'P7D' },
+    { lockDuration: 'PT30S' },
+    { maxDeliveryCount: 25 },
+    { duplicateDetectionWindow: 'PT10M' },
+  ];
+  variants.forEach((delivery, i) => Object.assign(file.bots[i]!, { delivery }));
+  file.bots.push({ ...file.bots[0], name: 'added-bot', queue: 'bot-added', delivery: undefined });
+  return file;
+}
+
+/** The template built against variantBots(), with a non-default claim-check retention. */
+const variantSnapshot = once(async () => {
+  const copy = await infraWithBots(await variantBots());
+  try {
+    return await snapshot(bicep!, copy.mainBicep, { claimCheckRetentionDays: '3' });
+  } finally {
+    await copy.remove();
+  }
+});
+
+test('a bot\'s delivery block overrides the queue defaults the way the bots.json schema does', withBicep(async () => {
+  assertQueuesMatchBots(await variantSnapshot(), botsFileSchema.parse(await variantBots()));
+}));
+
+/** Read by the code, but set only on a developer's machine; Azure uses the identity form instead. */
+const localOnly: Partial<Record<keyof Settings, string>> = {
+  ServiceBusConnection: 'a connection string for the development broker or emulator; Azure sets ServiceBusConnection__fullyQualifiedNamespace',
+  AzureWebJobsStorage: 'a connection string for Azurite; Azure sets AzureWebJobsStorage__blobServiceUri / __tableServiceUri',
+  BOTS_CONFIG_PATH: 'Azure runs the bundled src/bots/bots.json, the file the queues are made from',
+};
+
+/** Set in Azure to something other than the code's default, on purpose. */
+const azureValues: Partial<Record<keyof Settings, string>> = {
+  JOURNAL_PATH: 'the package is mounted read-only; the journal goes to /tmp',
+};
+
+test('every app setting the code reads is set in Azure, in the identity form, with the code\'s defaults', withBicep(async () => {
+  const snap = await defaultSnapshot();
+  const site = single(snap, 'Microsoft.Web/sites');
+  const appSettings = single(snap, 'Microsoft.Web/sites/config').properties as Record<string, string>;
+  const [identityId, ...others] = Object.keys(site.identity?.userAssignedIdentities ?? {});
+  assert.equal(site.identity?.type, 'UserAssigned');
+  assert.equal(others.length, 0, 'one user-assigned identity');
+  const clientId = `[reference('${identityId}', '2023-01-31').clientId]`;
+
+  const missing = settingNames.filter((name) => !(name in localOnly) && !(name in appSettings));
+  assert.deepEqual(missing, [], 'read by src/config/settings.ts but not set by infra/main.bicep (set it there, or list it here as local-only)');
+  for (const name of Object.keys(localOnly)) {
+    assert.ok(!(name in appSettings), `${name} is local-only (${localOnly[name as keyof Settings]}) but Azure sets it`);
+  }
+
+  // The identity-based connections the Functions host and the code's SDK clients read.
+  assert.match(appSettings.ServiceBusConnection__fullyQualifiedNamespace!, /^sb-[a-z0-9-]+\.servicebus\.windows\.net$/);
+  for (const prefix of ['AzureWebJobsStorage', 'ServiceBusConnection']) {
+    assert.equal(appSettings[`${prefix}__credential`], 'managedidentity', `${prefix}__credential`);
+    assert.equal(appSettings[`${prefix}__clientId`], clientId, `${prefix}__clientId is the app's identity`);
+  }
+  for (const service of ['blob', 'table', 'queue']) {
+    assert.match(appSettings[`AzureWebJobsStorage__${service}ServiceUri`]!, new RegExp(`\\.primaryEndpoints\\.${service}\\]$`));
+  }
+  assert.match(appSettings.APPLICATIONINSIGHTS_CONNECTION_STRING!, /Microsoft\.Insights\/components\/.*\.ConnectionString\]$/);
+  assert.match(appSettings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING!, /^\[format\('ClientId=\{0\};Authorization=AAD'/);
+  assert.match(appSettings.GITHUB_WEBHOOK_SECRET!, /^\[format\('@Microsoft\.KeyVault\(SecretUri=\{0\}\)'.*Microsoft\.KeyVault\/vaults\//);
+  assert.equal(site.properties?.keyVaultReferenceIdentity, identityId, 'Key Vault references resolve with the user-assigned identity');
+  for (const [name, value] of Object.entries(appSettings)) {
+    assert.doesNotMatch(value, /AccountKey=|SharedAccessKey=|listKeys\(/i, `${name} must not carry a key`);
+  }
+
+  // Plain values parse, and equal the code's defaults unless Azure needs another on purpose.
+  const literal = Object.fromEntries(Object.entries(appSettings).filter(([, v]) => !v.startsWith('[')));
+  const inAzure = readSettings(literal);
+  const defaults = readSettings({});
+  const withDefaults = settingNames.filter((name) => defaults[name] !== undefined);
+  assert.deepEqual(withDefaults.filter((name) => !(name in literal)), [], 'settings with a default are set to a plain value');
+  for (const name of withDefaults) {
+    if (name in azureValues) assert.notDeepEqual(inAzure[name], defaults[name], `${name}: ${azureValues[name]}`);
+    else assert.deepEqual(inAzure[name], defaults[name], `${name} in Azure differs from the code's default`);
+  }
+}));
+
+const roles = [
+  { id: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39', role: 'Azure Service Bus Data Sender', on: 'Microsoft.ServiceBus/namespaces' },
+  { id: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0', role: 'Azure Service Bus Data Receiver', on: 'Microsoft.ServiceBus/namespaces' },
+  { id: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', role: 'Storage Blob Data Owner', on: 'Microsoft.Storage/storageAccounts' },
+  { id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', role: 'Storage Table Data Contributor', on: 'Microsoft.Storage/storageAccounts' },
+  { id: '974c5e8b-45b9-4653-ba55-5f855dd0fb88', role: 'Storage Queue Data Contributor', on: 'Microsoft.Storage/storageAccounts' },
+  { id: '3913510d-42f4-4e42-8a64-420c390055eb', role: 'Monitoring Metrics Publisher', on: 'Microsoft.Insights/components' },
+  { id: '4633458b-17de-408a-b874-0445c86b69e6', role: 'Key Vault Secrets User', on: 'Microsoft.KeyVault/vaults' },
+];
+
+test('every role the code needs is assigned to the app\'s identity, named guid(scope, principal, role)', withBicep(async () => {
+  const snap = await defaultSnapshot();
+  const site = single(snap, 'Microsoft.Web/sites');
+  const identityId = Object.keys(site.identity?.userAssignedIdentities ?? {})[0]!;
+  const principal = `reference('${identityId}', '2023-01-31').principalId`;
+  const assignments = byType(snap, 'Microsoft.Authorization/roleAssignments');
+
+  for (const { id, role, on } of roles) {
+    const matching = assignments.filter(
+      (a) => (a.properties?.roleDefinitionId as string).endsWith(`/roleDefinitions/${id}`) && a.properties?.principalId === `[${principal}]`,
+    );
+    assert.equal(matching.length, 1, `${role} is assigned once to the function app's identity`);
+    const assignment = matching[0]!;
+    assert.equal(assignment.condition, undefined, `${role} is unconditional`);
+    const scope = /^\[extensionResourceId\('([^']+)'/.exec(assignment.id)?.[1];
+    assert.ok(scope?.includes(`/providers/${on}/`), `${role} is scoped to the ${on}, got ${scope}`);
+    const scopeExists = snap.predictedResources.some((r) => r.id === scope && r.type === on);
+    assert.ok(scopeExists, `${role}'s scope ${scope} is a resource of this template`);
+    assert.equal(assignment.name, `[guid('${scope}', ${principal}, '${id}')]`);
+    assert.equal(assignment.properties?.principalType, 'ServicePrincipal');
+  }
+}));
+
+test('Flex Consumption on Node 20 by default, its outputs, and no key-based access anywhere', withBicep(async () => {
+  const snap = await defaultSnapshot();
+  assert.deepEqual(single(snap, 'Microsoft.Web/serverfarms').sku, { name: 'FC1', tier: 'FlexConsumption' });
+  const appConfig = single(snap, 'Microsoft.Web/sites').properties?.functionAppConfig as {
+    runtime: unknown;
+    deployment: { storage: { authentication: { type: string } } };
+  };
+  assert.deepEqual(appConfig.runtime, { name: 'node', version: '20' });
+  assert.equal(appConfig.deployment.storage.authentication.type, 'UserAssignedIdentity');
+
+  assert.equal(single(snap, 'Microsoft.Storage/storageAccounts').properties?.allowSharedKeyAccess, false);
+  assert.equal(single(snap, 'Microsoft.ServiceBus/namespaces').properties?.disableLocalAuth, true);
+  assert.equal(single(snap, 'Microsoft.Insights/components').properties?.DisableLocalAuth, true);
+  assert.equal(single(snap, 'Microsoft.KeyVault/vaults').properties?.enableRbacAuthorization, true);
+  assert.deepEqual(
+    byType(snap, 'Microsoft.Storage/storageAccounts/tableServices/tables').map((t) => t.name.split('/').pop()).sort(),
+    [readSettings({}).POISON_TABLE, readSettings({}).SESSIONS_TABLE].sort(),
+  );
+
+  const outputs = snap.outputs as Record<string, string | string[]>;
+  assert.match(outputs.functionAppName as string, /^func-/);
+  assert.match(outputs.webhookUrl as string, /^\[format\('https:\/\/\{0\}\/api\/github\/webhooks'/);
+  assert.match(outputs.serviceBusNamespace as string, /\.servicebus\.windows\.net$/);
+}));
+
+test('the claim-check container is emptied by a lifecycle rule after the configured days', withBicep(async () => {
+  const snap = await variantSnapshot();
+  const policy = single(snap, 'Microsoft.Storage/storageAccounts/managementPolicies').properties as {
+    policy: { rules: Array<{ definition: { filters: { prefixMatch: string[] }; actions: { baseBlob: { delete: Record<string, number> } } } }> };
+  };
+  const [rule] = policy.policy.rules;
+  assert.deepEqual(rule?.definition.filters.prefixMatch, [`${readSettings({}).CLAIM_CHECK_CONTAINER}/`]);
+  assert.deepEqual(rule?.definition.actions.baseBlob.delete, { daysAfterModificationGreaterThan: 3 });
+}));
