@@ -6,13 +6,13 @@ import { isPermanent, PermanentError } from '../errors/delivery-errors.js';
 import type { SessionToucher } from '../lifecycle/session-context.js';
 import type { Telemetry, TelemetryProperties } from '../telemetry/telemetry.js';
 import type { BotTarget } from '../targets/bot-target.js';
-import { decodeMessageBody, messageBodyText } from './message-body.js';
+import { messageBodyText } from './message-body.js';
 import type { PoisonStage, PoisonStore } from './poison-record.js';
 import { readQueueMessageFacts, type QueueMessageFacts } from './trigger-metadata.js';
 
 export interface BotMessageHandlerDeps {
   bot: BotDefinition;
-  /** Validates a message body; throws `PermanentError('MalformedEnvelope', …)`. */
+  /** Validates a message body (parsed JSON, text or bytes); throws `PermanentError('MalformedEnvelope', …)`. */
   parseEnvelope: (body: unknown) => EventEnvelope;
   /** The claim check: throws `PermanentError` for a missing or corrupt blob, `TransientError` for the network. */
   resolvePayload: (ref: PayloadRef) => Promise<JsonObject>;
@@ -49,7 +49,7 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
       if (facts.sessionId === null) throw missingSessionId();
       const sessionId = facts.sessionId;
       stage = 'envelope';
-      const envelope = deps.parseEnvelope(decodeMessageBody(message));
+      const envelope = deps.parseEnvelope(message);
       eventType = envelope.eventType;
       stage = 'claim-check';
       const inline = await withPayload(envelope, deps.resolvePayload);

@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { odata, RestError, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import { encodeRowKey } from '../lifecycle/encode-row-key.js';
 import type { PoisonRecord, PoisonRecordInput, PoisonStore } from './poison-record.js';
 
 // Table strings are UTF-16 and at most 64 KiB: 32 Ki characters. Keep a margin.
@@ -65,9 +66,9 @@ export function createTablePoisonStore({ tableClient }: { tableClient: TableClie
   };
 }
 
-/** Table keys forbid `/ \ # ?` and control characters; percent-encode those (and `%`), keep the rest readable. */
+/** Any message id as a legal, URL-safe Table key: the session table's encoding (a GUID stays as it is). */
 export function poisonRowKey(messageId: string): string {
-  return messageId.replace(/[%/\\#?\u0000-\u001f\u007f-\u009f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
+  return encodeRowKey(messageId);
 }
 
 function toEntity(input: PoisonRecordInput): PoisonEntity {

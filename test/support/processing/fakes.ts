@@ -1,6 +1,4 @@
 import functions, { type InvocationContext } from '@azure/functions';
-import { PermanentError } from '../../../src/errors/delivery-errors.js';
-import type { EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import type { SessionContext, SessionToucher } from '../../../src/lifecycle/session-context.js';
 import type { PoisonRecord, PoisonStore } from '../../../src/processing/poison-record.js';
 import type { Telemetry, TelemetryProperties } from '../../../src/telemetry/telemetry.js';
@@ -56,21 +54,6 @@ export function memoryPoisonStore(): PoisonStore & { records: PoisonRecord[]; fa
     get: async (bot, messageId) => store.records.find((r) => r.bot === bot && r.messageId === messageId),
   };
   return store;
-}
-
-/**
- * A stand-in for the core's parseEnvelope with the same contract: a body that is not an
- * envelope throws PermanentError('MalformedEnvelope', …).
- */
-export function checkEnvelope(body: unknown): EventEnvelope {
-  const candidate = body as Partial<EventEnvelope> | null;
-  if (typeof candidate !== 'object' || candidate === null || candidate.schemaVersion !== 1 || typeof candidate.eventId !== 'string') {
-    throw new PermanentError('MalformedEnvelope', 'not a schemaVersion 1 envelope with an eventId');
-  }
-  if ((candidate.payload === undefined) === (candidate.payloadRef === undefined)) {
-    throw new PermanentError('MalformedEnvelope', 'needs exactly one of payload or payloadRef');
-  }
-  return candidate as EventEnvelope;
 }
 
 export interface CapturedLog {

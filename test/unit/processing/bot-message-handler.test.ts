@@ -3,11 +3,11 @@ import { describe, it } from 'node:test';
 import { botDefinitionSchema, type BotDefinition } from '../../../src/bots/bot-config-schema.js';
 import type { EventEnvelope, JsonObject, PayloadRef } from '../../../src/envelope/event-envelope.js';
 import { PermanentError, TransientError } from '../../../src/errors/delivery-errors.js';
+import { parseEnvelope } from '../../../src/envelope/parse-envelope.js';
 import { createBotMessageHandler } from '../../../src/processing/bot-message-handler.js';
 import type { BotTarget, TargetInput } from '../../../src/targets/bot-target.js';
 import { pullRequestEnvelope } from '../../support/processing/example-envelopes.js';
 import {
-  checkEnvelope,
   memoryPoisonStore,
   memorySessions,
   queueContext,
@@ -32,7 +32,7 @@ function setup(options: { target?: BotTarget['deliver']; blobs?: Map<string, Jso
   const resolved: PayloadRef[] = [];
   const handler = createBotMessageHandler({
     bot,
-    parseEnvelope: checkEnvelope,
+    parseEnvelope,
     resolvePayload: async (ref) => {
       resolved.push(ref);
       const blob = options.blobs?.get(ref.blobName);
@@ -80,7 +80,7 @@ describe('bot message handler', () => {
   });
 
   it('resolves a claim check and delivers the stored payload inline', async () => {
-    const ref: PayloadRef = { container: 'webhook-payloads', blobName: 'd-2.json', size: 10, sha256: 'ab' };
+    const ref: PayloadRef = { container: 'webhook-payloads', blobName: 'd-2.json', size: 10, sha256: 'ab'.repeat(32) };
     const { payload, ...fields } = pullRequestEnvelope({ deliveryId: 'd-2' });
     const claimed: EventEnvelope = { ...fields, payloadRef: ref };
     const { handler, delivered, resolved } = setup({ blobs: new Map([['d-2.json', payload]]) });
@@ -144,7 +144,7 @@ describe('bot message handler', () => {
 
   it('records a missing claim-check blob as poison without touching the session', async () => {
     const { payload: _payload, ...fields } = pullRequestEnvelope({ deliveryId: 'd-3' });
-    const claimed: EventEnvelope = { ...fields, payloadRef: { container: 'c', blobName: 'gone.json', size: 1, sha256: 'x' } };
+    const claimed: EventEnvelope = { ...fields, payloadRef: { container: 'c', blobName: 'gone.json', size: 1, sha256: 'cd'.repeat(32) } };
     const { handler, poison, sessions } = setup();
     await handler(claimed, queueContext({ ...meta, messageId: 'd-3' }));
     assert.equal(poison.records[0]?.reason, 'ClaimCheckMissing');
