@@ -59,8 +59,14 @@ async function main(): Promise<void> {
     const module = (await import(pathToFileURL(join(here, file)).href)) as { benchmarks?: Benchmark[] };
     for (const benchmark of module.benchmarks ?? []) {
       if (filter && !benchmark.name.includes(filter) && !file.includes(filter)) continue;
-      await time(benchmark, warmupMs);
-      const samples = await time(benchmark, measureMs);
+      await benchmark.setup?.();
+      let samples: Float64Array;
+      try {
+        await time(benchmark, warmupMs);
+        samples = await time(benchmark, Math.max(measureMs, benchmark.measureMs ?? 0));
+      } finally {
+        await benchmark.teardown?.();
+      }
       const totalUs = samples.reduce((sum, us) => sum + us, 0);
       const sorted = samples.slice().sort();
       results.push({

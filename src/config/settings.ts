@@ -55,6 +55,7 @@ const settingsSchema = z.object({
   CLAIM_CHECK_CONTAINER: z.string().default('webhook-payloads'),
   ServiceBusConnection: optionalText,
   ServiceBusConnection__fullyQualifiedNamespace: optionalText,
+  ServiceBusConnection__clientId: optionalText,
   AzureWebJobsStorage: optionalText,
   AzureWebJobsStorage__blobServiceUri: optionalText,
   AzureWebJobsStorage__tableServiceUri: optionalText,

@@ -1,0 +1,10 @@
+import type { HttpHandler } from '@azure/functions';
+import type { HttpFunctionDefinition } from '../app/function-definitions.js';
+
+/**
+ * The webhook as both hosts register it: `POST /api/github/webhooks`, anonymous because GitHub
+ * authenticates each delivery with its HMAC signature, not with a function key.
+ */
+export function defineWebhookFunction(handler: HttpHandler): HttpFunctionDefinition {
+  return { kind: 'http', name: 'github-webhook', route: 'github/webhooks', methods: ['POST'], authLevel: 'anonymous', handler };
+}

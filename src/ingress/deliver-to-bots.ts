@@ -1,0 +1,81 @@
+import type { EventEnvelope, InlineEventEnvelope, PayloadRef } from '../envelope/event-envelope.js';
+import { isPermanent } from '../errors/delivery-errors.js';
+import type { ClaimCheck } from '../transport/claim-check.js';
+import { DispatchError, type Dispatcher } from '../transport/dispatcher.js';
+import type { OutgoingMessage } from '../transport/outgoing-message.js';
+import { envelopeBytes } from '../transport/envelope-bytes.js';
+import { describeSendError } from '../transport/send-with-retry.js';
+import { WebhookRejection } from './webhook-rejection.js';
+
+export interface BotDelivery {
+  bot: string;
+  queue: string;
+  sessionId: string;
+  messageId: string;
+}
+
+export interface DeliverOptions {
+  dispatcher: Dispatcher;
+  claimCheck: Pick<ClaimCheck, 'store'>;
+  thresholdBytes: number;
+  /** The payload's JSON text as GitHub sent it: what the claim check stores. */
+  payloadText: string;
+  /** The webhook's time budget. */
+  signal: AbortSignal;
+}
+
+export interface DeliveryOutcome {
+  payloadRef: PayloadRef | null;
+  envelopeBytes: number;
+}
+
+/**
+ * Puts the envelope in every routed queue, or throws a WebhookRejection saying why not. An
+ * envelope over the threshold goes by claim check: the payload is written to Blob storage once
+ * and every bot's envelope carries the same `payloadRef` (Service Bus Standard caps a message at
+ * 256 KB; the threshold leaves room for the headers and properties).
+ */
+export async function deliverToBots(
+  envelope: InlineEventEnvelope,
+  deliveries: readonly BotDelivery[],
+  { dispatcher, claimCheck, thresholdBytes, payloadText, signal }: DeliverOptions,
+): Promise<DeliveryOutcome> {
+  const size = envelopeBytes(envelope).byteLength;
+  let sent: EventEnvelope = envelope;
+  let payloadRef: PayloadRef | null = null;
+  if (size > thresholdBytes) {
+    payloadRef = await storePayload(claimCheck, envelope.eventId, Buffer.from(payloadText, 'utf8'), signal);
+    const { payload: _inline, ...withoutPayload } = envelope;
+    sent = { ...withoutPayload, payloadRef };
+  }
+
+  const messages: OutgoingMessage[] = deliveries.map((delivery) => ({ ...delivery, envelope: sent }));
+  try {
+    await dispatcher.dispatch(messages, signal);
+  } catch (error) {
+    const detail = error instanceof DispatchError ? describeFailures(error) : describeSendError(error);
+    throw new WebhookRejection(
+      503,
+      'queues_unavailable',
+      `not every bot's queue accepted the event, redeliver it (queues that did accept drop the copy): ${detail}`,
+      { cause: error },
+    );
+  }
+  return { payloadRef, envelopeBytes: size };
+}
+
+/** `bot (queue q), bot (queue q): reason; …`: queues failing for the same reason are named together. */
+function describeFailures({ failures }: DispatchError): string {
+  const byReason = new Map<string, string[]>();
+  for (const { bot, queue, reason } of failures) byReason.set(reason, [...(byReason.get(reason) ?? []), `${bot} (queue ${queue})`]);
+  return [...byReason].map(([reason, bots]) => `${bots.join(', ')}: ${reason}`).join('; ');
+}
+
+async function storePayload(claimCheck: Pick<ClaimCheck, 'store'>, deliveryId: string, bytes: Buffer, signal: AbortSignal): Promise<PayloadRef> {
+  try {
+    return await claimCheck.store(deliveryId, bytes, signal);
+  } catch (error) {
+    if (isPermanent(error)) throw new WebhookRejection(409, 'payload_conflict', error.message, { cause: error });
+    throw new WebhookRejection(503, 'storage_unavailable', `the payload is too large for a message and could not be claim-checked to Blob storage: ${describeSendError(error)}`, { cause: error });
+  }
+}

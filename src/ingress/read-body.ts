@@ -1,0 +1,34 @@
+import type { HttpRequest } from '@azure/functions';
+import { WebhookRejection } from './webhook-rejection.js';
+
+/**
+ * Reads the raw body, refusing more than `maxBytes` without buffering it: a declared
+ * Content-Length over the limit is refused before reading anything, and the bytes are counted
+ * while streaming because a client may lie about (or omit) the length.
+ */
+export async function readBodyWithLimit(request: HttpRequest, maxBytes: number): Promise<Buffer> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) {
+    throw tooLarge(`Content-Length ${declared} exceeds the limit of ${maxBytes} bytes (WEBHOOK_MAX_BODY_BYTES)`);
+  }
+  if (request.body === null) return Buffer.alloc(0);
+
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(`the body exceeds the limit of ${maxBytes} bytes (WEBHOOK_MAX_BODY_BYTES)`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function tooLarge(detail: string): WebhookRejection {
+  return new WebhookRejection(413, 'body_too_large', detail);
+}

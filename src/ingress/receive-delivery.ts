@@ -1,0 +1,80 @@
+import type { HttpRequest } from '@azure/functions';
+import type { JsonObject } from '../envelope/event-envelope.js';
+import { getMissingHeaders } from './get-missing-headers.js';
+import { parseWebhookBody, webhookContentType, type WebhookContentType } from './parse-webhook-body.js';
+import { readBodyWithLimit } from './read-body.js';
+import { isValidDeliveryId } from './validate-delivery-id.js';
+import { verifySignature } from './verify-signature.js';
+import { WebhookRejection } from './webhook-rejection.js';
+
+/** A delivery whose signature has been verified and whose payload has been parsed. */
+export interface VerifiedDelivery {
+  deliveryId: string;
+  eventType: string;
+  payload: JsonObject;
+  /** The payload's JSON text as GitHub sent it (what a claim check stores). */
+  payloadText: string;
+  contentType: WebhookContentType;
+  hookId: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  userAgent: string | null;
+  bodyBytes: number;
+  /** Which configured secret verified it: 0 = current, 1 = previous (a rotation in progress). */
+  secretIndex: number;
+}
+
+export interface ReceiveOptions {
+  secrets: readonly string[];
+  maxBodyBytes: number;
+}
+
+/**
+ * Everything GitHub's request must satisfy before anything is routed, cheapest check first:
+ * headers, delivery id and content type before reading the body; the body within its limit;
+ * the HMAC before trusting a byte of it; then the JSON.
+ */
+export async function receiveDelivery(request: HttpRequest, { secrets, maxBodyBytes }: ReceiveOptions): Promise<VerifiedDelivery> {
+  if (secrets.length === 0) {
+    throw new WebhookRejection(500, 'no_secret_configured', 'the webhook secret is not configured (GITHUB_WEBHOOK_SECRET); every delivery is refused until it is');
+  }
+  const missing = getMissingHeaders(request.headers);
+  if (missing.length > 0) {
+    throw new WebhookRejection(400, 'missing_headers', `missing required header${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  }
+  const header = (name: string) => request.headers.get(name)?.trim() || null;
+  const deliveryId = header('x-github-delivery')!;
+  if (!isValidDeliveryId(deliveryId)) {
+    throw new WebhookRejection(400, 'bad_delivery_id', 'X-GitHub-Delivery must be a GUID-like id: letters, digits and dashes, at most 128 characters');
+  }
+  const contentType = webhookContentType(request.headers.get('content-type'));
+
+  const bytes = await readBodyWithLimit(request, maxBodyBytes);
+  if (bytes.byteLength === 0) throw new WebhookRejection(400, 'empty_body', 'the request body is empty');
+  let body: string;
+  try {
+    body = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new WebhookRejection(400, 'malformed_body', 'the body is not valid UTF-8');
+  }
+
+  const signature = await verifySignature(secrets, body, header('x-hub-signature-256')!);
+  if (!signature.valid) {
+    throw new WebhookRejection(401, 'bad_signature', 'X-Hub-Signature-256 does not match the body for any configured secret');
+  }
+
+  const { payload, payloadText } = parseWebhookBody(contentType, body);
+  return {
+    deliveryId,
+    eventType: header('x-github-event')!,
+    payload,
+    payloadText,
+    contentType,
+    hookId: header('x-github-hook-id'),
+    targetType: header('x-github-hook-installation-target-type'),
+    targetId: header('x-github-hook-installation-target-id'),
+    userAgent: header('user-agent'),
+    bodyBytes: bytes.byteLength,
+    secretIndex: signature.secretIndex,
+  };
+}

@@ -1,0 +1,11 @@
+import type { EventEnvelope } from '../envelope/event-envelope.js';
+
+/** One envelope on its way to one bot's session queue. */
+export interface OutgoingMessage {
+  bot: string;
+  queue: string;
+  sessionId: string;
+  /** The delivery id: the broker's duplicate detection drops a redelivered or retried copy. */
+  messageId: string;
+  envelope: EventEnvelope;
+}

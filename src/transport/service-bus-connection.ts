@@ -1,0 +1,34 @@
+import { DefaultAzureCredential } from '@azure/identity';
+import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
+import type { Settings } from '../config/settings.js';
+
+/**
+ * A ServiceBusClient from the same settings the Functions host's Service Bus triggers read:
+ * `ServiceBusConnection` (a connection string; `UseDevelopmentEmulator=true` for the emulator
+ * or the development broker) or `ServiceBusConnection__fullyQualifiedNamespace` with
+ * DefaultAzureCredential, `ServiceBusConnection__clientId` selecting a user-assigned identity.
+ */
+export function createServiceBusClient(settings: Settings, options: ServiceBusClientOptions = {}): ServiceBusClient {
+  if (settings.ServiceBusConnection !== undefined) {
+    return new ServiceBusClient(settings.ServiceBusConnection, options);
+  }
+  const namespace = settings.ServiceBusConnection__fullyQualifiedNamespace;
+  if (namespace !== undefined) {
+    const managedIdentityClientId = settings.ServiceBusConnection__clientId;
+    const credential = new DefaultAzureCredential(managedIdentityClientId === undefined ? {} : { managedIdentityClientId });
+    return new ServiceBusClient(namespace, credential, options);
+  }
+  throw new Error(
+    'No Service Bus connection configured: set ServiceBusConnection (a connection string) or ' +
+      'ServiceBusConnection__fullyQualifiedNamespace (<namespace>.servicebus.windows.net, with a managed identity)',
+  );
+}
+
+/**
+ * Client options for sending from the webhook. The SDK's own retries are off: the dispatcher
+ * retries inside the webhook's time budget instead, so a dead namespace cannot hold GitHub's
+ * request past its 10 s.
+ */
+export function webhookSenderOptions(settings: Settings): ServiceBusClientOptions {
+  return { retryOptions: { maxRetries: 0, timeoutInMs: settings.WEBHOOK_SEND_BUDGET_MS } };
+}

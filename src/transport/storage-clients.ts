@@ -1,0 +1,58 @@
+import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { DefaultAzureCredential } from '@azure/identity';
+import { BlobServiceClient } from '@azure/storage-blob';
+import type { Settings } from '../config/settings.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY } from '../local/start-azurite.js';
+
+export interface StorageClients {
+  blobService: BlobServiceClient;
+  tableService: TableServiceClient;
+  table(name: string): TableClient;
+}
+
+/**
+ * Blob and Table clients from the settings the Functions host itself uses for storage:
+ * `AzureWebJobsStorage` (a connection string, `UseDevelopmentStorage=true` included) or the
+ * identity form `AzureWebJobsStorage__blobServiceUri` / `__tableServiceUri` with
+ * DefaultAzureCredential (`AzureWebJobsStorage__clientId` selects a user-assigned identity).
+ */
+export function createStorageClients(settings: Settings): StorageClients {
+  const connectionString = settings.AzureWebJobsStorage;
+  if (connectionString !== undefined) {
+    const expanded = expandDevelopmentStorage(connectionString);
+    // Azurite and the emulator speak plain http; the Tables SDK refuses that unless told.
+    const tableOptions = { allowInsecureConnection: /(^|;)\s*(DefaultEndpointsProtocol=http\b|TableEndpoint=http:)/i.test(expanded) };
+    return {
+      blobService: BlobServiceClient.fromConnectionString(expanded),
+      tableService: TableServiceClient.fromConnectionString(expanded, tableOptions),
+      table: (name) => TableClient.fromConnectionString(expanded, name, tableOptions),
+    };
+  }
+
+  const blobUri = settings.AzureWebJobsStorage__blobServiceUri;
+  const tableUri = settings.AzureWebJobsStorage__tableServiceUri;
+  if (blobUri === undefined || tableUri === undefined) {
+    throw new Error(
+      'No storage connection configured: set AzureWebJobsStorage (a connection string, or UseDevelopmentStorage=true) ' +
+        'or both AzureWebJobsStorage__blobServiceUri and AzureWebJobsStorage__tableServiceUri (with a managed identity)' +
+        (blobUri === undefined && tableUri === undefined ? '' : `; only ${blobUri === undefined ? '__tableServiceUri' : '__blobServiceUri'} is set`),
+    );
+  }
+  const clientId = settings.AzureWebJobsStorage__clientId;
+  const credential = new DefaultAzureCredential(clientId === undefined ? {} : { managedIdentityClientId: clientId });
+  return {
+    blobService: new BlobServiceClient(blobUri, credential),
+    tableService: new TableServiceClient(tableUri, credential),
+    table: (name) => new TableClient(tableUri, name, credential),
+  };
+}
+
+/** `UseDevelopmentStorage=true` spelled out (the Tables SDK does not understand the shorthand). */
+export function expandDevelopmentStorage(connectionString: string): string {
+  if (!/^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(connectionString)) return connectionString;
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+    `BlobEndpoint=http://127.0.0.1:10000/${AZURITE_ACCOUNT};QueueEndpoint=http://127.0.0.1:10001/${AZURITE_ACCOUNT};` +
+    `TableEndpoint=http://127.0.0.1:10002/${AZURITE_ACCOUNT};`
+  );
+}

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import rhea from 'rhea';
+import { manualClock, rejection, withDevBroker } from '../../support/dev-broker-fixture.js';
+
+test('a message id seen within the duplicate detection window is accepted but not enqueued', async () => {
+  const clock = manualClock();
+  await withDevBroker(
+    [{ name: 'orders', duplicateDetectionWindowMs: 60_000 }, { name: 'no-dedup', requiresDuplicateDetection: false }],
+    async ({ client, broker }) => {
+      const sender = client.createSender('orders');
+      await sender.sendMessages({ body: 'original', sessionId: 's', messageId: 'delivery-1' });
+      await sender.sendMessages({ body: 'retry', sessionId: 's', messageId: 'delivery-1' });
+      await sender.sendMessages([{ body: 'in a batch', sessionId: 's', messageId: 'delivery-1' }, { body: 'new', sessionId: 's', messageId: 'delivery-2' }]);
+      const receiver = await client.acceptSession('orders', 's');
+      assert.deepEqual((await receiver.peekMessages(10)).map((m) => m.body), ['original', 'new']);
+
+      clock.advance(60_001);
+      await sender.sendMessages({ body: 'after the window', sessionId: 's', messageId: 'delivery-1' });
+      assert.equal(broker.queueStats('orders').active, 3);
+
+      const plain = client.createSender('no-dedup');
+      await plain.sendMessages({ body: 1, sessionId: 's', messageId: 'same' });
+      await plain.sendMessages({ body: 2, sessionId: 's', messageId: 'same' });
+      assert.equal(broker.queueStats('no-dedup').active, 2);
+    },
+    { now: clock.now },
+  );
+});
+
+test('an oversize message is refused with MessageSizeExceeded, and tryAddMessage returns false', async () => {
+  await withDevBroker([{ name: 'small', maxMessageSizeBytes: 1_024 }], async ({ client, broker }) => {
+    const sender = client.createSender('small');
+    const big = { body: 'x'.repeat(2_000), sessionId: 's', messageId: 'big' };
+    assert.equal((await rejection(sender.sendMessages(big))).code, 'MessageSizeExceeded');
+    assert.equal((await rejection(sender.sendMessages([big]))).code, 'MessageSizeExceeded');
+    const batch = await sender.createMessageBatch();
+    assert.equal(batch.tryAddMessage(big), false);
+    assert.equal(batch.tryAddMessage({ body: 'small', sessionId: 's', messageId: 'small' }), true);
+    await sender.sendMessages(batch);
+    assert.equal(broker.queueStats('small').active, 1);
+  });
+});
+
+test('an unknown queue gets MessagingEntityNotFound, for senders and receivers alike', async () => {
+  await withDevBroker([{ name: 'orders' }], async ({ client }) => {
+    const send = await rejection(client.createSender('missing').sendMessages({ body: 1, sessionId: 's' }));
+    assert.equal(send.code, 'MessagingEntityNotFound');
+    const accept = await rejection(client.acceptSession('missing', 's'));
+    assert.equal(accept.code, 'MessagingEntityNotFound');
+    const peek = await rejection(client.createReceiver('missing').peekMessages(1));
+    assert.equal(peek.code, 'MessagingEntityNotFound');
+  });
+});
+
+test('a message without a session id is refused by a session queue, as the service refuses it', async () => {
+  await withDevBroker([{ name: 'orders' }], async ({ client, broker }) => {
+    const error = await rejection(client.createSender('orders').sendMessages({ body: 1, messageId: 'no-session' }));
+    assert.match(error.message, /InvalidOperation/);
+    assert.match(error.message, /SessionId/);
+    assert.equal(broker.queueStats('orders').active, 0);
+    const plainReceiver = await rejection(client.createReceiver('orders').receiveMessages(1, { maxWaitTimeInMs: 200 }));
+    assert.match(plainReceiver.message, /requires sessions/);
+  });
+});
+
+test('garbage bytes, odd frames and unexpected links end only their own connection or link', async () => {
+  await withDevBroker([{ name: 'orders' }], async ({ client, broker }) => {
+    for (const bytes of [Buffer.from('GET / HTTP/1.1\r\n\r\n'), Buffer.concat([Buffer.from('AMQP\x00\x01\x00\x00'), Buffer.alloc(64, 0xff)])]) {
+      const socket = connect(broker.port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.end(bytes);
+      socket.resume();
+      await once(socket, 'close');
+    }
+
+    const container = rhea.create_container({ id: 'probe' });
+    const connection = container.connect({ host: '127.0.0.1', port: broker.port, reconnect: false });
+    const refusal = (open: () => { once(event: string, listener: (context: { sender?: { error?: unknown }; receiver?: { error?: unknown } }) => void): void }, event: string) =>
+      new Promise<unknown>((resolve) => open().once(event, (context) => resolve((context.sender ?? context.receiver)?.error)));
+    const badTarget = await refusal(() => connection.open_sender({ target: { address: 'orders/$DeadLetterQueue' } }), 'sender_close');
+    assert.deepEqual((badTarget as { condition: string }).condition, 'amqp:not-allowed');
+    const badSource = await refusal(() => connection.open_receiver({ source: { address: 'no/such/thing' } }), 'receiver_close');
+    assert.deepEqual((badSource as { condition: string }).condition, 'amqp:not-found');
+    const closed = once(connection, 'connection_close');
+    connection.close();
+    await closed;
+
+    await client.createSender('orders').sendMessages({ body: 'still fine', sessionId: 's', messageId: 'ok' });
+    const receiver = await client.acceptSession('orders', 's');
+    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 1_000 });
+    assert.equal(message!.body, 'still fine');
+  });
+});

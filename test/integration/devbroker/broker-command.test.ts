@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { ServiceBusClient } from '@azure/service-bus';
+
+test('npm run broker serves the bots.json queues and stops by itself on SIGTERM', async () => {
+  const child = spawn(process.execPath, ['dist/src/devbroker/main.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    const connectionString = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: string) => {
+        output += chunk;
+        const match = /Connection string: (\S+)\n/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`broker exited early (${code}): ${output}`)));
+    });
+    assert.match(output, /queue bot-merge-warden: sessions/);
+
+    const client = new ServiceBusClient(connectionString, { retryOptions: { maxRetries: 0, timeoutInMs: 5_000 } });
+    try {
+      await client.createSender('bot-merge-warden').sendMessages({ body: 'hello', sessionId: 'pr-o/r-1', messageId: 'm' });
+      const receiver = await client.acceptNextSession('bot-merge-warden');
+      const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 1_000 });
+      assert.equal(message!.body, 'hello');
+    } finally {
+      await client.close();
+    }
+
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    assert.equal(code, 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});

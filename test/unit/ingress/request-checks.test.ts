@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import azureFunctions from '@azure/functions';
+
+// @azure/functions is CommonJS without named-export hints for Node's ESM loader.
+const { HttpRequest } = azureFunctions;
+import { sign } from '@octokit/webhooks-methods';
+import { getMissingHeaders } from '../../../src/ingress/get-missing-headers.js';
+import { isValidDeliveryId } from '../../../src/ingress/validate-delivery-id.js';
+import { verifySignature } from '../../../src/ingress/verify-signature.js';
+import { readBodyWithLimit } from '../../../src/ingress/read-body.js';
+import { WebhookRejection } from '../../../src/ingress/webhook-rejection.js';
+import { example } from '../../support/example-payloads.js';
+
+test('getMissingHeaders names every absent or blank required header, whatever the case', () => {
+  const all = new Headers({ 'x-github-event': 'push', 'X-GitHub-Delivery': 'abc', 'x-hub-signature-256': 'sha256=00' });
+  assert.deepEqual(getMissingHeaders(all), []);
+  const some = new Headers({ 'x-github-event': '  ', 'x-hub-signature-256': 'sha256=00' });
+  assert.deepEqual(getMissingHeaders(some), ['X-GitHub-Event', 'X-GitHub-Delivery']);
+});
+
+test('delivery ids: GitHub GUIDs pass; empty, over 128 characters, or with path or control characters fail', () => {
+  assert.ok(isValidDeliveryId('72d3162e-cc78-11e3-81ab-4c9367dc0958'));
+  assert.ok(isValidDeliveryId('a'.repeat(128)));
+  for (const bad of ['', 'a'.repeat(129), '../etc/passwd', 'abc def', 'abc/def', '-leading-dash', 'abc\n']) {
+    assert.equal(isValidDeliveryId(bad), false, JSON.stringify(bad));
+  }
+});
+
+test('verifySignature accepts the current or the previous secret and says which matched', async () => {
+  const body = JSON.stringify(example('push'));
+  const secrets = ['current-secret', 'previous-secret'];
+  assert.deepEqual(await verifySignature(secrets, body, await sign('current-secret', body)), { valid: true, secretIndex: 0 });
+  assert.deepEqual(await verifySignature(secrets, body, await sign('previous-secret', body)), { valid: true, secretIndex: 1 });
+});
+
+test('verifySignature refuses another secret, a changed body, a malformed header, and an empty secret list', async () => {
+  const body = JSON.stringify(example('push'));
+  const signature = await sign('current-secret', body);
+  assert.deepEqual(await verifySignature(['current-secret'], body.replace('"push"', '"pushed"') + ' ', signature), { valid: false });
+  assert.deepEqual(await verifySignature(['other-secret'], body, signature), { valid: false });
+  assert.deepEqual(await verifySignature(['current-secret'], body, signature.replace('sha256=', 'sha1=')), { valid: false });
+  assert.deepEqual(await verifySignature(['current-secret'], body, signature.toUpperCase()), { valid: false });
+  assert.deepEqual(await verifySignature([], body, signature), { valid: false });
+  assert.deepEqual(await verifySignature(['current-secret'], '', signature), { valid: false });
+});
+
+const requestWith = (bytes: number, headers: Record<string, string> = {}) =>
+  new HttpRequest({ method: 'POST', url: 'http://localhost/api/github/webhooks', headers, body: { bytes: Buffer.alloc(bytes, 0x61) } });
+
+test('readBodyWithLimit returns the raw bytes up to and including the limit', async () => {
+  const body = await readBodyWithLimit(requestWith(1000), 1000);
+  assert.equal(body.byteLength, 1000);
+  assert.equal(body.toString(), 'a'.repeat(1000));
+});
+
+test('readBodyWithLimit refuses a declared Content-Length over the limit without reading the body', async () => {
+  const request = requestWith(10, { 'content-length': '5000' });
+  await assert.rejects(readBodyWithLimit(request, 1000), (error: WebhookRejection) => {
+    assert.equal(error.status, 413);
+    assert.match(error.detail, /Content-Length 5000 exceeds the limit of 1000 bytes/);
+    return true;
+  });
+  assert.equal(request.bodyUsed, false);
+});
+
+test('readBodyWithLimit counts the bytes while streaming when the length is absent or understated', async () => {
+  for (const headers of [{}, { 'content-length': '10' }] as Record<string, string>[]) {
+    await assert.rejects(readBodyWithLimit(requestWith(1001, headers), 1000), (error: WebhookRejection) => {
+      assert.equal(error.status, 413);
+      assert.equal(error.reason, 'body_too_large');
+      return true;
+    });
+  }
+});

@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readSettings } from '../../../src/config/settings.js';
+import { createApplicationInsightsTelemetry, type AppInsightsClient } from '../../../src/telemetry/application-insights-telemetry.js';
+import { createTelemetry } from '../../../src/telemetry/create-telemetry.js';
+import { noTelemetry } from '../../../src/telemetry/telemetry.js';
+
+test('events, metrics and exceptions reach Application Insights with string dimensions and no undefined ones', () => {
+  const calls: unknown[] = [];
+  const client: AppInsightsClient = {
+    trackEvent: (t) => void calls.push(['event', t]),
+    trackMetric: (t) => void calls.push(['metric', t]),
+    trackException: (t) => void calls.push(['exception', t]),
+  };
+  const telemetry = createApplicationInsightsTelemetry(client);
+  telemetry.trackEvent('WebhookRouted', { bot: 'merge-warden', attempts: 2, skipped: undefined });
+  telemetry.trackMetric('WebhookSendLatencyMs', 12.5, { queue: 'bot-merge-warden' });
+  telemetry.trackException('not an Error', { deliveryId: 'd1' });
+  assert.deepEqual(calls[0], ['event', { name: 'WebhookRouted', properties: { bot: 'merge-warden', attempts: '2' } }]);
+  assert.deepEqual(calls[1], ['metric', { name: 'WebhookSendLatencyMs', value: 12.5, properties: { queue: 'bot-merge-warden' } }]);
+  const [, exception] = calls[2] as [string, { exception: Error; properties: Record<string, string> }];
+  assert.ok(exception.exception instanceof Error);
+  assert.equal(exception.exception.message, 'not an Error');
+});
+
+test('without APPLICATIONINSIGHTS_CONNECTION_STRING nothing is started', () => {
+  assert.equal(createTelemetry(readSettings({})), noTelemetry);
+});
