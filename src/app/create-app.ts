@@ -1,0 +1,77 @@
+import type { BotRegistry } from '../bots/bot-registry.js';
+import { loadBots } from '../bots/load-bots.js';
+import { readSettings, type Settings } from '../config/settings.js';
+import { createWebhookHandler } from '../ingress/create-webhook-handler.js';
+import { createWebhookRuntime } from '../ingress/create-webhook-runtime.js';
+import { defineWebhookFunction } from '../ingress/define-webhook-function.js';
+import { createLifecycleFunctions } from '../lifecycle/lifecycle-functions.js';
+import { createTableSessionStore } from '../lifecycle/table-session-store.js';
+import { createProcessingFunctions } from '../processing/processing-functions.js';
+import type { BotModuleRegistry } from '../targets/module-registry.js';
+import { createTelemetry } from '../telemetry/create-telemetry.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { createClaimCheck } from '../transport/claim-check.js';
+import { createStorageClients } from '../transport/storage-clients.js';
+import type { FunctionDefinition } from './function-definitions.js';
+
+export interface App {
+  settings: Settings;
+  registry: BotRegistry;
+  /** Every function of the app: the webhook, one queue trigger per bot, the janitor, the admin endpoints. */
+  definitions: FunctionDefinition[];
+  /** Closes the connections the app holds (the local host and tests call it on shutdown). */
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  /** App settings; default: read from `env`. */
+  settings?: Settings;
+  /** Where http targets read their `urlSetting` / `secretSetting`; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  registry?: BotRegistry;
+  telemetry?: Telemetry;
+  modules?: BotModuleRegistry;
+  now?: () => Date;
+}
+
+/**
+ * The one place that turns settings into the app: every client is created here, once, and
+ * shared (one storage client set, one Service Bus client, one session store). Synchronous
+ * and connection-free until first use, because the Functions host registers functions at
+ * import time; a bad bots.json or setting throws here, naming what is wrong.
+ */
+export function createApp(options: CreateAppOptions = {}): App {
+  const env = options.env ?? process.env;
+  const settings = options.settings ?? readSettings(env);
+  const registry =
+    options.registry ?? loadBots(settings.BOTS_CONFIG_PATH === undefined ? {} : { path: settings.BOTS_CONFIG_PATH });
+  const telemetry = options.telemetry ?? createTelemetry(settings);
+  const now = options.now ?? (() => new Date());
+  const storage = createStorageClients(settings);
+  const claimCheck = createClaimCheck({ containerClient: storage.blobService.getContainerClient(settings.CLAIM_CHECK_CONTAINER) });
+  const sessions = createTableSessionStore({ tableClient: storage.table(settings.SESSIONS_TABLE) });
+  const bots = registry.bots;
+
+  // Built before the webhook runtime: a bot whose target cannot start (missing secret setting,
+  // unregistered module) must stop start-up before any connection is opened.
+  const processing = createProcessingFunctions({
+    bots,
+    settings,
+    env,
+    table: storage.table,
+    claimCheck,
+    sessions,
+    telemetry,
+    now,
+    ...(options.modules === undefined ? {} : { modules: options.modules }),
+  });
+  const lifecycle = createLifecycleFunctions({ bots, settings, store: sessions, telemetry, now });
+  const webhook = createWebhookRuntime(settings, { registry, telemetry, storage, claimCheck });
+
+  return {
+    settings,
+    registry,
+    definitions: [defineWebhookFunction(createWebhookHandler({ ...webhook, now })), ...processing, ...lifecycle],
+    close: () => webhook.close(),
+  };
+}

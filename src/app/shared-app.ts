@@ -1,0 +1,12 @@
+import { createApp, type App } from './create-app.js';
+
+let shared: App | undefined;
+
+/**
+ * The process's one app for the Functions host: each `src/functions/*.ts` file registers its
+ * part of the same instance, so there is one Service Bus client and one storage client set.
+ */
+export function sharedApp(): App {
+  shared ??= createApp();
+  return shared;
+}

@@ -1,0 +1,6 @@
+import { registerWithFunctionsHost } from '../app/register-with-functions-host.js';
+import { sharedApp } from '../app/shared-app.js';
+import { WEBHOOK_FUNCTION_NAME } from '../ingress/define-webhook-function.js';
+
+// Sessions and poison records per bot (authLevel function).
+registerWithFunctionsHost(sharedApp().definitions.filter((d) => d.kind === 'http' && d.name !== WEBHOOK_FUNCTION_NAME));

@@ -1,0 +1,6 @@
+import { registerWithFunctionsHost } from '../app/register-with-functions-host.js';
+import { sharedApp } from '../app/shared-app.js';
+import { WEBHOOK_FUNCTION_NAME } from '../ingress/define-webhook-function.js';
+
+// POST /api/github/webhooks: verify, route, send to every bot's session queue.
+registerWithFunctionsHost(sharedApp().definitions.filter((d) => d.name === WEBHOOK_FUNCTION_NAME));

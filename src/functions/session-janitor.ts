@@ -1,0 +1,5 @@
+import { registerWithFunctionsHost } from '../app/register-with-functions-host.js';
+import { sharedApp } from '../app/shared-app.js';
+
+// Closes sessions past their bot's limits and exports session metrics (JANITOR_SCHEDULE).
+registerWithFunctionsHost(sharedApp().definitions.filter((d) => d.kind === 'timer'));

@@ -1,0 +1,43 @@
+import type { ServiceBusMessageHandler, ServiceBusQueueFunctionDefinition } from '../app/function-definitions.js';
+import type { BotDefinition } from '../bots/bot-config-schema.js';
+import type { Settings } from '../config/settings.js';
+import { createTarget, type TargetDeps } from '../targets/create-target.js';
+import { createBotMessageHandler, type BotMessageHandlerDeps } from './bot-message-handler.js';
+
+/** One session-enabled queue trigger per bot, `bot-<name>`, for both hosts. */
+export function defineBotQueueFunctions(
+  bots: readonly BotDefinition[],
+  makeHandler: (bot: BotDefinition) => ServiceBusMessageHandler,
+): ServiceBusQueueFunctionDefinition[] {
+  return bots.map((bot) => ({
+    kind: 'serviceBusQueue',
+    name: `bot-${bot.name}`,
+    queueName: bot.queue,
+    connection: 'ServiceBusConnection',
+    isSessionsEnabled: true,
+    handler: makeHandler(bot),
+  }));
+}
+
+export type BotQueueFunctionsDeps = Omit<BotMessageHandlerDeps, 'bot' | 'target'> & {
+  settings: Pick<Settings, 'JOURNAL_PATH'>;
+  /** App settings, for http targets' `urlSetting` / `secretSetting`. */
+  env: TargetDeps['env'];
+  modules?: TargetDeps['modules'];
+  fetch?: TargetDeps['fetch'];
+};
+
+/**
+ * The bot queue functions wired to their targets. Every target is built here, at start-up,
+ * so a missing setting or unregistered module stops the app with its name.
+ */
+export function createBotQueueFunctions(bots: readonly BotDefinition[], deps: BotQueueFunctionsDeps): ServiceBusQueueFunctionDefinition[] {
+  const { settings, env, modules, fetch, ...handlerDeps } = deps;
+  return defineBotQueueFunctions(bots, (bot) =>
+    createBotMessageHandler({
+      ...handlerDeps,
+      bot,
+      target: createTarget(bot, { env, journalPath: settings.JOURNAL_PATH, now: handlerDeps.now, modules, fetch }),
+    }),
+  );
+}

@@ -1,0 +1,136 @@
+import { sign } from '@octokit/webhooks-methods';
+import type { BotDefinition } from '../bots/bot-config-schema.js';
+import { PermanentError, TransientError } from '../errors/delivery-errors.js';
+import type { BotTarget, TargetInput } from './bot-target.js';
+
+type HttpTargetConfig = Extract<BotDefinition['target'], { type: 'http' }>;
+
+export interface HttpTargetDeps {
+  /** App settings, read for `urlSetting` and `secretSetting`. */
+  env: Readonly<Record<string, string | undefined>>;
+  userAgent: string;
+  fetch?: typeof globalThis.fetch;
+}
+
+/** How much of a rejecting bot's answer goes into the error (and so the poison record). */
+const ANSWER_EXCERPT = 500;
+
+/**
+ * Forwards each event to an existing GitHub app (a Probot app, say) as if GitHub had sent it,
+ * re-signed with the bot's own secret, plus the session headers. Settings are read once, here,
+ * so a missing one stops start-up instead of poisoning every message.
+ */
+export function createHttpTarget(bot: BotDefinition, deps: HttpTargetDeps): BotTarget {
+  if (bot.target.type !== 'http') throw new Error(`Bot "${bot.name}" does not have an http target`);
+  const config: HttpTargetConfig = bot.target;
+  const url = resolveUrl(bot.name, config, deps.env);
+  const secret = resolveSecret(bot.name, config, deps.env);
+  const fetchImpl = deps.fetch ?? globalThis.fetch;
+
+  return {
+    async deliver(input) {
+      // GitHub's exact bytes are gone once the envelope was parsed: this is the same JSON
+      // value re-serialised, and the signature covers exactly these bytes.
+      const body = JSON.stringify(input.envelope.payload);
+      const headers = await requestHeaders(input, body, secret, deps.userAgent);
+      let response: Response;
+      try {
+        response = await fetchImpl(url, {
+          method: 'POST',
+          headers,
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(config.timeoutMs),
+        });
+      } catch (error) {
+        throw new TransientError(`Bot "${bot.name}": ${describeFetchFailure(error, config.timeoutMs)} (${safeUrl(url)})`, { cause: error });
+      }
+      await answerToOutcome(bot.name, url, response);
+    },
+  };
+}
+
+async function requestHeaders(
+  { envelope, session }: TargetInput,
+  body: string,
+  secret: string | undefined,
+  userAgent: string,
+): Promise<Record<string, string>> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': userAgent,
+    'x-github-event': envelope.eventType,
+    'x-github-delivery': envelope.eventId,
+    'x-session-id': session.id,
+    'x-session-generation': String(session.generation),
+    'x-session-index': String(session.index),
+  };
+  const { hookId, targetType, targetId } = envelope.metadata;
+  if (hookId) headers['x-github-hook-id'] = hookId;
+  if (targetType) headers['x-github-hook-installation-target-type'] = targetType;
+  if (targetId) headers['x-github-hook-installation-target-id'] = targetId;
+  if (secret !== undefined) headers['x-hub-signature-256'] = await sign(secret, body);
+  return headers;
+}
+
+async function answerToOutcome(botName: string, url: URL, response: Response): Promise<void> {
+  const status = response.status;
+  if (status >= 200 && status < 300) {
+    await response.body?.cancel();
+    return;
+  }
+  const excerpt = await readExcerpt(response);
+  const what = `Bot "${botName}" answered ${status} ${response.statusText}`.trim() + ` (${safeUrl(url)})${excerpt ? `: ${excerpt}` : ''}`;
+  if (status === 408 || status === 429 || status >= 500) throw new TransientError(what);
+  if (status >= 300 && status < 400) {
+    throw new PermanentError('TargetRejected', `${what}; redirects are not followed, configure the final URL`);
+  }
+  throw new PermanentError('TargetRejected', what);
+}
+
+async function readExcerpt(response: Response): Promise<string> {
+  try {
+    const text = (await response.text()).replace(/\s+/g, ' ').trim();
+    return text.length > ANSWER_EXCERPT ? `${text.slice(0, ANSWER_EXCERPT)}…` : text;
+  } catch {
+    return '';
+  }
+}
+
+function describeFetchFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `request failed (${error instanceof Error ? error.message : String(error)}${cause})`;
+}
+
+function resolveUrl(botName: string, config: HttpTargetConfig, env: HttpTargetDeps['env']): URL {
+  const text = config.url ?? readSetting(botName, 'urlSetting', config.urlSetting!, env);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`Bot "${botName}": the http target URL${config.urlSetting ? ` in setting ${config.urlSetting}` : ''} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`Bot "${botName}": the http target URL${config.urlSetting ? ` in setting ${config.urlSetting}` : ''} must be http or https, got ${url.protocol}`);
+  }
+  return url;
+}
+
+/** No `secretSetting` = deliberately unsigned (as a GitHub hook without a secret); a named but empty setting is a mistake. */
+function resolveSecret(botName: string, config: HttpTargetConfig, env: HttpTargetDeps['env']): string | undefined {
+  return config.secretSetting === undefined ? undefined : readSetting(botName, 'secretSetting', config.secretSetting, env);
+}
+
+function readSetting(botName: string, field: string, name: string, env: HttpTargetDeps['env']): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`Bot "${botName}": app setting ${name} (its http target's ${field}) is missing or empty`);
+  return value;
+}
+
+/** The URL without credentials or query string, which may hold a token: safe for logs. */
+function safeUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}

@@ -1,0 +1,50 @@
+import type { BotDefinition } from '../bots/bot-config-schema.js';
+import { TransientError } from '../errors/delivery-errors.js';
+import type { BotTarget, TargetInput } from './bot-target.js';
+import { journalWriter } from './journal-writer.js';
+
+/** One line of the journal: what a bot would have acted on, in the order it would have. */
+export interface JournalEntry {
+  bot: string;
+  sessionId: string;
+  generation: number;
+  index: number;
+  deliveryId: string;
+  eventType: string;
+  action: string | null;
+  entityType: string;
+  entityId: string | null;
+  receivedAt: string;
+  processedAt: string;
+}
+
+export function journalEntry(bot: string, { envelope, session }: TargetInput, processedAt: Date): JournalEntry {
+  return {
+    bot,
+    sessionId: session.id,
+    generation: session.generation,
+    index: session.index,
+    deliveryId: envelope.eventId,
+    eventType: envelope.eventType,
+    action: envelope.action,
+    entityType: envelope.entityType,
+    entityId: envelope.entityId,
+    receivedAt: envelope.metadata.receivedAt,
+    processedAt: processedAt.toISOString(),
+  };
+}
+
+export function createJournalTarget(bot: BotDefinition, deps: { journalPath: string; now: () => Date }): BotTarget {
+  const writer = journalWriter(deps.journalPath);
+  return {
+    async deliver(input) {
+      const line = JSON.stringify(journalEntry(bot.name, input, deps.now()));
+      try {
+        await writer.append(line);
+      } catch (error) {
+        // A full disk or a permissions slip can be fixed; retrying in order is right.
+        throw new TransientError(`Could not append to the journal ${deps.journalPath}: ${(error as Error).message}`, { cause: error });
+      }
+    },
+  };
+}
