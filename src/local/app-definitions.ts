@@ -1,10 +1,9 @@
+import { createApp } from '../app/create-app.js';
 import type { BuildDefinitions } from './local-host.js';
 
 /**
- * THE seam between `npm start` and the app: the app's composition (src/app/) builds every
- * FunctionDefinition from settings, exactly as the Functions host registrations do.
- * Until that composition lands, `npm start` says so instead of serving nothing.
+ * THE seam between `npm start` and the app: the same composition the Functions host
+ * registrations use (src/app/create-app.ts), built from the settings after the local host
+ * has pointed storage and Service Bus at what it started.
  */
-export const buildDefinitions: BuildDefinitions = async () => {
-  throw new Error('The app composition (src/app/) is not wired into src/local/app-definitions.ts yet');
-};
+export const buildDefinitions: BuildDefinitions = async (settings) => createApp({ settings });

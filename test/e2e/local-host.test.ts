@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { postWebhook } from '../../scripts/lib/post-webhook.js';
 import { readJournal, type JournalLine } from '../../scripts/lib/read-journal.js';
 import { exampleFor, rewritePayload, type Payload, type Rewrite } from '../../scripts/lib/webhook-examples.js';
-import { HostDidNotStart, startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process.js';
+import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SECRET = 'e2e-secret-not-the-sample';
@@ -85,30 +85,22 @@ test('npm start end to end: a few hundred signed real webhooks from concurrent c
   copyFileSync(path.join(root, 'local.settings.sample.json'), path.join(work, 'local.settings.json'));
   let host: LocalHostProcess | undefined;
   try {
-    try {
-      host = await startLocalHostProcess({
-        cwd: root,
-        env: {
-          ...process.env,
-          LOCAL_SETTINGS_FILE: path.join(work, 'local.settings.json'),
-          LOCAL_HTTP_PORT: '0',
-          LOCAL_AZURITE_PORTS: '0',
-          LOCAL_BROKER_PORT: '0',
-          JOURNAL_PATH: journalPath,
-          GITHUB_WEBHOOK_SECRET: SECRET,
-          APPLICATIONINSIGHTS_CONNECTION_STRING: '',
-          BOTS_CONFIG_PATH: '',
-          // host.json releases an idle session after 5 s; the host's own override keeps the test short.
-          AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:01',
-        },
-      });
-    } catch (error) {
-      if (error instanceof HostDidNotStart && /not wired into src\/local\/app-definitions\.ts yet/.test(error.message)) {
-        t.skip('the app composition (src/app/) has not landed yet');
-        return;
-      }
-      throw error;
-    }
+    host = await startLocalHostProcess({
+      cwd: root,
+      env: {
+        ...process.env,
+        LOCAL_SETTINGS_FILE: path.join(work, 'local.settings.json'),
+        LOCAL_HTTP_PORT: '0',
+        LOCAL_AZURITE_PORTS: '0',
+        LOCAL_BROKER_PORT: '0',
+        JOURNAL_PATH: journalPath,
+        GITHUB_WEBHOOK_SECRET: SECRET,
+        APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+        BOTS_CONFIG_PATH: '',
+        // host.json releases an idle session after 5 s; the host's own override keeps the test short.
+        AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:01',
+      },
+    });
     const running = host;
     t.diagnostic(`local host ready: ${running.startMs.toFixed(0)} ms from spawn to banner (the host reports ${running.reportedReadyMs} ms)`);
     assert.match(running.output(), /Secret\s+from GITHUB_WEBHOOK_SECRET in the environment/, 'a non-sample secret is never printed');
