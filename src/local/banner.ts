@@ -62,7 +62,7 @@ export function formatBanner(info: BannerInfo): string {
   // send and demo default to port 7071; elsewhere they need the URL.
   const urlFlag = webhook && !info.baseUrl.endsWith(':7071') ? ` --url ${url(webhook.route)}` : '';
   row('Try', `npm run send -- pull_request.opened${urlFlag}`);
-  more(`npm run demo${urlFlag}`);
+  more(`npm run demo${urlFlag ? ` --${urlFlag}` : ''}`);
   row('Stop', 'Ctrl-C (lets queued messages finish first)');
   lines.push('');
   return lines.join('\n');
