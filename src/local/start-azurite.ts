@@ -25,6 +25,9 @@ export interface RunningAzurite {
   stop(): Promise<void>;
 }
 
+/** Preloaded into Azurite: exit when the parent's IPC channel closes (the parent exited or was killed). */
+const EXIT_WITH_PARENT = 'data:text/javascript,process.on("disconnect",()=>process.exit(0))';
+
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at (\S+)/;
 
 /**
@@ -39,6 +42,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const child = spawn(
     process.execPath,
     [
+      '--import', EXIT_WITH_PARENT,
       azuriteMain,
       '--inMemoryPersistence',
       '--extentMemoryLimit', '512',
@@ -49,7 +53,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
       '--queueHost', host, '--queuePort', String(options.queuePort ?? 0),
       '--tableHost', host, '--tablePort', String(options.tablePort ?? 0),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group, so a Ctrl-C in the terminal reaches only the local host, which
+    // stops Azurite after draining the queues (handlers still need storage until then).
+    // The IPC channel ends it if this process dies without stopping it.
+    { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true },
   );
 
   const endpoints = await new Promise<Record<string, string>>((resolve, reject) => {
@@ -95,5 +102,6 @@ function stopChild(child: ChildProcess): Promise<void> {
       resolve();
     });
     child.kill('SIGTERM');
+    if (child.connected) child.disconnect();
   });
 }

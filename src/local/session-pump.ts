@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import functions from '@azure/functions';
+import {
+  isServiceBusError,
+  type ServiceBusClient,
+  type ServiceBusReceivedMessage,
+  type ServiceBusSessionReceiver,
+} from '@azure/service-bus';
+import type { ServiceBusQueueFunctionDefinition } from '../app/function-definitions.js';
+import type { ServiceBusHostOptions } from './host-options.js';
+import type { Log } from './log.js';
+
+// @azure/functions is CommonJS: its classes come through the default export under ESM.
+const { InvocationContext } = functions;
+
+export interface SessionPumpOptions {
+  client: ServiceBusClient;
+  definition: ServiceBusQueueFunctionDefinition;
+  hostOptions: Pick<ServiceBusHostOptions, 'maxConcurrentSessions' | 'sessionIdleTimeoutMs' | 'maxAutoLockRenewalDurationMs'>;
+  log: Log;
+}
+
+export interface SessionPumpStats {
+  completed: number;
+  abandoned: number;
+  sessionsAccepted: number;
+}
+
+export interface RunningSessionPump {
+  readonly functionName: string;
+  readonly queueName: string;
+  stats(): SessionPumpStats;
+  /**
+   * Releases sessions after `idleMs` without messages from now on (shutdown drains an
+   * in-memory broker faster when a worker does not sit on an empty session for host.json's idle time).
+   */
+  shortenIdleTimeout(idleMs: number): void;
+  /**
+   * Stops accepting sessions, lets handlers in flight finish for up to `graceMs`, then
+   * abandons what is still running (it will be redelivered) and closes every receiver.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+type WorkerState = { phase: 'accepting' } | { phase: 'session'; receiver: ServiceBusSessionReceiver; work: Promise<void> } | { phase: 'stopped' };
+
+interface InFlight {
+  receiver: ServiceBusSessionReceiver;
+  message: ServiceBusReceivedMessage;
+  settled: boolean;
+}
+
+/**
+ * Runs a session-enabled queue function the way the Functions host's Service Bus extension
+ * does: up to `maxConcurrentSessions` sessions at once, each accepted with `acceptNextSession`,
+ * its messages handled one at a time in order, completed when the handler returns, abandoned
+ * when it throws; a session is released after `sessionIdleTimeout` without messages, and its
+ * lock is renewed for up to `maxAutoLockRenewalDuration`.
+ */
+export function startSessionPump(options: SessionPumpOptions): RunningSessionPump {
+  const { client, definition, hostOptions, log } = options;
+  const { name: functionName, queueName } = definition;
+  const stopController = new AbortController();
+  // Every worker's accept and receive listens to this one signal.
+  setMaxListeners(0, stopController.signal);
+  const workers: WorkerState[] = [];
+  const inFlight = new Set<InFlight>();
+  const stats: SessionPumpStats = { completed: 0, abandoned: 0, sessionsAccepted: 0 };
+  let idleTimeoutMs = hostOptions.sessionIdleTimeoutMs;
+
+  async function runWorker(index: number): Promise<void> {
+    let failures = 0;
+    while (!stopController.signal.aborted) {
+      workers[index] = { phase: 'accepting' };
+      let receiver: ServiceBusSessionReceiver;
+      try {
+        receiver = await client.acceptNextSession(queueName, {
+          receiveMode: 'peekLock',
+          maxAutoLockRenewalDurationInMs: hostOptions.maxAutoLockRenewalDurationMs,
+          abortSignal: stopController.signal,
+        });
+        failures = 0;
+      } catch (error) {
+        if (stopController.signal.aborted) break;
+        if (isServiceBusError(error) && (error.code === 'ServiceTimeout' || error.code === 'SessionCannotBeLocked')) continue;
+        failures++;
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+        log.warn(functionName, `cannot accept a session on ${queueName} (retrying in ${delay} ms):`, describe(error));
+        await sleep(delay, undefined, { signal: stopController.signal }).catch(() => undefined);
+        continue;
+      }
+      stats.sessionsAccepted++;
+      const work = (async () => {
+        try {
+          await drainSession(receiver);
+        } catch (error) {
+          if (!stopController.signal.aborted) log.warn(functionName, `session ${receiver.sessionId} ended:`, describe(error));
+        } finally {
+          await receiver.close().catch((error: unknown) => log.debug(functionName, `closing session ${receiver.sessionId}:`, describe(error)));
+        }
+      })();
+      workers[index] = { phase: 'session', receiver, work };
+      await work;
+    }
+    workers[index] = { phase: 'stopped' };
+  }
+
+  async function drainSession(receiver: ServiceBusSessionReceiver): Promise<void> {
+    while (!stopController.signal.aborted) {
+      let messages: ServiceBusReceivedMessage[];
+      try {
+        messages = await receiver.receiveMessages(1, {
+          maxWaitTimeInMs: idleTimeoutMs,
+          abortSignal: stopController.signal,
+        });
+      } catch (error) {
+        if (stopController.signal.aborted) return;
+        throw error;
+      }
+      const message = messages[0];
+      if (!message) return; // idle: release the session so another worker may take a busier one
+      await handle(receiver, message);
+    }
+  }
+
+  async function handle(receiver: ServiceBusSessionReceiver, message: ServiceBusReceivedMessage): Promise<void> {
+    const entry: InFlight = { receiver, message, settled: false };
+    inFlight.add(entry);
+    const invocationId = randomUUID();
+    const context = new InvocationContext({
+      functionName,
+      invocationId,
+      triggerMetadata: triggerMetadataOf(message),
+      logHandler: log.forFunction(functionName),
+    });
+    try {
+      let failed: unknown;
+      try {
+        await definition.handler(bodyOf(message), context);
+      } catch (error) {
+        failed = error ?? new Error('handler threw a nullish value');
+      }
+      if (entry.settled) return; // shutdown gave up waiting and abandoned it already
+      entry.settled = true;
+      if (failed === undefined) {
+        await receiver.completeMessage(message);
+        stats.completed++;
+      } else {
+        log.warn(
+          functionName,
+          `failed on message ${message.messageId} of session ${message.sessionId} (delivery ${deliveryCountOf(message)}); abandoning for redelivery:`,
+          describe(failed),
+        );
+        await receiver.abandonMessage(message);
+        stats.abandoned++;
+      }
+    } catch (error) {
+      // The lock was lost (or the broker went away): the message comes back on its own.
+      log.warn(functionName, `could not settle message ${message.messageId} of session ${message.sessionId}:`, describe(error));
+    } finally {
+      inFlight.delete(entry);
+    }
+  }
+
+  for (let i = 0; i < hostOptions.maxConcurrentSessions; i++) void runWorker(i);
+
+  return {
+    functionName,
+    queueName,
+    stats: () => ({ ...stats }),
+    shortenIdleTimeout(idleMs) {
+      idleTimeoutMs = Math.min(idleTimeoutMs, idleMs);
+    },
+    async stop(graceMs = 30_000) {
+      stopController.abort();
+      // Only workers holding a session matter: a pending accept holds no message (and the SDK
+      // lets it run to its timeout despite the abort; closing the client ends it).
+      const sessionWork = workers.flatMap((worker) => (worker.phase === 'session' ? [worker.work] : []));
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([
+        Promise.all(sessionWork).then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (!gaveUp) return;
+      log.warn(functionName, `${inFlight.size} handler(s) still running after ${graceMs} ms; abandoning their messages for redelivery`);
+      await Promise.allSettled(
+        [...inFlight].map(async (entry) => {
+          entry.settled = true;
+          await entry.receiver.abandonMessage(entry.message);
+        }),
+      );
+      await Promise.allSettled(
+        workers.map((worker) => (worker.phase === 'session' ? worker.receiver.close() : Promise.resolve())),
+      );
+    },
+  };
+}
+
+/** The body as the Functions host hands it to a Node handler: JSON parsed, else text. */
+export function bodyOf(message: Pick<ServiceBusReceivedMessage, 'body'>): unknown {
+  const body: unknown = message.body;
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : body;
+  if (typeof text !== 'string') return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The host (built on the .NET SDK) counts the first delivery as 1; the JS SDK as 0. */
+function deliveryCountOf(message: ServiceBusReceivedMessage): number {
+  return (message.deliveryCount ?? 0) + 1;
+}
+
+/** `context.triggerMetadata` as the Functions host fills it for a Service Bus trigger (camel-cased). */
+export function triggerMetadataOf(message: ServiceBusReceivedMessage): Record<string, unknown> {
+  const applicationProperties = { ...(message.applicationProperties ?? {}) };
+  return {
+    messageId: message.messageId,
+    sessionId: message.sessionId,
+    deliveryCount: deliveryCountOf(message),
+    enqueuedTimeUtc: message.enqueuedTimeUtc?.toISOString(),
+    expiresAtUtc: message.expiresAtUtc?.toISOString(),
+    sequenceNumber: message.sequenceNumber?.toNumber(),
+    lockToken: message.lockToken,
+    contentType: message.contentType,
+    correlationId: message.correlationId,
+    subject: message.subject,
+    label: message.subject,
+    to: message.to,
+    replyTo: message.replyTo,
+    applicationProperties,
+    userProperties: applicationProperties,
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseTimeSpan, readHttpRoutePrefix, readServiceBusHostOptions } from '../../../src/local/host-options.js';
+
+const projectHostJson = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../host.json');
+
+test("the project's host.json: 8 sessions at once, released after 5 s idle, locks renewed for 5 min, prefix api", () => {
+  const options = readServiceBusHostOptions(projectHostJson, {});
+  assert.equal(options.maxConcurrentSessions, 8);
+  assert.equal(options.sessionIdleTimeoutMs, 5_000);
+  assert.equal(options.maxAutoLockRenewalDurationMs, 300_000);
+  assert.equal(options.functionTimeoutMs, 300_000);
+  assert.equal(options.clientRetryOptions.timeoutInMs, 60_000);
+  assert.equal(options.clientRetryOptions.retryDelayInMs, 800);
+  assert.equal(readHttpRoutePrefix(projectHostJson), 'api');
+});
+
+test("the host's AzureFunctionsJobHost__ environment overrides win over host.json", () => {
+  const options = readServiceBusHostOptions(projectHostJson, {
+    AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentSessions: '2',
+    AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:00.250',
+  });
+  assert.equal(options.maxConcurrentSessions, 2);
+  assert.equal(options.sessionIdleTimeoutMs, 250);
+});
+
+test('time spans as host.json writes them', () => {
+  assert.equal(parseTimeSpan('00:00:05'), 5_000);
+  assert.equal(parseTimeSpan('00:00:00.80'), 800);
+  assert.equal(parseTimeSpan('1.02:03:04'), ((26 * 60 + 3) * 60 + 4) * 1000);
+  assert.equal(parseTimeSpan('00:61:00'), undefined);
+  assert.equal(parseTimeSpan('5s'), undefined);
+});
+
+test('bad host.json values are refused with their path', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'host-json-'));
+  try {
+    const file = path.join(dir, 'host.json');
+    writeFileSync(file, JSON.stringify({ extensions: { serviceBus: { maxConcurrentSessions: 0, sessionIdleTimeout: '5s' } } }));
+    assert.throws(() => readServiceBusHostOptions(file, {}), /extensions\.serviceBus\.maxConcurrentSessions must be a positive whole number, got 0/);
+    writeFileSync(file, JSON.stringify({ extensions: { serviceBus: { sessionIdleTimeout: '5s' } } }));
+    assert.throws(() => readServiceBusHostOptions(file, {}), /extensions\.serviceBus\.sessionIdleTimeout must be a time span such as "00:00:05", got "5s"/);
+    // Without host.json settings, the host's defaults.
+    writeFileSync(file, '{}');
+    assert.equal(readServiceBusHostOptions(file, {}).maxConcurrentSessions, 8);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
