@@ -1,19 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { JournalEntry } from '../../src/targets/journal-target.js';
 
-/** One line the journal target writes (src/targets/journal-target.ts). */
-export interface JournalLine {
-  bot: string;
-  sessionId: string;
-  generation: number;
-  index: number;
-  deliveryId: string;
-  eventType: string;
-  action: string | null;
-  entityType: string;
-  entityId: string | null;
-  receivedAt: string;
-  processedAt: string;
-}
+/** One line the journal target writes. */
+export type JournalLine = JournalEntry;
 
 /** Every line of the journal, in the order it was written; a missing file is an empty journal. */
 export function readJournal(file: string): JournalLine[] {
