@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import functions from '@azure/functions';
@@ -32,8 +32,10 @@ const handlerWith = (target: ReturnType<typeof createTarget>) =>
   createBotMessageHandler({ bot, parseEnvelope, resolvePayload: async () => ({}), sessions, target, poison, telemetry: noTelemetry, now });
 
 const noTarget = handlerWith({ deliver: async () => undefined });
+const journalDirectory = mkdtempSync(path.join(tmpdir(), 'bench-journal-'));
+process.once('exit', () => rmSync(journalDirectory, { recursive: true, force: true }));
 const journal = handlerWith(
-  createTarget({ ...bot, target: { type: 'journal' } }, { env: {}, now, journalPath: path.join(mkdtempSync(path.join(tmpdir(), 'bench-journal-')), 'journal.jsonl') }),
+  createTarget({ ...bot, target: { type: 'journal' } }, { env: {}, now, journalPath: path.join(journalDirectory, 'journal.jsonl') }),
 );
 
 export const benchmarks: Benchmark[] = [

@@ -1,0 +1,105 @@
+import { TableClient } from '@azure/data-tables';
+import { ServiceBusClient } from '@azure/service-bus';
+import type { ServiceBusQueueFunctionDefinition } from '../../../src/app/function-definitions.js';
+import { botDefinitionSchema, type BotDefinition } from '../../../src/bots/bot-config-schema.js';
+import { queueOptionsFromBots } from '../../../src/devbroker/queue-options-from-bots.js';
+import { startDevBroker, type RunningDevBroker } from '../../../src/devbroker/start-dev-broker.js';
+import type { InlineEventEnvelope } from '../../../src/envelope/event-envelope.js';
+import { parseEnvelope } from '../../../src/envelope/parse-envelope.js';
+import { createTableSessionStore, type SessionStore } from '../../../src/lifecycle/table-session-store.js';
+import { silentLog } from '../../../src/local/log.js';
+import { startSessionPump, type RunningSessionPump } from '../../../src/local/session-pump.js';
+import type { RunningAzurite } from '../../../src/local/start-azurite.js';
+import { createBotQueueFunctions } from '../../../src/processing/bot-queue-functions.js';
+import type { PoisonStore } from '../../../src/processing/poison-record.js';
+import { createTablePoisonStore } from '../../../src/processing/poison-store.js';
+import { noTelemetry } from '../../../src/telemetry/telemetry.js';
+import { toServiceBusMessage } from '../../../src/transport/to-service-bus-message.js';
+import type { BotModuleRegistry } from '../../../src/targets/module-registry.js';
+
+export interface PipelineFixture {
+  bot: BotDefinition;
+  client: ServiceBusClient;
+  broker: RunningDevBroker;
+  sessions: SessionStore;
+  poison: PoisonStore;
+  send(messages: { sessionId: string; envelope: InlineEventEnvelope }[]): Promise<void>;
+  /** Polls until the condition holds; fails after a generous bound instead of hanging. */
+  until(condition: () => boolean | Promise<boolean>, what: string): Promise<void>;
+}
+
+/**
+ * The real processing path of one bot: development broker → the local host's session pump
+ * (the Functions host's semantics) → the bot's queue function → Table session store and poison
+ * store on Azurite → the bot's target. Everything is closed afterwards, even on failure.
+ */
+export async function withPipeline(
+  azurite: RunningAzurite,
+  options: {
+    bot: Record<string, unknown>;
+    env?: Record<string, string>;
+    modules?: BotModuleRegistry;
+    maxConcurrentSessions?: number;
+  },
+  run: (fixture: PipelineFixture) => Promise<void>,
+): Promise<void> {
+  const bot = botDefinitionSchema.parse(options.bot);
+  // Table names: letters and digits, unique per run so tests sharing one Azurite stay apart.
+  const suffix = `${bot.name.replace(/[^a-z0-9]/g, '')}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const table = (name: string) => TableClient.fromConnectionString(azurite.connectionString, `${name}${suffix}`.slice(0, 63), { allowInsecureConnection: true });
+  const sessionsTable = table('sessions');
+  await sessionsTable.createTable();
+  const sessions = createTableSessionStore({ tableClient: sessionsTable });
+  const poison = createTablePoisonStore({ tableClient: table('poison') });
+
+  const broker = await startDevBroker({ queues: queueOptionsFromBots([bot]) });
+  const client = new ServiceBusClient(broker.connectionString, { retryOptions: { maxRetries: 1, timeoutInMs: 2_000 } });
+  const [definition] = createBotQueueFunctions([bot], {
+    settings: { JOURNAL_PATH: '.data/unused-journal.jsonl' },
+    env: options.env ?? {},
+    modules: options.modules,
+    parseEnvelope,
+    resolvePayload: async () => {
+      throw new Error('no claim checks in this test');
+    },
+    sessions,
+    poison,
+    telemetry: noTelemetry,
+    now: () => new Date(),
+  }) as [ServiceBusQueueFunctionDefinition];
+  const pump: RunningSessionPump = startSessionPump({
+    client,
+    definition,
+    hostOptions: { maxConcurrentSessions: options.maxConcurrentSessions ?? 2, sessionIdleTimeoutMs: 250, maxAutoLockRenewalDurationMs: 60_000 },
+    log: silentLog,
+  });
+  const sender = client.createSender(bot.queue);
+
+  try {
+    await run({
+      bot,
+      client,
+      broker,
+      sessions,
+      poison,
+      async send(messages) {
+        // One at a time: arrival order is the order under test.
+        for (const { sessionId, envelope } of messages) {
+          await sender.sendMessages(toServiceBusMessage({ bot: bot.name, queue: bot.queue, sessionId, messageId: envelope.eventId, envelope }));
+        }
+      },
+      async until(condition, what) {
+        for (let attempt = 0; attempt < 600; attempt++) {
+          if (await condition()) return;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        throw new Error(`timed out waiting for ${what}`);
+      },
+    });
+  } finally {
+    await pump.stop(5_000);
+    await sender.close();
+    await client.close();
+    await broker.close();
+  }
+}
