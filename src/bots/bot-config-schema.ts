@@ -16,6 +16,20 @@ export type Duration = { iso: string; ms: number };
 
 const duration = (iso: string) => isoDuration().default({ iso, ms: parseIsoDuration(iso)! });
 
+/** As `duration`, but zero (`PT0S`) allowed: a pause that may be switched off. */
+const pauseDuration = (iso: string) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      const ms = parseIsoDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 duration such as PT1S or PT0S, got "${text}"` });
+        return z.NEVER;
+      }
+      return { iso: text, ms };
+    })
+    .default({ iso, ms: parseIsoDuration(iso)! });
+
 const botName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,47}[a-z0-9]$/, 'must be 2-49 lower-case letters, digits or dashes, starting with a letter');
@@ -86,6 +100,9 @@ const deliveryConfigSchema = z
       (d) => d.ms >= 20_000 && d.ms <= 7 * 86_400_000,
       { message: 'must be between PT20S and P7D (a Service Bus limit)' },
     ),
+    // Service Bus hands an abandoned message back at once: the handler pauses this long (doubled
+    // per delivery, at most half the lock) before giving a transient failure back. Not a queue property.
+    retryDelay: pauseDuration('PT1S'),
   })
   .strict();
 

@@ -95,7 +95,8 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
               break;
           }
         } catch (error) {
-          if (isConflict(error)) return CONFLICT;
+          // 404 on an update: the janitor purged the closed record after our read; re-read creates it.
+          if (isConflict(error) || (plan.kind !== 'create' && statusOf(error) === 404)) return CONFLICT;
           throw error;
         }
         return plan.context;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { InvocationContext } from '@azure/functions';
 import type { ServiceBusMessageHandler } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
@@ -8,6 +9,7 @@ import type { Telemetry, TelemetryProperties } from '../telemetry/telemetry.js';
 import type { BotTarget } from '../targets/bot-target.js';
 import { messageBodyText } from './message-body.js';
 import type { PoisonStage, PoisonStore } from './poison-record.js';
+import { retryPauseMs } from './retry-pause.js';
 import { readQueueMessageFacts, type QueueMessageFacts } from './trigger-metadata.js';
 
 export interface BotMessageHandlerDeps {
@@ -21,6 +23,8 @@ export interface BotMessageHandlerDeps {
   poison: PoisonStore;
   telemetry: Telemetry;
   now: () => Date;
+  /** Waits before a transient failure is handed back (see `retryPauseMs`); tests pass a fake. */
+  pause?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -28,7 +32,8 @@ export interface BotMessageHandlerDeps {
  * touch → target. The host completes the message when this returns and abandons it
  * (redelivered first, so the session waits: that is ordering) when it throws.
  *
- * - Transient failure: throw. On the queue's last allowed delivery the message is first
+ * - Transient failure: pause (`retryPauseMs`: the broker would redeliver at once), then throw.
+ *   On the queue's last allowed delivery the message is first
  *   recorded as poison (`MaxDeliveryCountExceeded` + the last error), so the message the broker
  *   dead-letters is also in the poison store.
  * - Permanent failure: record as poison with its reason, report, and return, so the session
@@ -40,6 +45,7 @@ export interface BotMessageHandlerDeps {
  */
 export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBusMessageHandler {
   const { bot, telemetry } = deps;
+  const pause = deps.pause ?? ((ms: number) => sleep(ms));
 
   return async function handleBotMessage(message: unknown, context: InvocationContext): Promise<void> {
     const facts = readQueueMessageFacts(context);
@@ -78,9 +84,12 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
             context.error(`Bot "${bot.name}": message ${facts.messageId} goes to the dead-letter queue unrecorded in the poison store: ${errorText(recordError)}`),
         );
       } else {
+        const pauseMs = retryPauseMs(bot.delivery, facts.deliveryCount);
         context.warn(
-          `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} failed at ${stage} (delivery ${facts.deliveryCount} of ${bot.delivery.maxDeliveryCount}); it will be retried: ${errorText(error)}`,
+          `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} failed at ${stage} (delivery ${facts.deliveryCount} of ${bot.delivery.maxDeliveryCount}); it will be retried in ${pauseMs} ms: ${errorText(error)}`,
         );
+        // Holding the message holds its session, which must wait for it anyway (ordering).
+        if (pauseMs > 0) await pause(pauseMs);
       }
       throw error;
     }

@@ -43,8 +43,17 @@ export function createTablePoisonStore({ tableClient }: { tableClient: TableClie
 
   return {
     async record(input) {
+      const entity = toEntity(input);
       await ensureTable();
-      await tableClient.upsertEntity<PoisonEntity>(toEntity(input), 'Replace');
+      try {
+        await tableClient.upsertEntity<PoisonEntity>(entity, 'Replace');
+      } catch (error) {
+        if (!isTableMissing(error)) throw error;
+        // Deleted since it was made: forget that it exists, or no failure could be recorded until a restart.
+        tableReady = undefined;
+        await ensureTable();
+        await tableClient.upsertEntity<PoisonEntity>(entity, 'Replace');
+      }
     },
     async list(bot) {
       await ensureTable();
@@ -64,6 +73,12 @@ export function createTablePoisonStore({ tableClient }: { tableClient: TableClie
       }
     },
   };
+}
+
+function isTableMissing(error: unknown): boolean {
+  if (!(error instanceof RestError) || error.statusCode !== 404) return false;
+  const details = error.details as { errorCode?: unknown } | undefined;
+  return error.code === 'TableNotFound' || details?.errorCode === 'TableNotFound';
 }
 
 /** Any message id as a legal, URL-safe Table key: the session table's encoding (a GUID stays as it is). */

@@ -66,7 +66,7 @@ export function createClaimCheck({ containerClient }: { containerClient: Contain
       const blobName = `${deliveryId}.json`;
       const sha256 = sha256Hex(payload);
       const blob = containerClient.getBlockBlobClient(blobName);
-      try {
+      const upload = async () => {
         await ensureContainer(signal);
         await blob.uploadData(payload, {
           abortSignal: signal,
@@ -74,6 +74,16 @@ export function createClaimCheck({ containerClient }: { containerClient: Contain
           metadata: { [SHA256_METADATA]: sha256 },
           blobHTTPHeaders: { blobContentType: 'application/json' },
         });
+      };
+      try {
+        try {
+          await upload();
+        } catch (error) {
+          if (!isContainerMissing(error)) throw error;
+          // Deleted since it was made: forget that it exists, or every claim check fails until a restart.
+          containerReady = undefined;
+          await upload();
+        }
         return refFor(blobName, payload.byteLength, sha256);
       } catch (error) {
         if (!isStatus(error, 409) && !isStatus(error, 412)) {
@@ -107,6 +117,10 @@ export function createClaimCheck({ containerClient }: { containerClient: Contain
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+function isContainerMissing(error: unknown): boolean {
+  return isStatus(error, 404) && (error as { code?: unknown }).code === 'ContainerNotFound';
 }
 
 function isStatus(error: unknown, status: number): boolean {

@@ -1,9 +1,13 @@
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { ServiceBusClient, ServiceBusSender } from '@azure/service-bus';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { DispatchError, type DispatchFailure, type Dispatcher } from './dispatcher.js';
 import type { OutgoingMessage } from './outgoing-message.js';
 import { describeSendError, sendWithRetry, type Backoff } from './send-with-retry.js';
 import { toServiceBusMessage } from './to-service-bus-message.js';
+
+/** Abort listeners one send may hold on the budget at once (link open, send, retry pause), with a margin. */
+const LISTENERS_PER_SEND = 4;
 
 export interface ServiceBusDispatcherOptions {
   client: ServiceBusClient;
@@ -40,6 +44,9 @@ export function createServiceBusDispatcher({ client, telemetry, backoff }: Servi
 
   return {
     async dispatch(messages, signal) {
+      // Every parallel send listens to the one budget (the SDK's link open and send, the retry
+      // pause): a webhook fanned out to many bots must not be reported as a listener leak.
+      setMaxListeners(Math.max(getMaxListeners(signal), 10 + LISTENERS_PER_SEND * messages.length), signal);
       const outcomes = await Promise.allSettled(messages.map((message) => sendOne(message, signal)));
       const failures: DispatchFailure[] = [];
       outcomes.forEach((outcome, index) => {

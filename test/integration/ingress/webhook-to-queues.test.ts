@@ -2,12 +2,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import type { ServiceBusReceivedMessage } from '@azure/service-bus';
+import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
 import type { EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import { readSettings } from '../../../src/config/settings.js';
 import { createWebhookHandler } from '../../../src/ingress/create-webhook-handler.js';
 import { createWebhookRuntime } from '../../../src/ingress/create-webhook-runtime.js';
-import { callHandler, drainSession, startIngressEnvironment, type IngressEnvironment } from '../../support/ingress-environment.js';
+import { startDevBroker } from '../../../src/devbroker/start-dev-broker.js';
+import { botQueues, callHandler, drainSession, startIngressEnvironment, type IngressEnvironment } from '../../support/ingress-environment.js';
 import { signedRequest } from '../../support/signed-request.js';
 import { example } from '../../support/example-payloads.js';
 import { CURRENT_SECRET } from '../../support/webhook-harness.js';
@@ -110,6 +111,42 @@ test('503 when the queues cannot be reached within the send budget', async () =>
     assert.match(String(body['detail']), /merge-warden \(queue bot-merge-warden\).*ECONNREFUSED/);
   } finally {
     await runtime.close();
+  }
+});
+
+test('a partial send answers 503 naming the missing queue; the redelivery fills only that queue, claim check reused', async () => {
+  // spec-sentinel's queue is missing (a deployment that has not created it yet); the others accept.
+  const broker = await startDevBroker({ port: 0, queues: botQueues().filter((queue) => queue.name !== 'bot-spec-sentinel') });
+  const runtime = createWebhookRuntime(
+    readSettings({
+      GITHUB_WEBHOOK_SECRET: CURRENT_SECRET,
+      ServiceBusConnection: broker.connectionString,
+      AzureWebJobsStorage: environment.azurite.connectionString,
+      CLAIM_CHECK_THRESHOLD_BYTES: '1000',
+    }),
+  );
+  const receiver = new ServiceBusClient(broker.connectionString, { retryOptions: { maxRetries: 0, timeoutInMs: 5_000 } });
+  try {
+    const payload = example('pull_request', 'opened');
+    const first = await signedRequest({ eventType: 'pull_request', payload, secret: CURRENT_SECRET });
+    const refused = await callHandler(createWebhookHandler(runtime), first.request);
+    assert.equal(refused.status, 503);
+    assert.match(String(refused.body['detail']), /spec-sentinel \(queue bot-spec-sentinel\)/);
+    assert.doesNotMatch(String(refused.body['detail']), /merge-warden/);
+
+    broker.createQueue(botQueues().find((queue) => queue.name === 'bot-spec-sentinel')!);
+    const again = await signedRequest({ eventType: 'pull_request', payload, secret: CURRENT_SECRET, deliveryId: first.deliveryId });
+    const accepted = await callHandler(createWebhookHandler(runtime), again.request);
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    assert.equal(accepted.body['payloadRef'], `${first.deliveryId}.json`);
+    for (const { bot, sessionId } of accepted.body['routes'] as { bot: string; sessionId: string }[]) {
+      const messages = await drainSession(receiver, `bot-${bot}`, sessionId);
+      assert.deepEqual(messages.map((m) => m.messageId), [first.deliveryId], `${bot} has the event exactly once`);
+    }
+  } finally {
+    await receiver.close();
+    await runtime.close();
+    await broker.close();
   }
 });
 

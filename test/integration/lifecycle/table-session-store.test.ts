@@ -159,3 +159,30 @@ test('a table that does not exist yet reads as empty and is created by the first
   assert.equal((await store.touch('merge-warden', 'pr-o/r-1', 'd-1', t0)).index, 1);
   assert.equal((await store.get('merge-warden', 'pr-o/r-1'))?.messageCount, 1);
 });
+
+test('a message arriving as the janitor purges its closed record is counted, not failed', async () => {
+  const { tableClient } = await freshSessionsTable(azurite.connectionString);
+  const janitor = createTableSessionStore({ tableClient });
+  const id = 'pr-octocat/Hello-World-9';
+  await janitor.touch('merge-warden', id, 'd-1', t0);
+  await janitor.close('merge-warden', id, 'sessionTimeout', later(1_000));
+
+  // The purge lands between the touch's read (closed: reopen it) and its write.
+  let purged: string[] | undefined;
+  const racing = new Proxy(tableClient, {
+    get(target, property) {
+      if (property === 'updateEntity' && purged === undefined) {
+        return async (...args: Parameters<typeof target.updateEntity>) => {
+          purged = await janitor.purgeClosed('merge-warden', later(2_000));
+          return target.updateEntity(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const store = createTableSessionStore({ tableClient: racing });
+  assert.deepEqual(await store.touch('merge-warden', id, 'd-2', later(3_000)), { id, generation: 1, index: 1, isNew: true });
+  assert.deepEqual(purged, [id], 'the race happened');
+  assert.equal((await store.get('merge-warden', id))?.lastMessageId, 'd-2');
+});

@@ -58,6 +58,15 @@ describe('poison store on Table Storage (Azurite)', () => {
     assert.deepEqual((await store.list('spec-sentinel')).map((r) => r.messageId), ['m-3']);
   });
 
+  it('makes its table again when it was deleted while the app runs, instead of failing every record until a restart', async () => {
+    const own = TableClient.fromConnectionString(azurite.connectionString, `poisonrecreated${Date.now().toString(36)}`, { allowInsecureConnection: true });
+    const store = createTablePoisonStore({ tableClient: own });
+    await store.record(input({ messageId: 'before' }));
+    await own.deleteTable();
+    await store.record(input({ messageId: 'after' }));
+    assert.equal((await store.get('merge-warden', 'after'))?.messageId, 'after');
+  });
+
   it('replaces the record when the same message is recorded again', async () => {
     const store = createTablePoisonStore({ tableClient });
     await store.record(input({ bot: 'dependency-updater', deliveryCount: 1, reason: 'TargetRejected' }));

@@ -64,3 +64,13 @@ test('storage that cannot be reached is a TransientError', async () => {
   await assert.rejects(claimCheck.resolve(ref), (error: unknown) => error instanceof TransientError);
   await assert.rejects(claimCheck.store('d-x', Buffer.from('{}')), (error: unknown) => error instanceof TransientError);
 });
+
+test('a container deleted while the app runs is created again, not failing every later claim check until a restart', async () => {
+  const container = containerClient(`recreated${Date.now().toString(36)}`);
+  const claimCheck = createClaimCheck({ containerClient: container });
+  await claimCheck.store('d-before', bigPayload());
+  await container.delete();
+  const bytes = bigPayload();
+  const ref = await claimCheck.store('d-after', bytes);
+  assert.ok((await claimCheck.read(ref)).equals(bytes));
+});

@@ -66,6 +66,16 @@ test('a bad duration is refused naming the file, the bot and the field', () => {
   assert.match(error.message, /"1 hour"/);
 });
 
+test('delivery.retryDelay defaults to PT1S, may be PT0S (no pause), and a bad one is refused naming the field', () => {
+  assert.deepEqual(loadBots().bots.map((bot) => bot.delivery.retryDelay.ms), [1_000, 1_000, 1_000, 1_000, 1_000]);
+  const off = shippedCopy();
+  off.bots[0]!['delivery'] = { retryDelay: 'PT0S' };
+  assert.equal(loadBots({ json: off }).bots[0]!.delivery.retryDelay.ms, 0);
+  const bad = shippedCopy();
+  bad.bots[1]!['delivery'] = { retryDelay: '1s' };
+  assertRefused(bad, 'bots.json: bot "merge-warden" (bots[1]) delivery.retryDelay: must be an ISO 8601 duration');
+});
+
 test('every problem is reported at once, one line each', () => {
   const json = shippedCopy();
   json.bots[0]!['strategy'] = { type: 'by-magic' };

@@ -24,14 +24,15 @@ const bot: BotDefinition = botDefinitionSchema.parse({
 
 const NOW = new Date('2026-11-26T17:00:05.000Z');
 
-function setup(options: { target?: BotTarget['deliver']; blobs?: Map<string, JsonObject | Error> } = {}) {
+function setup(options: { target?: BotTarget['deliver']; blobs?: Map<string, JsonObject | Error>; bot?: BotDefinition } = {}) {
   const delivered: TargetInput[] = [];
+  const pauses: number[] = [];
   const sessions = memorySessions();
   const poison = memoryPoisonStore();
   const telemetry = recordingTelemetry();
   const resolved: PayloadRef[] = [];
   const handler = createBotMessageHandler({
-    bot,
+    bot: options.bot ?? bot,
     parseEnvelope,
     resolvePayload: async (ref) => {
       resolved.push(ref);
@@ -50,8 +51,9 @@ function setup(options: { target?: BotTarget['deliver']; blobs?: Map<string, Jso
     poison,
     telemetry,
     now: () => NOW,
+    pause: async (ms) => void pauses.push(ms),
   });
-  return { handler, delivered, sessions, poison, telemetry, resolved };
+  return { handler, delivered, sessions, poison, telemetry, resolved, pauses };
 }
 
 const envelope = pullRequestEnvelope({ deliveryId: 'd-1', number: 7 });
@@ -98,6 +100,37 @@ describe('bot message handler', () => {
     assert.equal(poison.records.length, 0);
     assert.equal(telemetry.exceptions.length, 1);
     assert.match(logs.find((l) => l.level === 'warning')!.text, /delivery 2 of 3.*retried.*503/);
+  });
+
+  it('pauses before handing a transient failure back, longer each delivery, so a bot down for seconds does not burn every delivery at once', async () => {
+    // Service Bus redelivers an abandoned message at once: without the pause, ten deliveries
+    // of a message to a bot restarting for a second take milliseconds and end in the dead letters.
+    const { handler, pauses } = setup({ target: async () => { throw new TransientError('target answered 503'); } });
+    for (const deliveryCount of [1, 2, 3]) {
+      await assert.rejects(handler(envelope, queueContext({ ...meta, deliveryCount })), /503/);
+    }
+    assert.deepEqual(pauses, [1_000, 2_000], 'retryDelay (PT1S by default), doubled per delivery; none on the last one');
+  });
+
+  it('never pauses longer than half the lock, so the message lock outlives the pause even without renewal', async () => {
+    const shortLock = botDefinitionSchema.parse({
+      name: 'merge-warden',
+      queue: 'bot-merge-warden',
+      events: ['pull_request'],
+      delivery: { maxDeliveryCount: 10, lockDuration: 'PT10S', retryDelay: 'PT2S' },
+    });
+    const { handler, pauses } = setup({ bot: shortLock, target: async () => { throw new TransientError('down'); } });
+    for (const deliveryCount of [1, 2, 5]) await assert.rejects(handler(envelope, queueContext({ ...meta, deliveryCount })), /down/);
+    assert.deepEqual(pauses, [2_000, 4_000, 5_000]);
+  });
+
+  it('does not pause when retryDelay is PT0S, nor for a permanent failure', async () => {
+    const noDelay = botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['pull_request'], delivery: { retryDelay: 'PT0S' } });
+    const transient = setup({ bot: noDelay, target: async () => { throw new TransientError('down'); } });
+    await assert.rejects(transient.handler(envelope, queueContext(meta)), /down/);
+    const permanent = setup({ target: async () => { throw new PermanentError('TargetRejected', 'no'); } });
+    await permanent.handler(envelope, queueContext(meta));
+    assert.deepEqual([...transient.pauses, ...permanent.pauses], []);
   });
 
   it('counts an unknown error as transient', async () => {
