@@ -91,6 +91,7 @@ const settingsSchema = z.object({
   AzureWebJobsStorage__tableServiceUri: optionalText,
   AzureWebJobsStorage__clientId: optionalText,
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText,
   BOTS_CONFIG_PATH: optionalText,
   SESSIONS_TABLE: tableName('sessions'),
   POISON_TABLE: tableName('poisonmessages'),
