@@ -78,3 +78,6 @@ async function main(): Promise<void> {
 }
 
 await main();
+// Everything is closed, but rhea-promise keeps a 60 s attach timer for each acceptNextSession
+// still waiting when the pump stopped (the SDK does not pass the abort signal down): do not wait for it.
+process.exit(0);

@@ -20,6 +20,12 @@ examples:
   npm run send -- issue_comment.created --repo octo/app --number 7 --on-pr
   npm run send -- push --repo octo/app --branch main`;
 
+function positiveNumber(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) throw new Error(`--number must be a positive whole number, got "${text}"`);
+  return value;
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -42,7 +48,7 @@ async function main(): Promise<void> {
   const { event, action, payload } = exampleFor(positionals[0]!);
   rewritePayload(payload, {
     repo: values.repo,
-    number: values.number === undefined ? undefined : Number(values.number),
+    number: values.number === undefined ? undefined : positiveNumber(values.number),
     branch: values.branch,
     onPullRequest: values['on-pr'],
     sender: values.sender,

@@ -58,7 +58,7 @@ export function rewritePayload(payload: Payload, rewrite: Rewrite): Payload {
   if (rewrite.repo !== undefined) {
     const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(rewrite.repo);
     if (!match) throw new Error(`--repo must be owner/name, got "${rewrite.repo}"`);
-    if (!repository) throw new Error('This event has no repository to rewrite');
+    if (!repository) throw new Error('--repo: this event has no repository to rewrite (its payload has no "repository")');
     const [, owner, name] = match;
     repository.name = name;
     repository.full_name = `${owner}/${name}`;

@@ -32,7 +32,7 @@ export function loadBots(options: LoadBotsOptions = {}): BotRegistry {
   if (!parsed.success) {
     throw new BotsConfigError(
       source,
-      parsed.error.issues.map((issue) => problemAt(json, issue.path, describeIssue(issue))),
+      parsed.error.issues.map((issue) => problemAt(json, issue.path, describeIssue(issue, valueAt(json, issue.path)))),
     );
   }
   return createBotRegistry(parsed.data.bots, { customs: options.customs, source });
@@ -71,7 +71,20 @@ function fieldPath(path: readonly PropertyKey[]): string {
   );
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `is required (a ${issue.expected})`;
+  // zod names the allowed values but not the one given (a typo is easier to see next to the list).
+  if ((issue.code === 'invalid_union' || issue.code === 'invalid_value') && value !== undefined) {
+    return `${issue.message}, got ${JSON.stringify(value)}`;
+  }
   return issue.message;
+}
+
+function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+  let value = json;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }

@@ -35,6 +35,36 @@ const isoDurationMs = (fallback: string) =>
       return value;
     });
 
+// Storage rejects a bad name only at the first write, as an opaque 400 on every message; check at start-up.
+const tableName = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const name = text?.trim() || fallback;
+      if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(name)) {
+        ctx.addIssue({ code: 'custom', message: `must be a Table name: 3-63 letters and digits, starting with a letter, got "${text}"` });
+        return z.NEVER;
+      }
+      return name;
+    });
+
+const containerName = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const name = text?.trim() || fallback;
+      if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a Blob container name: 3-63 lower-case letters, digits and single dashes, starting and ending with a letter or digit, got "${text}"`,
+        });
+        return z.NEVER;
+      }
+      return name;
+    });
+
 const optionalText = z
   .string()
   .optional()
@@ -52,7 +82,7 @@ const settingsSchema = z.object({
   WEBHOOK_MAX_BODY_BYTES: positiveInt(25 * 1024 * 1024),
   WEBHOOK_SEND_BUDGET_MS: positiveInt(8_000),
   CLAIM_CHECK_THRESHOLD_BYTES: positiveInt(192 * 1024),
-  CLAIM_CHECK_CONTAINER: z.string().default('webhook-payloads'),
+  CLAIM_CHECK_CONTAINER: containerName('webhook-payloads'),
   ServiceBusConnection: optionalText,
   ServiceBusConnection__fullyQualifiedNamespace: optionalText,
   ServiceBusConnection__clientId: optionalText,
@@ -61,9 +91,10 @@ const settingsSchema = z.object({
   AzureWebJobsStorage__tableServiceUri: optionalText,
   AzureWebJobsStorage__clientId: optionalText,
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText,
   BOTS_CONFIG_PATH: optionalText,
-  SESSIONS_TABLE: z.string().default('sessions'),
-  POISON_TABLE: z.string().default('poisonmessages'),
+  SESSIONS_TABLE: tableName('sessions'),
+  POISON_TABLE: tableName('poisonmessages'),
   JOURNAL_PATH: z.string().default('.data/journal.jsonl'),
   JANITOR_SCHEDULE: z.string().default('0 */1 * * * *'),
   SESSION_RETENTION: isoDurationMs('P7D'),

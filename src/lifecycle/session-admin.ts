@@ -33,9 +33,11 @@ const MAX_LIMIT = 1000;
 export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
   const knownBots = new Set(deps.bots.map((bot) => bot.name));
 
-  const listSessions: AdminHandler = async (request) => {
+  const listSessions: AdminHandler = async (request, context) => {
     const bot = request.params.bot ?? '';
     if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
+    // `/api/sessions/{bot}?id=…` lands on this route, not the catch-all: it asks for one session.
+    if (request.query.get('id')) return getSession(request, context);
     const query = parseListQuery(request.query, deps.hotSessionThreshold);
     if ('error' in query) return query.error;
 

@@ -78,6 +78,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
 
     // Settings and bots are checked before anything starts: a bad value stops start-up with its name.
     const bots = await options.loadBots(readSettings(env));
+    const drainTimeoutMs = drainTimeoutFrom(env.LOCAL_DRAIN_TIMEOUT_MS);
 
     const storage = await ensureStorage(env, log);
     cleanups.push({ name: 'storage', run: () => storage.stop() });
@@ -114,7 +115,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
         run: async () => {
           if (bus.pendingMessages) {
             for (const pump of pumps) pump.shortenIdleTimeout(200);
-            await drain(bus.pendingMessages, Number(env.LOCAL_DRAIN_TIMEOUT_MS) || 30_000, log);
+            await drain(bus.pendingMessages, drainTimeoutMs, log);
           }
           await Promise.all(pumps.map((pump) => pump.stop(Math.min(hostOptions.functionTimeoutMs, 30_000))));
         },
@@ -191,6 +192,16 @@ function createServiceBusClient(env: NodeJS.ProcessEnv, hostOptions: ServiceBusH
 function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative && !relative.startsWith('..') ? relative : file;
+}
+
+/** `LOCAL_DRAIN_TIMEOUT_MS`: how long Ctrl-C lets the in-memory queues empty; default 30 s, 0 = not at all. */
+export function drainTimeoutFrom(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return 30_000;
+  const ms = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(ms)) {
+    throw new Error(`LOCAL_DRAIN_TIMEOUT_MS must be a whole number of milliseconds (0 = do not wait), got "${text}"`);
+  }
+  return ms;
 }
 
 function httpPortFrom(text: string | undefined): number | undefined {

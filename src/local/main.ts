@@ -78,8 +78,9 @@ async function main(): Promise<void> {
       () => {
         log.info('local-host', 'stopped cleanly');
         process.exitCode = 0;
-        // Everything is closed; do not let a stray SDK timer keep a stopped host around.
-        setTimeout(() => process.exit(0), 2_000).unref();
+        // Everything is closed, but rhea-promise keeps a 60 s attach timer for each acceptNextSession
+        // that was waiting when the pumps stopped (the SDK does not pass the abort down): do not wait for it.
+        setTimeout(() => process.exit(0), 250).unref();
       },
       (error: unknown) => {
         log.error('local-host', 'shutdown failed:', error);

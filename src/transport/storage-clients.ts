@@ -22,11 +22,20 @@ export function createStorageClients(settings: Settings): StorageClients {
     const expanded = expandDevelopmentStorage(connectionString);
     // Azurite and the emulator speak plain http; the Tables SDK refuses that unless told.
     const tableOptions = { allowInsecureConnection: /(^|;)\s*(DefaultEndpointsProtocol=http\b|TableEndpoint=http:)/i.test(expanded) };
-    return {
-      blobService: BlobServiceClient.fromConnectionString(expanded),
-      tableService: TableServiceClient.fromConnectionString(expanded, tableOptions),
-      table: (name) => TableClient.fromConnectionString(expanded, name, tableOptions),
-    };
+    try {
+      return {
+        blobService: BlobServiceClient.fromConnectionString(expanded),
+        tableService: TableServiceClient.fromConnectionString(expanded, tableOptions),
+        table: (name) => TableClient.fromConnectionString(expanded, name, tableOptions),
+      };
+    } catch (error) {
+      // The SDKs' messages ("Invalid URL") do not say which setting; never echo the value: it holds a key.
+      throw new Error(
+        'AzureWebJobsStorage is not a usable storage connection string ' +
+          `(${error instanceof Error ? error.message : String(error)}); expected UseDevelopmentStorage=true or ` +
+          '"DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…;EndpointSuffix=core.windows.net"',
+      );
+    }
   }
 
   const blobUri = settings.AzureWebJobsStorage__blobServiceUri;

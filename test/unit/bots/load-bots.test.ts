@@ -105,6 +105,17 @@ test('duplicate names or queues, unknown keys and an empty list are refused', ()
   assertRefused({ robots: [] }, /bots\.json: .*robots/);
 });
 
+test('an unknown strategy or target type is refused naming the value given and the ones allowed', () => {
+  const json = shippedCopy();
+  json.bots[1]!['strategy'] = { type: 'per-pr' };
+  json.bots[2]!['target'] = { type: 'webhook' };
+  assertRefused(
+    json,
+    /bot "merge-warden" \(bots\[1\]\) strategy\.type: .*'entity'.*got "per-pr"$/m,
+    /bot "spec-sentinel" \(bots\[2\]\) target\.type: .*'http'.*got "webhook"$/m,
+  );
+});
+
 test('an unregistered custom strategy stops start-up, naming the bot', () => {
   const json = shippedCopy();
   json.bots[4]!['strategy'] = { type: 'custom', params: { name: 'per-ecosystem' } };

@@ -44,3 +44,12 @@ test('the identity form needs both service URIs and says which one is missing', 
   );
   assert.throws(() => createStorageClients(readSettings({})), /set AzureWebJobsStorage/);
 });
+
+test('a storage connection string the SDKs cannot read is an error naming AzureWebJobsStorage, never echoing its key', () => {
+  for (const value of ['garbage', 'DefaultEndpointsProtocol=http;AccountName=x;AccountKey=c2VjcmV0LWtleQ==']) {
+    assert.throws(
+      () => createStorageClients(readSettings({ AzureWebJobsStorage: value })),
+      (error: Error) => /^AzureWebJobsStorage is not a usable storage connection string/.test(error.message) && !error.message.includes('c2VjcmV0LWtleQ'),
+    );
+  }
+});
