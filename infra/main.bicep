@@ -24,7 +24,7 @@ param serviceBusPremiumCapacity int = 1
 param messageTimeToLive string = 'P14D'
 
 @allowed(['20', '22'])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048

@@ -3,7 +3,7 @@ using 'main.bicep'
 // Sane defaults for a first deployment; every parameter is described in main.bicep.
 param appName = 'sessrouter'
 param serviceBusSku = 'Standard'
-param nodeVersion = '20'
+param nodeVersion = '22'
 param instanceMemoryMB = 2048
 param maximumInstanceCount = 100
 param claimCheckRetentionDays = 7

@@ -102,7 +102,7 @@ test('bicep build compiles infra/main.bicep without a warning', withBicep(async 
   assert.equal(template.parameters.webhookSecret?.type, 'securestring');
   assert.equal(template.parameters.webhookSecret?.defaultValue, '', 'no secret baked into the template');
   assert.deepEqual(template.parameters.nodeVersion?.allowedValues, ['20', '22']);
-  assert.equal(template.parameters.nodeVersion?.defaultValue, '20');
+  assert.equal(template.parameters.nodeVersion?.defaultValue, '22');
   assert.deepEqual(template.parameters.serviceBusSku?.allowedValues, ['Standard', 'Premium']);
   assert.equal(template.parameters.serviceBusSku?.defaultValue, 'Standard');
   for (const output of ['functionAppName', 'webhookUrl', 'serviceBusNamespace']) {
@@ -239,14 +239,14 @@ test('every role the code needs is assigned to the app\'s identity, named guid(s
   }
 }));
 
-test('Flex Consumption on Node 20 by default, its outputs, and no key-based access anywhere', withBicep(async () => {
+test('Flex Consumption on Node 22 by default, its outputs, and no key-based access anywhere', withBicep(async () => {
   const snap = await defaultSnapshot();
   assert.deepEqual(single(snap, 'Microsoft.Web/serverfarms').sku, { name: 'FC1', tier: 'FlexConsumption' });
   const appConfig = single(snap, 'Microsoft.Web/sites').properties?.functionAppConfig as {
     runtime: unknown;
     deployment: { storage: { authentication: { type: string } } };
   };
-  assert.deepEqual(appConfig.runtime, { name: 'node', version: '20' });
+  assert.deepEqual(appConfig.runtime, { name: 'node', version: '22' });
   assert.equal(appConfig.deployment.storage.authentication.type, 'UserAssignedIdentity');
 
   assert.equal(single(snap, 'Microsoft.Storage/storageAccounts').properties?.allowSharedKeyAccess, false);
