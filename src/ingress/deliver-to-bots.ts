@@ -12,6 +12,8 @@ export interface BotDelivery {
   queue: string;
   sessionId: string;
   messageId: string;
+  /** False when the message sits alone in a session of its own. */
+  ordered: boolean;
 }
 
 export interface DeliverOptions {

@@ -7,5 +7,7 @@ export interface OutgoingMessage {
   sessionId: string;
   /** The delivery id: the broker's duplicate detection drops a redelivered or retried copy. */
   messageId: string;
+  /** False when the session is the message's own (no key): it waits for no earlier send. */
+  ordered: boolean;
   envelope: EventEnvelope;
 }

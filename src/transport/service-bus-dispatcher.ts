@@ -4,6 +4,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import { DispatchError, type DispatchFailure, type Dispatcher } from './dispatcher.js';
 import type { OutgoingMessage } from './outgoing-message.js';
 import { describeSendError, sendWithRetry, type Backoff } from './send-with-retry.js';
+import { createSessionOrder, type SessionOrder } from './session-order.js';
 import { toServiceBusMessage } from './to-service-bus-message.js';
 
 /** Abort listeners one send may hold on the budget at once (link open, send, retry pause), with a margin. */
@@ -13,14 +14,21 @@ export interface ServiceBusDispatcherOptions {
   client: ServiceBusClient;
   telemetry: Telemetry;
   backoff?: Backoff;
+  /** Which sends are in line per session; one per process (the default), passed in by tests to look inside. */
+  sessionOrder?: SessionOrder;
 }
 
 /**
  * Sends each routed envelope to its bot's queue, all queues in parallel, through one cached
  * sender per queue (a sender is an AMQP link: opening one per request would add a round trip
  * or two to every webhook). The client belongs to the caller.
+ *
+ * Arrival order per session: a send to a (queue, session) waits until every earlier send to it
+ * from this process has settled, so a send that is being retried cannot be overtaken by the
+ * next event of its pull request. Other sessions and queues are not held up; unordered messages
+ * (a session of their own) never wait.
  */
-export function createServiceBusDispatcher({ client, telemetry, backoff }: ServiceBusDispatcherOptions): Dispatcher {
+export function createServiceBusDispatcher({ client, telemetry, backoff, sessionOrder = createSessionOrder() }: ServiceBusDispatcherOptions): Dispatcher {
   const senders = new Map<string, ServiceBusSender>();
   const senderFor = (queue: string): ServiceBusSender => {
     let sender = senders.get(queue);
@@ -31,7 +39,7 @@ export function createServiceBusDispatcher({ client, telemetry, backoff }: Servi
     return sender;
   };
 
-  const sendOne = async (message: OutgoingMessage, signal: AbortSignal): Promise<void> => {
+  const send = async (message: OutgoingMessage, signal: AbortSignal): Promise<void> => {
     const started = performance.now();
     const serviceBusMessage = toServiceBusMessage(message);
     const attempts = await sendWithRetry(
@@ -40,6 +48,19 @@ export function createServiceBusDispatcher({ client, telemetry, backoff }: Servi
       backoff,
     );
     telemetry.trackMetric('WebhookSendLatencyMs', performance.now() - started, { bot: message.bot, queue: message.queue, attempts });
+  };
+
+  // Takes the message's place in its session's line synchronously, i.e. in the order dispatch was
+  // called. The wait spends the message's own budget: if it runs out before the earlier send
+  // settles, this send fails without being sent, like any send failure: the webhook answers 503
+  // and the event is redelivered from GitHub.
+  const sendOne = (message: OutgoingMessage, signal: AbortSignal): Promise<void> => {
+    if (!message.ordered) return send(message, signal);
+    const queuedAt = performance.now();
+    return sessionOrder.run(JSON.stringify([message.queue, message.sessionId]), signal, (waited) => {
+      if (waited) telemetry.trackMetric('WebhookSendOrderWaitMs', performance.now() - queuedAt, { bot: message.bot, queue: message.queue });
+      return send(message, signal);
+    });
   };
 
   return {

@@ -8,7 +8,7 @@ import type { OutgoingMessage } from './outgoing-message.js';
  * bodies (an object body would be an AMQP value it refuses). The application properties let
  * operators filter and peek without parsing the body.
  */
-export function toServiceBusMessage({ bot, sessionId, messageId, envelope }: OutgoingMessage): ServiceBusMessage {
+export function toServiceBusMessage({ bot, sessionId, messageId, envelope }: Omit<OutgoingMessage, 'ordered'>): ServiceBusMessage {
   return {
     body: envelopeBytes(envelope),
     contentType: 'application/json',

@@ -37,6 +37,7 @@ test('a signed pull_request.opened is routed to the five bots and answered 202 w
   for (const message of batches[0]!) {
     assert.equal(message.messageId, deliveryId);
     assert.equal(message.queue, `bot-${message.bot}`);
+    assert.equal(message.ordered, true, 'every route has a session key: its sends keep arrival order');
     assert.deepEqual(message.envelope.payload, payload);
     assert.equal(message.envelope.eventId, deliveryId);
     assert.equal(message.envelope.metadata.receivedAt, RECEIVED_AT.toISOString());

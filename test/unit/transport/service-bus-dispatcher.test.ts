@@ -4,6 +4,7 @@ import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azu
 import { ENVELOPE_SCHEMA_VERSION, type EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import { DispatchError } from '../../../src/transport/dispatcher.js';
 import { createServiceBusDispatcher } from '../../../src/transport/service-bus-dispatcher.js';
+import { createSessionOrder } from '../../../src/transport/session-order.js';
 import type { OutgoingMessage } from '../../../src/transport/outgoing-message.js';
 import { recordingTelemetry } from '../../support/recording-telemetry.js';
 
@@ -28,7 +29,7 @@ function fakeClient(failing: Set<string> = new Set()) {
 }
 
 const envelope = { schemaVersion: ENVELOPE_SCHEMA_VERSION, eventId: 'd1', eventType: 'push', action: null } as unknown as EventEnvelope;
-const to = (bot: string): OutgoingMessage => ({ bot, queue: `bot-${bot}`, sessionId: `s-${bot}`, messageId: 'd1', envelope });
+const to = (bot: string): OutgoingMessage => ({ bot, queue: `bot-${bot}`, sessionId: `s-${bot}`, messageId: 'd1', ordered: true, envelope });
 
 test('every routed message goes to its own queue, through one cached sender per queue', async () => {
   const { client, sent, created } = fakeClient();
@@ -52,4 +53,92 @@ test('a queue that does not accept fails the dispatch, naming the queue and why,
     return true;
   });
   assert.deepEqual(sent.map((s) => s.queue).sort(), ['bot-a', 'bot-c']);
+});
+
+/**
+ * A client whose senders record every attempt and every accepted message; `hold(messageId)`
+ * makes that message's first attempt wait until the test settles it.
+ */
+function gatedClient() {
+  const attempts: string[] = [];
+  const accepted: string[] = [];
+  const gates = new Map<string, { release(error?: Error): void }>();
+  const held = new Set<string>();
+  const client = {
+    createSender(queue: string) {
+      return {
+        isClosed: false,
+        async sendMessages(message: ServiceBusMessage) {
+          const id = String(message.messageId);
+          attempts.push(id);
+          if (held.delete(id)) {
+            await new Promise<void>((resolve, reject) => gates.set(id, { release: (error) => (error ? reject(error) : resolve()) }));
+          }
+          accepted.push(`${queue}/${message.sessionId}/${id}`);
+        },
+        async close() {},
+      } as unknown as ServiceBusSender;
+    },
+  } as unknown as ServiceBusClient;
+  const hold = (messageId: string) => {
+    held.add(messageId);
+    return { release: (error?: Error) => gates.get(messageId)!.release(error) };
+  };
+  return { client, attempts, accepted, hold };
+}
+
+const fast = { initialMs: 1, maxMs: 1 };
+const connectionReset = () => Object.assign(new Error('connection reset'), { code: 'ServiceCommunicationProblem', retryable: true });
+const message = (sessionId: string, messageId: string, ordered = true): OutgoingMessage => ({ bot: 'a', queue: 'bot-a', sessionId, messageId, ordered, envelope });
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+test('a send that is retried is not overtaken by the next event of its session; other sessions are not held up', async () => {
+  const { client, attempts, accepted, hold } = gatedClient();
+  const sessionOrder = createSessionOrder();
+  const telemetry = recordingTelemetry();
+  const dispatcher = createServiceBusDispatcher({ client, telemetry, backoff: fast, sessionOrder });
+  const first = hold('d1');
+  const firstDispatch = dispatcher.dispatch([message('pr-1', 'd1')], new AbortController().signal);
+  const secondDispatch = dispatcher.dispatch([message('pr-1', 'd2')], new AbortController().signal);
+  let earlierDone = false;
+  void Promise.all([firstDispatch, secondDispatch]).then(() => (earlierDone = true));
+
+  await dispatcher.dispatch([message('pr-2', 'd3')], new AbortController().signal);
+  await dispatcher.dispatch([message('d4', 'd4', false)], new AbortController().signal);
+  assert.equal(earlierDone, false);
+  assert.deepEqual(accepted, ['bot-a/pr-2/d3', 'bot-a/d4/d4'], 'other sessions complete while pr-1 is still being sent');
+  assert.ok(!attempts.includes('d2'), 'the second event of pr-1 was sent before the first was accepted');
+
+  first.release(connectionReset());
+  await Promise.all([firstDispatch, secondDispatch]);
+  assert.deepEqual(accepted.filter((entry) => entry.includes('/pr-1/')), ['bot-a/pr-1/d1', 'bot-a/pr-1/d2']);
+  assert.deepEqual(attempts.filter((id) => id === 'd1' || id === 'd2'), ['d1', 'd1', 'd2']);
+  assert.equal(telemetry.metrics.filter((m) => m.name === 'WebhookSendOrderWaitMs').length, 1, 'only the second event of pr-1 waited');
+  await settled();
+  assert.equal(sessionOrder.pendingKeys, 0);
+  await dispatcher.close();
+});
+
+test('an event whose budget runs out while an earlier one of its session is being sent fails as a dispatch failure, unsent', async () => {
+  const { client, attempts, accepted, hold } = gatedClient();
+  const sessionOrder = createSessionOrder();
+  const dispatcher = createServiceBusDispatcher({ client, telemetry: recordingTelemetry(), backoff: fast, sessionOrder });
+  const first = hold('d1');
+  const firstDispatch = dispatcher.dispatch([message('pr-1', 'd1')], new AbortController().signal);
+  const budget = new AbortController();
+  const secondDispatch = dispatcher.dispatch([message('pr-1', 'd2')], budget.signal);
+  budget.abort();
+  await assert.rejects(secondDispatch, (error: unknown) => {
+    assert.ok(error instanceof DispatchError);
+    assert.deepEqual(error.failures.map((f) => f.queue), ['bot-a']);
+    assert.match(error.failures[0]!.reason, /budget ran out while an earlier event of the same session was still being sent/);
+    return true;
+  });
+  first.release();
+  await firstDispatch;
+  assert.deepEqual(attempts, ['d1']);
+  assert.deepEqual(accepted, ['bot-a/pr-1/d1']);
+  await settled();
+  assert.equal(sessionOrder.pendingKeys, 0);
+  await dispatcher.close();
 });
