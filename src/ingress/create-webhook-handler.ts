@@ -63,6 +63,7 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
         return jsonResponse(202, { deliveryId: delivery.deliveryId, routes: [], detail: `no bot subscribes to ${event}; nothing was queued` });
       }
 
+      // Synchronously after routing: deliverToBots takes the event's place in each session's line before its first await.
       const outcome = await deliverToBots(envelope, routes, {
         dispatcher,
         claimCheck,

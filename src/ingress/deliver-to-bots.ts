@@ -1,20 +1,11 @@
 import type { EventEnvelope, InlineEventEnvelope, PayloadRef } from '../envelope/event-envelope.js';
 import { isPermanent } from '../errors/delivery-errors.js';
 import type { ClaimCheck } from '../transport/claim-check.js';
-import { DispatchError, type Dispatcher } from '../transport/dispatcher.js';
-import type { OutgoingMessage } from '../transport/outgoing-message.js';
+import { DispatchError, type DispatchReservation, type Dispatcher } from '../transport/dispatcher.js';
+import type { MessageRoute } from '../transport/outgoing-message.js';
 import { envelopeBytes } from '../transport/envelope-bytes.js';
 import { describeSendError } from '../transport/send-with-retry.js';
 import { WebhookRejection } from './webhook-rejection.js';
-
-export interface BotDelivery {
-  bot: string;
-  queue: string;
-  sessionId: string;
-  messageId: string;
-  /** False when the message sits alone in a session of its own. */
-  ordered: boolean;
-}
 
 export interface DeliverOptions {
   dispatcher: Dispatcher;
@@ -36,24 +27,36 @@ export interface DeliveryOutcome {
  * envelope over the threshold goes by claim check: the payload is written to Blob storage once
  * and every bot's envelope carries the same `payloadRef` (Service Bus Standard caps a message at
  * 256 KB; the threshold leaves room for the headers and properties).
+ *
+ * The event's place in each session's line is taken on the first line, synchronously, before the
+ * Blob write: a large event is not overtaken by a smaller later one of its pull request. The
+ * `finally` gives the places up on every way out that did not send.
  */
 export async function deliverToBots(
   envelope: InlineEventEnvelope,
-  deliveries: readonly BotDelivery[],
+  routes: readonly MessageRoute[],
   { dispatcher, claimCheck, thresholdBytes, payloadText, signal }: DeliverOptions,
 ): Promise<DeliveryOutcome> {
-  const size = envelopeBytes(envelope).byteLength;
-  let sent: EventEnvelope = envelope;
-  let payloadRef: PayloadRef | null = null;
-  if (size > thresholdBytes) {
-    payloadRef = await storePayload(claimCheck, envelope.eventId, Buffer.from(payloadText, 'utf8'), signal);
-    const { payload: _inline, ...withoutPayload } = envelope;
-    sent = { ...withoutPayload, payloadRef };
-  }
-
-  const messages: OutgoingMessage[] = deliveries.map((delivery) => ({ ...delivery, envelope: sent }));
+  const reservation = dispatcher.reserve(routes);
   try {
-    await dispatcher.dispatch(messages, signal);
+    const size = envelopeBytes(envelope).byteLength;
+    let sent: EventEnvelope = envelope;
+    let payloadRef: PayloadRef | null = null;
+    if (size > thresholdBytes) {
+      payloadRef = await storePayload(claimCheck, envelope.eventId, Buffer.from(payloadText, 'utf8'), signal);
+      const { payload: _inline, ...withoutPayload } = envelope;
+      sent = { ...withoutPayload, payloadRef };
+    }
+    await dispatchOrReject(reservation, sent, signal);
+    return { payloadRef, envelopeBytes: size };
+  } finally {
+    reservation.release();
+  }
+}
+
+async function dispatchOrReject(reservation: DispatchReservation, envelope: EventEnvelope, signal: AbortSignal): Promise<void> {
+  try {
+    await reservation.dispatch(envelope, signal);
   } catch (error) {
     const detail = error instanceof DispatchError ? describeFailures(error) : describeSendError(error);
     throw new WebhookRejection(
@@ -63,7 +66,6 @@ export async function deliverToBots(
       { cause: error },
     );
   }
-  return { payloadRef, envelopeBytes: size };
 }
 
 /** `bot (queue q), bot (queue q): reason; …`: queues failing for the same reason are named together. */

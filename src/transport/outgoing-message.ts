@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 
-/** One envelope on its way to one bot's session queue. */
-export interface OutgoingMessage {
+/** Where one event goes: one bot's queue, in one session. */
+export interface MessageRoute {
   bot: string;
   queue: string;
   sessionId: string;
@@ -9,5 +9,9 @@ export interface OutgoingMessage {
   messageId: string;
   /** False when the session is the message's own (no key): it waits for no earlier send. */
   ordered: boolean;
+}
+
+/** One envelope on its way to one bot's session queue. */
+export interface OutgoingMessage extends MessageRoute {
   envelope: EventEnvelope;
 }

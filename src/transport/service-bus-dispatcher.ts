@@ -4,7 +4,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import { DispatchError, type DispatchFailure, type Dispatcher } from './dispatcher.js';
 import type { OutgoingMessage } from './outgoing-message.js';
 import { describeSendError, sendWithRetry, type Backoff } from './send-with-retry.js';
-import { createSessionOrder, type SessionOrder } from './session-order.js';
+import { createSessionOrder, type SessionOrder, type SessionTicket } from './session-order.js';
 import { toServiceBusMessage } from './to-service-bus-message.js';
 
 /** Abort listeners one send may hold on the budget at once (link open, send, retry pause), with a margin. */
@@ -23,10 +23,12 @@ export interface ServiceBusDispatcherOptions {
  * sender per queue (a sender is an AMQP link: opening one per request would add a round trip
  * or two to every webhook). The client belongs to the caller.
  *
- * Arrival order per session: a send to a (queue, session) waits until every earlier send to it
- * from this process has settled, so a send that is being retried cannot be overtaken by the
- * next event of its pull request. Other sessions and queues are not held up; unordered messages
- * (a session of their own) never wait.
+ * Arrival order per session: a webhook reserves its places when its routes are known; a send to
+ * a (queue, session) waits until every earlier reservation for it from this process has been
+ * sent to the end or released, so neither a claim-checked event still being written to Blob
+ * storage nor a send that is being retried can be overtaken by the next event of its pull
+ * request. Other sessions and queues are not held up; unordered messages (a session of their
+ * own) never reserve and never wait.
  */
 export function createServiceBusDispatcher({ client, telemetry, backoff, sessionOrder = createSessionOrder() }: ServiceBusDispatcherOptions): Dispatcher {
   const senders = new Map<string, ServiceBusSender>();
@@ -50,33 +52,45 @@ export function createServiceBusDispatcher({ client, telemetry, backoff, session
     telemetry.trackMetric('WebhookSendLatencyMs', performance.now() - started, { bot: message.bot, queue: message.queue, attempts });
   };
 
-  // Takes the message's place in its session's line synchronously, i.e. in the order dispatch was
-  // called. The wait spends the message's own budget: if it runs out before the earlier send
-  // settles, this send fails without being sent, like any send failure: the webhook answers 503
-  // and the event is redelivered from GitHub.
-  const sendOne = (message: OutgoingMessage, signal: AbortSignal): Promise<void> => {
-    if (!message.ordered) return send(message, signal);
-    const queuedAt = performance.now();
-    return sessionOrder.run(JSON.stringify([message.queue, message.sessionId]), signal, (waited) => {
-      if (waited) telemetry.trackMetric('WebhookSendOrderWaitMs', performance.now() - queuedAt, { bot: message.bot, queue: message.queue });
+  // The wait spends the message's own budget: if it runs out before the earlier event is done,
+  // this send fails without being sent, like any send failure: the webhook answers 503 and the
+  // event is redelivered from GitHub.
+  const sendInPlace = (message: OutgoingMessage, ticket: SessionTicket | null, signal: AbortSignal): Promise<void> => {
+    if (ticket === null) return send(message, signal);
+    const dispatchedAt = performance.now();
+    return ticket.run(signal, (waited) => {
+      if (waited) telemetry.trackMetric('WebhookSendOrderWaitMs', performance.now() - dispatchedAt, { bot: message.bot, queue: message.queue });
       return send(message, signal);
     });
   };
 
   return {
-    async dispatch(messages, signal) {
-      // Every parallel send listens to the one budget (the SDK's link open and send, the retry
-      // pause): a webhook fanned out to many bots must not be reported as a listener leak.
-      setMaxListeners(Math.max(getMaxListeners(signal), 10 + LISTENERS_PER_SEND * messages.length), signal);
-      const outcomes = await Promise.allSettled(messages.map((message) => sendOne(message, signal)));
-      const failures: DispatchFailure[] = [];
-      outcomes.forEach((outcome, index) => {
-        if (outcome.status === 'rejected') {
-          const { bot, queue } = messages[index]!;
-          failures.push({ bot, queue, reason: describeSendError(outcome.reason) });
-        }
-      });
-      if (failures.length > 0) throw new DispatchError(failures);
+    reserve(routes) {
+      // All of a webhook's places are taken at once, so two webhooks are in the same order in
+      // every line they share and can never wait on each other in a circle.
+      const tickets = routes.map((route) => (route.ordered ? sessionOrder.reserve(JSON.stringify([route.queue, route.sessionId])) : null));
+      let dispatched = false;
+      return {
+        async dispatch(envelope, signal) {
+          if (dispatched) throw new Error('a reservation is dispatched once');
+          dispatched = true;
+          // Every parallel send listens to the one budget (the SDK's link open and send, the retry
+          // pause): a webhook fanned out to many bots must not be reported as a listener leak.
+          setMaxListeners(Math.max(getMaxListeners(signal), 10 + LISTENERS_PER_SEND * routes.length), signal);
+          const outcomes = await Promise.allSettled(routes.map((route, index) => sendInPlace({ ...route, envelope }, tickets[index]!, signal)));
+          const failures: DispatchFailure[] = [];
+          outcomes.forEach((outcome, index) => {
+            if (outcome.status === 'rejected') {
+              const { bot, queue } = routes[index]!;
+              failures.push({ bot, queue, reason: describeSendError(outcome.reason) });
+            }
+          });
+          if (failures.length > 0) throw new DispatchError(failures);
+        },
+        release() {
+          for (const ticket of tickets) ticket?.release();
+        },
+      };
     },
     async close() {
       const open = [...senders.values()];

@@ -16,16 +16,22 @@ export const CURRENT_SECRET = 'current-secret-4f9a1c';
 export const PREVIOUS_SECRET = 'previous-secret-7be302';
 export const RECEIVED_AT = new Date('2026-11-26T17:00:00.000Z');
 
-/** A dispatcher that records what it was given (unless `keep: false`); `behaviour` decides each call's outcome. */
+/** A dispatcher that records what it was given (unless `keep: false`); `behaviour` decides each dispatch's outcome. */
 export function recordingDispatcher(
   behaviour: (messages: readonly OutgoingMessage[]) => Promise<void> = async () => undefined,
   { keep = true }: { keep?: boolean } = {},
 ) {
   const batches: OutgoingMessage[][] = [];
   const dispatcher: Dispatcher = {
-    async dispatch(messages) {
-      if (keep) batches.push([...messages]);
-      await behaviour(messages);
+    reserve(routes) {
+      return {
+        async dispatch(envelope) {
+          const messages = routes.map((route) => ({ ...route, envelope }));
+          if (keep) batches.push(messages);
+          await behaviour(messages);
+        },
+        release() {},
+      };
     },
     async close() {},
   };

@@ -12,6 +12,7 @@ import { botQueues, callHandler, drainSession, startIngressEnvironment, type Ing
 import { signedRequest } from '../../support/signed-request.js';
 import { example } from '../../support/example-payloads.js';
 import { CURRENT_SECRET } from '../../support/webhook-harness.js';
+import { heldClaimCheck, observedDispatcher } from '../../support/arrival-order-fakes.js';
 
 let environment: IngressEnvironment;
 before(async () => {
@@ -90,6 +91,31 @@ test('a 300 KB payload goes through the claim check and resolves to identical by
     assert.ok(envelope.payloadRef);
     assert.ok((await environment.claimCheck.read(envelope.payloadRef)).equals(Buffer.from(sent)), bot);
     assert.deepEqual(await environment.claimCheck.resolve(envelope.payloadRef), payload);
+  }
+});
+
+test('a 300 KB event still being written to Blob storage reaches its sessions before a small later event of the same pull request', async () => {
+  // The real claim check (Azurite), held until the small event has been dispatched behind it.
+  const held = heldClaimCheck(environment.claimCheck);
+  const observed = observedDispatcher(environment.runtime.dispatcher);
+  const handler = createWebhookHandler({ ...environment.runtime, dispatcher: observed.dispatcher, claimCheck: held.claimCheck });
+  const large = example('pull_request', 'opened');
+  (large['pull_request'] as Record<string, unknown>)['body'] = 'A very long pull request description. '.repeat(8_000);
+  const a = await signedRequest({ eventType: 'pull_request', payload: large, secret: CURRENT_SECRET });
+  const b = await signedRequest({ eventType: 'pull_request', payload: example('pull_request', 'opened'), secret: CURRENT_SECRET });
+
+  const answerA = callHandler(handler, a.request);
+  await held.storing;
+  const answerB = callHandler(handler, b.request);
+  await observed.dispatched(b.deliveryId);
+  held.release();
+  const [resultA, resultB] = await Promise.all([answerA, answerB]);
+  assert.equal(resultA.status, 202, JSON.stringify(resultA.body));
+  assert.equal(resultA.body['payloadRef'], `${a.deliveryId}.json`);
+  assert.equal(resultB.status, 202, JSON.stringify(resultB.body));
+  for (const { bot, sessionId } of resultA.body['routes'] as { bot: string; sessionId: string }[]) {
+    const messages = await drainSession(environment.receiverClient, `bot-${bot}`, sessionId);
+    assert.deepEqual(messages.map((m) => m.messageId), [a.deliveryId, b.deliveryId], `${bot} in ${sessionId}`);
   }
 });
 

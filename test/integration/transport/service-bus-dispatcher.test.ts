@@ -5,6 +5,7 @@ import { ENVELOPE_SCHEMA_VERSION, type EventEnvelope } from '../../../src/envelo
 import { noTelemetry } from '../../../src/telemetry/telemetry.js';
 import { createServiceBusDispatcher } from '../../../src/transport/service-bus-dispatcher.js';
 import type { OutgoingMessage } from '../../../src/transport/outgoing-message.js';
+import { dispatchNow } from '../../support/dispatch-now.js';
 import { fastRetries, withDevBroker } from '../../support/dev-broker-fixture.js';
 
 const envelope = { schemaVersion: ENVELOPE_SCHEMA_VERSION, eventId: 'd1', eventType: 'push', action: null } as unknown as EventEnvelope;
@@ -20,7 +21,7 @@ test('one webhook fanned out to twelve bots raises no "possible memory leak" war
       try {
         const messages: OutgoingMessage[] = queues.map(({ name }) => ({ bot: name, queue: name, sessionId: 's', messageId: 'd1', ordered: true, envelope }));
         // The first webhook opens every sender: each open and each send listens to the one budget signal.
-        await dispatcher.dispatch(messages, AbortSignal.timeout(5_000));
+        await dispatchNow(dispatcher, messages, AbortSignal.timeout(5_000));
         for (const { name } of queues) assert.equal(broker.queueStats(name).active, 1, name);
       } finally {
         await dispatcher.close();
@@ -61,10 +62,10 @@ test('a retried send is not overtaken by the next event of its pull request: the
     const dispatcher = createServiceBusDispatcher({ client: flaky, telemetry: noTelemetry, backoff: { initialMs: 1, maxMs: 5 } });
     const to = (sessionId: string, messageId: string): OutgoingMessage => ({ bot: 'a', queue: 'bot-a', sessionId, messageId, ordered: true, envelope: { ...envelope, eventId: messageId } });
     try {
-      const opened = dispatcher.dispatch([to('pr-1', 'd1')], AbortSignal.timeout(5_000));
-      const synchronized = dispatcher.dispatch([to('pr-1', 'd2')], AbortSignal.timeout(5_000));
+      const opened = dispatchNow(dispatcher, [to('pr-1', 'd1')], AbortSignal.timeout(5_000));
+      const synchronized = dispatchNow(dispatcher, [to('pr-1', 'd2')], AbortSignal.timeout(5_000));
       // Another pull request is not held up by pr-1's retry.
-      await dispatcher.dispatch([to('pr-2', 'd3')], AbortSignal.timeout(5_000));
+      await dispatchNow(dispatcher, [to('pr-2', 'd3')], AbortSignal.timeout(5_000));
       failFirstAttempt();
       await Promise.all([opened, synchronized]);
 

@@ -6,6 +6,7 @@ import { DispatchError } from '../../../src/transport/dispatcher.js';
 import { createServiceBusDispatcher } from '../../../src/transport/service-bus-dispatcher.js';
 import { createSessionOrder } from '../../../src/transport/session-order.js';
 import type { OutgoingMessage } from '../../../src/transport/outgoing-message.js';
+import { dispatchNow } from '../../support/dispatch-now.js';
 import { recordingTelemetry } from '../../support/recording-telemetry.js';
 
 /** A client whose senders record messages; `failing` queues refuse with a non-retryable error. */
@@ -35,8 +36,8 @@ test('every routed message goes to its own queue, through one cached sender per 
   const { client, sent, created } = fakeClient();
   const telemetry = recordingTelemetry();
   const dispatcher = createServiceBusDispatcher({ client, telemetry });
-  await dispatcher.dispatch([to('a'), to('b')], new AbortController().signal);
-  await dispatcher.dispatch([to('a'), to('b')], new AbortController().signal);
+  await dispatchNow(dispatcher, [to('a'), to('b')], new AbortController().signal);
+  await dispatchNow(dispatcher, [to('a'), to('b')], new AbortController().signal);
   assert.deepEqual(created.sort(), ['bot-a', 'bot-b']);
   assert.deepEqual(sent.map((s) => `${s.queue}:${s.message.sessionId}`).sort(), ['bot-a:s-a', 'bot-a:s-a', 'bot-b:s-b', 'bot-b:s-b']);
   assert.equal(telemetry.metrics.filter((m) => m.name === 'WebhookSendLatencyMs').length, 4);
@@ -46,7 +47,7 @@ test('every routed message goes to its own queue, through one cached sender per 
 test('a queue that does not accept fails the dispatch, naming the queue and why, after the others were sent', async () => {
   const { client, sent } = fakeClient(new Set(['bot-b']));
   const dispatcher = createServiceBusDispatcher({ client, telemetry: recordingTelemetry() });
-  await assert.rejects(dispatcher.dispatch([to('a'), to('b'), to('c')], new AbortController().signal), (error: unknown) => {
+  await assert.rejects(dispatchNow(dispatcher, [to('a'), to('b'), to('c')], new AbortController().signal), (error: unknown) => {
     assert.ok(error instanceof DispatchError);
     assert.deepEqual(error.failures.map((f) => f.queue), ['bot-b']);
     assert.match(error.failures[0]!.reason, /MessagingEntityNotFound/);
@@ -98,15 +99,15 @@ test('a send that is retried is not overtaken by the next event of its session; 
   const telemetry = recordingTelemetry();
   const dispatcher = createServiceBusDispatcher({ client, telemetry, backoff: fast, sessionOrder });
   const first = hold('d1');
-  const firstDispatch = dispatcher.dispatch([message('pr-1', 'd1')], new AbortController().signal);
-  const secondDispatch = dispatcher.dispatch([message('pr-1', 'd2')], new AbortController().signal);
+  const firstDispatch = dispatchNow(dispatcher, [message('pr-1', 'd1')], new AbortController().signal);
+  const secondDispatch = dispatchNow(dispatcher, [message('pr-1', 'd2')], new AbortController().signal);
   let earlierDone = false;
   void Promise.all([firstDispatch, secondDispatch]).then(() => (earlierDone = true));
 
-  await dispatcher.dispatch([message('pr-2', 'd3')], new AbortController().signal);
-  await dispatcher.dispatch([message('d4', 'd4', false)], new AbortController().signal);
+  await dispatchNow(dispatcher, [message('pr-2', 'd3')], new AbortController().signal);
+  await dispatchNow(dispatcher, [message('d4', 'd4', false)], new AbortController().signal);
   assert.equal(earlierDone, false);
-  assert.deepEqual(accepted, ['bot-a/pr-2/d3', 'bot-a/d4/d4'], 'other sessions complete while pr-1 is still being sent');
+  assert.deepEqual(accepted, ['bot-a/pr-2/d3', 'bot-a/d4/d4'], 'other sessions complete while pr-1 is still on its way');
   assert.ok(!attempts.includes('d2'), 'the second event of pr-1 was sent before the first was accepted');
 
   first.release(connectionReset());
@@ -124,20 +125,50 @@ test('an event whose budget runs out while an earlier one of its session is bein
   const sessionOrder = createSessionOrder();
   const dispatcher = createServiceBusDispatcher({ client, telemetry: recordingTelemetry(), backoff: fast, sessionOrder });
   const first = hold('d1');
-  const firstDispatch = dispatcher.dispatch([message('pr-1', 'd1')], new AbortController().signal);
+  const firstDispatch = dispatchNow(dispatcher, [message('pr-1', 'd1')], new AbortController().signal);
   const budget = new AbortController();
-  const secondDispatch = dispatcher.dispatch([message('pr-1', 'd2')], budget.signal);
+  const secondDispatch = dispatchNow(dispatcher, [message('pr-1', 'd2')], budget.signal);
   budget.abort();
   await assert.rejects(secondDispatch, (error: unknown) => {
     assert.ok(error instanceof DispatchError);
     assert.deepEqual(error.failures.map((f) => f.queue), ['bot-a']);
-    assert.match(error.failures[0]!.reason, /budget ran out while an earlier event of the same session was still being sent/);
+    assert.match(error.failures[0]!.reason, /budget ran out while an earlier event of the same session was still on its way to the queue/);
     return true;
   });
   first.release();
   await firstDispatch;
   assert.deepEqual(attempts, ['d1']);
   assert.deepEqual(accepted, ['bot-a/pr-1/d1']);
+  await settled();
+  assert.equal(sessionOrder.pendingKeys, 0);
+  await dispatcher.close();
+});
+
+test('a reservation holds later sends of its sessions until it is dispatched or released; unordered routes reserve nothing', async () => {
+  const { client, accepted } = gatedClient();
+  const sessionOrder = createSessionOrder();
+  const dispatcher = createServiceBusDispatcher({ client, telemetry: recordingTelemetry(), backoff: fast, sessionOrder });
+  const unordered = dispatcher.reserve([message('d0', 'd0', false)]);
+  assert.equal(sessionOrder.pendingKeys, 0, 'an unordered route took a place in line');
+  unordered.release();
+
+  const large = dispatcher.reserve([message('pr-1', 'd1'), message('pr-2', 'd1')]);
+  const small = dispatchNow(dispatcher, [message('pr-1', 'd2')], new AbortController().signal);
+  await dispatchNow(dispatcher, [message('pr-3', 'd3')], new AbortController().signal);
+  await settled();
+  assert.deepEqual(accepted, ['bot-a/pr-3/d3'], 'pr-1 was sent before the event that reserved it first');
+
+  await large.dispatch(envelope, new AbortController().signal);
+  large.release();
+  await small;
+  assert.deepEqual(accepted, ['bot-a/pr-3/d3', 'bot-a/pr-1/d1', 'bot-a/pr-2/d1', 'bot-a/pr-1/d2']);
+  await assert.rejects(large.dispatch(envelope, new AbortController().signal), /dispatched once/);
+
+  const abandoned = dispatcher.reserve([message('pr-1', 'd4')]);
+  const next = dispatchNow(dispatcher, [message('pr-1', 'd5')], new AbortController().signal);
+  abandoned.release();
+  await next;
+  assert.deepEqual(accepted.slice(-1), ['bot-a/pr-1/d5']);
   await settled();
   assert.equal(sessionOrder.pendingKeys, 0);
   await dispatcher.close();
