@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const pump = startSessionPump({
       client,
       definition: definition!,
-      hostOptions: { maxConcurrentSessions: concurrency, sessionIdleTimeoutMs: 500, maxAutoLockRenewalDurationMs: 60_000 },
+      hostOptions: { maxConcurrentSessions: concurrency, sessionIdleTimeoutMs: 500, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 60_000 },
       log: silentLog,
     });
     while (pump.stats().completed < total) await new Promise((resolve) => setTimeout(resolve, 20));

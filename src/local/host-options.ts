@@ -6,7 +6,7 @@ export interface ServiceBusHostOptions {
   maxConcurrentSessions: number;
   sessionIdleTimeoutMs: number;
   maxAutoLockRenewalDurationMs: number;
-  /** host.json `functionTimeout`: how long an in-flight handler may run before shutdown abandons it. */
+  /** host.json `functionTimeout`: how long one invocation may run before it fails and its message is abandoned. */
   functionTimeoutMs: number;
   /** `clientRetryOptions`, translated for @azure/service-bus. `tryTimeout` also bounds how long an accept waits for a session. */
   clientRetryOptions: RetryOptions;
@@ -60,6 +60,21 @@ export function readServiceBusHostOptions(hostJsonPath: string, env: NodeJS.Proc
       maxRetries: retry.maxRetries === undefined ? d.clientRetryOptions.maxRetries : nonNegativeInteger(retry.maxRetries, retryAt('maxRetries')),
     },
   };
+}
+
+/**
+ * A session lock renewed for less than `functionTimeout` is the double-run window: a handler still
+ * running when renewal stops loses its session, another instance takes it and runs the same message
+ * (and then the next) alongside it. The local pump renews for at least `functionTimeout`; Azure does not.
+ */
+export function lockRenewalWarning(options: Pick<ServiceBusHostOptions, 'maxAutoLockRenewalDurationMs' | 'functionTimeoutMs'>): string | undefined {
+  const { maxAutoLockRenewalDurationMs: renewalMs, functionTimeoutMs: timeoutMs } = options;
+  if (renewalMs >= timeoutMs) return undefined;
+  return (
+    `host.json extensions.serviceBus.maxAutoLockRenewalDuration (${renewalMs / 1000} s) is shorter than functionTimeout (${timeoutMs / 1000} s): ` +
+    'in Azure a handler running past the renewal loses its session and another instance runs the same message alongside it; ' +
+    'the local host renews for functionTimeout instead'
+  );
 }
 
 /** host.json `extensions.http.routePrefix` (default `api`; `""` serves functions at the root). */

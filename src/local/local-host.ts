@@ -10,7 +10,7 @@ import type {
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { readSettings, type Settings } from '../config/settings.js';
 import { formatBanner, type BannerInfo } from './banner.js';
-import { readHttpRoutePrefix, readServiceBusHostOptions, type ServiceBusHostOptions } from './host-options.js';
+import { lockRenewalWarning, readHttpRoutePrefix, readServiceBusHostOptions, type ServiceBusHostOptions } from './host-options.js';
 import { startHttpHost, type RunningHttpHost } from './http-host.js';
 import { applyLocalSettings, ensureLocalSettings, readLocalSettings } from './local-settings.js';
 import { ensureServiceBus, type StartedBroker } from './local-service-bus.js';
@@ -93,6 +93,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
 
     const hostJson = path.resolve(projectRoot, 'host.json');
     const hostOptions = readServiceBusHostOptions(hostJson, env);
+    const renewalWarning = lockRenewalWarning(hostOptions);
+    if (renewalWarning) log.warn('local-host', renewalWarning);
     const routePrefix = readHttpRoutePrefix(hostJson);
     const http = await startHttpHost({
       definitions: app.definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http'),

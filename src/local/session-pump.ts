@@ -18,13 +18,15 @@ const { InvocationContext } = functions;
 export interface SessionPumpOptions {
   client: ServiceBusClient;
   definition: ServiceBusQueueFunctionDefinition;
-  hostOptions: Pick<ServiceBusHostOptions, 'maxConcurrentSessions' | 'sessionIdleTimeoutMs' | 'maxAutoLockRenewalDurationMs'>;
+  hostOptions: Pick<ServiceBusHostOptions, 'maxConcurrentSessions' | 'sessionIdleTimeoutMs' | 'maxAutoLockRenewalDurationMs' | 'functionTimeoutMs'>;
   log: Log;
 }
 
 export interface SessionPumpStats {
   completed: number;
+  /** Includes the timed-out ones. */
   abandoned: number;
+  timedOut: number;
   sessionsAccepted: number;
 }
 
@@ -52,12 +54,20 @@ interface InFlight {
   settled: boolean;
 }
 
+type Outcome = { kind: 'returned' } | { kind: 'threw'; error: unknown };
+const TIMED_OUT = Symbol('timed out');
+
 /**
  * Runs a session-enabled queue function the way the Functions host's Service Bus extension
  * does: up to `maxConcurrentSessions` sessions at once, each accepted with `acceptNextSession`,
  * its messages handled one at a time in order, completed when the handler returns, abandoned
  * when it throws; a session is released after `sessionIdleTimeout` without messages, and its
- * lock is renewed for up to `maxAutoLockRenewalDuration`.
+ * lock is renewed for up to `maxAutoLockRenewalDuration` (never less than `functionTimeout`).
+ *
+ * A handler still running after `functionTimeout` fails like on the host: its message is
+ * abandoned (redelivered first) and its session released, so the session's next message cannot
+ * start behind it on this receiver. A promise cannot be killed as the host kills the worker, so the
+ * hung invocation may still run; whatever it returns later is logged and settles nothing.
  */
 export function startSessionPump(options: SessionPumpOptions): RunningSessionPump {
   const { client, definition, hostOptions, log } = options;
@@ -67,8 +77,14 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
   setMaxListeners(0, stopController.signal);
   const workers: WorkerState[] = [];
   const inFlight = new Set<InFlight>();
-  const stats: SessionPumpStats = { completed: 0, abandoned: 0, sessionsAccepted: 0 };
+  const stats: SessionPumpStats = { completed: 0, abandoned: 0, timedOut: 0, sessionsAccepted: 0 };
   let idleTimeoutMs = hostOptions.sessionIdleTimeoutMs;
+  const { functionTimeoutMs } = hostOptions;
+  // A session lock that stops being renewed before functionTimeout lets another receiver run the
+  // same message while the first run still may (local-host warns when host.json allows that).
+  const lockRenewalMs = Math.max(hostOptions.maxAutoLockRenewalDurationMs, functionTimeoutMs);
+  /** Timed-out invocations still running, per session. */
+  const hungBySession = new Map<string, number>();
 
   async function runWorker(index: number): Promise<void> {
     let failures = 0;
@@ -78,7 +94,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       try {
         receiver = await client.acceptNextSession(queueName, {
           receiveMode: 'peekLock',
-          maxAutoLockRenewalDurationInMs: hostOptions.maxAutoLockRenewalDurationMs,
+          maxAutoLockRenewalDurationInMs: lockRenewalMs,
           abortSignal: stopController.signal,
         });
         failures = 0;
@@ -121,45 +137,77 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       }
       const message = messages[0];
       if (!message) return; // idle: release the session so another worker may take a busier one
-      await handle(receiver, message);
+      if ((await handle(receiver, message)) === 'release') return;
     }
   }
 
-  async function handle(receiver: ServiceBusSessionReceiver, message: ServiceBusReceivedMessage): Promise<void> {
+  /** Runs the handler for one message and settles it; 'release' when the session must be let go. */
+  async function handle(receiver: ServiceBusSessionReceiver, message: ServiceBusReceivedMessage): Promise<'next' | 'release'> {
     const entry: InFlight = { receiver, message, settled: false };
     inFlight.add(entry);
-    const invocationId = randomUUID();
+    const which = `message ${message.messageId} of session ${message.sessionId} (delivery ${deliveryCountOf(message)})`;
+    const sessionId = message.sessionId ?? '';
+    if (hungBySession.has(sessionId)) {
+      log.warn(
+        functionName,
+        `${which}: the session's timed-out invocation is still running; this delivery runs alongside it (the Functions host would have restarted the worker)`,
+      );
+    }
     const context = new InvocationContext({
       functionName,
-      invocationId,
+      invocationId: randomUUID(),
       triggerMetadata: triggerMetadataOf(message),
       logHandler: log.forFunction(functionName),
     });
+    const started = performance.now();
+    const invocation: Promise<Outcome> = Promise.resolve()
+      .then(() => definition.handler(bodyOf(message), context))
+      .then(
+        () => ({ kind: 'returned' }),
+        (error: unknown) => ({ kind: 'threw', error: error ?? new Error('handler threw a nullish value') }),
+      );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), functionTimeoutMs)));
     try {
-      let failed: unknown;
-      try {
-        await definition.handler(bodyOf(message), context);
-      } catch (error) {
-        failed = error ?? new Error('handler threw a nullish value');
-      }
-      if (entry.settled) return; // shutdown gave up waiting and abandoned it already
+      const outcome = await Promise.race([invocation, deadline]);
+      clearTimeout(timer);
+      if (entry.settled) return 'next'; // shutdown gave up waiting and abandoned it already
       entry.settled = true;
-      if (failed === undefined) {
+      if (outcome === TIMED_OUT) {
+        stats.timedOut++;
+        log.error(
+          functionName,
+          `timed out after ${functionTimeoutMs} ms (host.json functionTimeout) on ${which}; abandoning it for redelivery and releasing the session`,
+        );
+        hungBySession.set(sessionId, (hungBySession.get(sessionId) ?? 0) + 1);
+        void invocation.then((late) => {
+          const left = (hungBySession.get(sessionId) ?? 1) - 1;
+          if (left > 0) hungBySession.set(sessionId, left);
+          else hungBySession.delete(sessionId);
+          log.warn(
+            functionName,
+            `the timed-out invocation for ${which} ${late.kind === 'threw' ? `threw (${describe(late.error)})` : 'returned'} after ${Math.round(performance.now() - started)} ms; ignored: its message was abandoned at the timeout`,
+          );
+        });
+        await receiver.abandonMessage(message);
+        stats.abandoned++;
+        return 'release';
+      }
+      if (outcome.kind === 'returned') {
         await receiver.completeMessage(message);
         stats.completed++;
       } else {
-        log.warn(
-          functionName,
-          `failed on message ${message.messageId} of session ${message.sessionId} (delivery ${deliveryCountOf(message)}); abandoning for redelivery:`,
-          describe(failed),
-        );
+        log.warn(functionName, `failed on ${which}; abandoning for redelivery:`, describe(outcome.error));
         await receiver.abandonMessage(message);
         stats.abandoned++;
       }
+      return 'next';
     } catch (error) {
       // The lock was lost (or the broker went away): the message comes back on its own.
-      log.warn(functionName, `could not settle message ${message.messageId} of session ${message.sessionId}:`, describe(error));
+      log.warn(functionName, `could not settle ${which}:`, describe(error));
+      return 'release';
     } finally {
+      clearTimeout(timer);
       inFlight.delete(entry);
     }
   }

@@ -4,7 +4,7 @@ import type { InvocationContext } from '@azure/functions';
 import type { ServiceBusClient } from '@azure/service-bus';
 import type { ServiceBusMessageHandler, ServiceBusQueueFunctionDefinition } from '../../../src/app/function-definitions.js';
 import { startSessionPump } from '../../../src/local/session-pump.js';
-import { silentLog } from '../../../src/local/log.js';
+import { createLog, silentLog } from '../../../src/local/log.js';
 import { fastRetries, withDevBroker } from '../../support/dev-broker-fixture.js';
 
 const QUEUE = 'bot-toy';
@@ -17,7 +17,7 @@ const definition = (handler: ServiceBusMessageHandler): ServiceBusQueueFunctionD
   isSessionsEnabled: true,
   handler,
 });
-const hostOptions = { maxConcurrentSessions: 3, sessionIdleTimeoutMs: 300, maxAutoLockRenewalDurationMs: 60_000 };
+const hostOptions = { maxConcurrentSessions: 3, sessionIdleTimeoutMs: 300, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 60_000 };
 
 async function send(client: ServiceBusClient, messages: { sessionId: string; n: number }[]): Promise<void> {
   const sender = client.createSender(QUEUE);
@@ -232,5 +232,103 @@ test('stop() lets a handler in flight finish and completes its message; past the
     const stats = broker.queueStats(QUEUE);
     assert.equal(stats.active, 1, 'the abandoned message is still queued');
     assert.equal(stats.locked, 0, 'and no longer locked: the next receiver gets it');
+  });
+});
+
+test(
+  'a handler past functionTimeout: its message is abandoned and redelivered before the next of its session, its late return settles nothing, other sessions keep flowing',
+  { timeout: 30_000 },
+  async () => {
+    await withDevBroker(queue(), async ({ broker, client, newClient }) => {
+      await send(client, [
+        { sessionId: 'pr-octo/hung', n: 1 },
+        { sessionId: 'pr-octo/hung', n: 2 },
+        { sessionId: 'pr-octo/other', n: 1 },
+        { sessionId: 'pr-octo/other', n: 2 },
+        { sessionId: 'pr-octo/other', n: 3 },
+      ]);
+      const lines: string[] = [];
+      const w = waiter();
+      const log = createLog('debug', (line) => (lines.push(line), w.check()));
+      const calls: string[] = [];
+      let hungReturned = false;
+      let releaseHung!: () => void;
+      const hung = new Promise<void>((resolve) => (releaseHung = resolve));
+      const pump = startSessionPump({
+        client: newClient(fastRetries),
+        definition: definition(async (body, context) => {
+          const { sessionId, n } = body as { sessionId: string; n: number };
+          const delivery = context.triggerMetadata!.deliveryCount as number;
+          calls.push(`${sessionId}#${n}@${delivery}`);
+          w.check();
+          if (sessionId === 'pr-octo/hung' && n === 1 && delivery === 1) {
+            await hung;
+            hungReturned = true;
+          }
+        }),
+        // One worker: had the hung handler kept its session, nothing else would ever run.
+        hostOptions: { ...hostOptions, maxConcurrentSessions: 1, sessionIdleTimeoutMs: 100, functionTimeoutMs: 300 },
+        log,
+      });
+      const of = (sessionId: string) => calls.filter((call) => call.startsWith(`${sessionId}#`));
+      const tick = setInterval(() => w.check(), 20);
+      try {
+        // The second delivery of #1, then #2, and the other session's three.
+        await w.until(() => pump.stats().completed === 5);
+        assert.equal(hungReturned, false, 'all of it ran while the timed-out handler was still running');
+        releaseHung();
+        await w.until(() => lines.some((line) => /returned after \d+ ms/.test(line)));
+      } finally {
+        clearInterval(tick);
+        releaseHung();
+        await pump.stop();
+      }
+      assert.deepEqual(of('pr-octo/hung'), ['pr-octo/hung#1@1', 'pr-octo/hung#1@2', 'pr-octo/hung#2@1']);
+      assert.deepEqual(of('pr-octo/other'), ['pr-octo/other#1@1', 'pr-octo/other#2@1', 'pr-octo/other#3@1']);
+      const timedOut = lines.filter((line) => line.includes(' ERROR ') && line.includes('timed out'));
+      assert.equal(timedOut.length, 1, lines.join('\n'));
+      assert.match(timedOut[0]!, /\[bot-toy\].*300 ms.*message pr-octo\/hung#1 of session pr-octo\/hung/);
+      assert.ok(
+        lines.some((line) => line.includes(' WARN ') && /message pr-octo\/hung#1 .*timed-out invocation is still running/.test(line)),
+        'the redelivery says it runs alongside the hung invocation',
+      );
+      assert.deepEqual(pump.stats(), { completed: 5, abandoned: 1, timedOut: 1, sessionsAccepted: pump.stats().sessionsAccepted });
+      assert.ok(!lines.some((line) => line.includes('could not settle')), 'the late return tried to settle nothing');
+      const stats = broker.queueStats(QUEUE);
+      assert.equal(stats.active, 0, 'every message completed once');
+      assert.equal(stats.locked, 0);
+    });
+  },
+);
+
+test('a handler that finishes within functionTimeout is completed as usual, and no timer outlives it', async () => {
+  await withDevBroker(queue(), async ({ broker, client, newClient }) => {
+    await send(client, [
+      { sessionId: 'pr-octo/quick', n: 1 },
+      { sessionId: 'pr-octo/quick', n: 2 },
+    ]);
+    const lines: string[] = [];
+    const order: number[] = [];
+    const w = waiter();
+    const pump = startSessionPump({
+      client: newClient(fastRetries),
+      definition: definition(async (body) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        order.push((body as { n: number }).n);
+        w.check();
+      }),
+      hostOptions: { ...hostOptions, functionTimeoutMs: 5_000 },
+      log: createLog('debug', (line) => lines.push(line)),
+    });
+    try {
+      await w.until(() => order.length === 2);
+    } finally {
+      await pump.stop();
+    }
+    assert.deepEqual(order, [1, 2]);
+    assert.equal(pump.stats().timedOut, 0);
+    assert.equal(pump.stats().completed, 2);
+    assert.equal(broker.queueStats(QUEUE).active, 0);
+    assert.ok(!lines.some((line) => line.includes('timed out')), lines.join('\n'));
   });
 });

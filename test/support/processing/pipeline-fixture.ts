@@ -70,7 +70,7 @@ export async function withPipeline(
   const pump: RunningSessionPump = startSessionPump({
     client,
     definition,
-    hostOptions: { maxConcurrentSessions: options.maxConcurrentSessions ?? 2, sessionIdleTimeoutMs: 250, maxAutoLockRenewalDurationMs: 60_000 },
+    hostOptions: { maxConcurrentSessions: options.maxConcurrentSessions ?? 2, sessionIdleTimeoutMs: 250, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 60_000 },
     log: silentLog,
   });
   const sender = client.createSender(bot.queue);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseTimeSpan, readHttpRoutePrefix, readServiceBusHostOptions } from '../../../src/local/host-options.js';
+import { lockRenewalWarning, parseTimeSpan, readHttpRoutePrefix, readServiceBusHostOptions } from '../../../src/local/host-options.js';
 
 const projectHostJson = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../host.json');
 
@@ -23,9 +23,19 @@ test("the host's AzureFunctionsJobHost__ environment overrides win over host.jso
   const options = readServiceBusHostOptions(projectHostJson, {
     AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentSessions: '2',
     AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:00.250',
+    AzureFunctionsJobHost__functionTimeout: '00:00:30',
   });
   assert.equal(options.maxConcurrentSessions, 2);
   assert.equal(options.sessionIdleTimeoutMs, 250);
+  assert.equal(options.functionTimeoutMs, 30_000);
+});
+
+test('a lock renewal shorter than functionTimeout is warned about; the project host.json is fine', () => {
+  assert.equal(lockRenewalWarning(readServiceBusHostOptions(projectHostJson, {})), undefined);
+  const short = readServiceBusHostOptions(projectHostJson, {
+    AzureFunctionsJobHost__extensions__serviceBus__maxAutoLockRenewalDuration: '00:01:00',
+  });
+  assert.match(lockRenewalWarning(short) ?? '', /maxAutoLockRenewalDuration \(60 s\) is shorter than functionTimeout \(300 s\)/);
 });
 
 test('time spans as host.json writes them', () => {
