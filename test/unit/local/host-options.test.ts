@@ -8,11 +8,11 @@ import { lockRenewalWarning, parseTimeSpan, readHttpRoutePrefix, readServiceBusH
 
 const projectHostJson = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../host.json');
 
-test("the project's host.json: 8 sessions at once, released after 5 s idle, locks renewed for 5 min, prefix api", () => {
+test("the project's host.json: 8 sessions at once, released after 5 s idle, locks renewed for 30 min (above the 5 min functionTimeout), prefix api", () => {
   const options = readServiceBusHostOptions(projectHostJson, {});
   assert.equal(options.maxConcurrentSessions, 8);
   assert.equal(options.sessionIdleTimeoutMs, 5_000);
-  assert.equal(options.maxAutoLockRenewalDurationMs, 300_000);
+  assert.equal(options.maxAutoLockRenewalDurationMs, 1_800_000);
   assert.equal(options.functionTimeoutMs, 300_000);
   assert.equal(options.clientRetryOptions.timeoutInMs, 60_000);
   assert.equal(options.clientRetryOptions.retryDelayInMs, 800);
