@@ -5,7 +5,7 @@ import { loadBots } from '../src/bots/load-bots.js';
 import { readSettings } from '../src/config/settings.js';
 import { startDevBroker, type RunningDevBroker } from '../src/devbroker/start-dev-broker.js';
 import { createWebhookHandler, type WebhookHandler } from '../src/ingress/create-webhook-handler.js';
-import { createWebhookRuntime, type WebhookRuntime } from '../src/ingress/create-webhook-runtime.js';
+import { createApp, type App } from '../src/app/create-app.js';
 import { startAzurite, type RunningAzurite } from '../src/local/start-azurite.js';
 import { noTelemetry } from '../src/telemetry/telemetry.js';
 import { botQueues } from '../test/support/ingress-environment.js';
@@ -48,7 +48,7 @@ const withoutIo = createWebhookHandler({
   now: () => new Date(),
 });
 
-let running: { broker: RunningDevBroker; azurite: RunningAzurite; runtime: WebhookRuntime; handler: WebhookHandler } | undefined;
+let running: { broker: RunningDevBroker; azurite: RunningAzurite; app: App; handler: WebhookHandler } | undefined;
 
 export const benchmarks: Benchmark[] = [
   {
@@ -61,14 +61,15 @@ export const benchmarks: Benchmark[] = [
     measureMs: 5_000,
     async setup() {
       const [broker, azurite] = await Promise.all([startDevBroker({ port: 0, queues: botQueues() }), startAzurite()]);
-      const runtime = createWebhookRuntime(
-        readSettings({ GITHUB_WEBHOOK_SECRET: SECRET, ServiceBusConnection: broker.connectionString, AzureWebJobsStorage: azurite.connectionString }),
-      );
-      running = { broker, azurite, runtime, handler: createWebhookHandler(runtime) };
+      // The app's own composition, as both hosts run it.
+      const app = createApp({
+        settings: readSettings({ GITHUB_WEBHOOK_SECRET: SECRET, ServiceBusConnection: broker.connectionString, AzureWebJobsStorage: azurite.connectionString }),
+      });
+      running = { broker, azurite, app, handler: createWebhookHandler(app.webhook) };
     },
     run: () => expect202(running!.handler),
     async teardown() {
-      await running?.runtime.close();
+      await running?.app.close();
       await running?.broker.close();
       await running?.azurite.stop();
       running = undefined;

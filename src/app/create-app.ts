@@ -1,8 +1,7 @@
 import type { BotRegistry } from '../bots/bot-registry.js';
 import { loadBots } from '../bots/load-bots.js';
 import { readSettings, type Settings } from '../config/settings.js';
-import { createWebhookHandler } from '../ingress/create-webhook-handler.js';
-import { createWebhookRuntime } from '../ingress/create-webhook-runtime.js';
+import { createWebhookHandler, type WebhookDependencies } from '../ingress/create-webhook-handler.js';
 import { defineWebhookFunction } from '../ingress/define-webhook-function.js';
 import { createLifecycleFunctions } from '../lifecycle/lifecycle-functions.js';
 import { createTableSessionStore } from '../lifecycle/table-session-store.js';
@@ -11,6 +10,8 @@ import type { BotModuleRegistry } from '../targets/module-registry.js';
 import { createTelemetry } from '../telemetry/create-telemetry.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { createClaimCheck } from '../transport/claim-check.js';
+import { createServiceBusClient, webhookSenderOptions } from '../transport/service-bus-connection.js';
+import { createServiceBusDispatcher } from '../transport/service-bus-dispatcher.js';
 import { createStorageClients } from '../transport/storage-clients.js';
 import type { FunctionDefinition } from './function-definitions.js';
 
@@ -19,6 +20,8 @@ export interface App {
   registry: BotRegistry;
   /** Every function of the app: the webhook, one queue trigger per bot, the janitor, the admin endpoints. */
   definitions: FunctionDefinition[];
+  /** The parts the webhook handler runs on, for tests and benchmarks that wrap or observe them. */
+  webhook: WebhookDependencies;
   /** Closes the connections the app holds (the local host and tests call it on shutdown). */
   close(): Promise<void>;
 }
@@ -66,12 +69,19 @@ export function createApp(options: CreateAppOptions = {}): App {
     ...(options.modules === undefined ? {} : { modules: options.modules }),
   });
   const lifecycle = createLifecycleFunctions({ bots, settings, store: sessions, telemetry, now });
-  const webhook = createWebhookRuntime(settings, { registry, telemetry, storage, claimCheck });
+  // Last: the only part that holds a connection, so a bad setting above leaks nothing.
+  const client = createServiceBusClient(settings, webhookSenderOptions(settings));
+  const dispatcher = createServiceBusDispatcher({ client, telemetry });
+  const webhook: WebhookDependencies = { settings, registry, dispatcher, claimCheck, telemetry, now };
 
   return {
     settings,
     registry,
-    definitions: [defineWebhookFunction(createWebhookHandler({ ...webhook, now })), ...processing, ...lifecycle],
-    close: () => webhook.close(),
+    definitions: [defineWebhookFunction(createWebhookHandler(webhook)), ...processing, ...lifecycle],
+    webhook,
+    async close() {
+      await dispatcher.close();
+      await client.close();
+    },
   };
 }

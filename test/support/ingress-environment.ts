@@ -5,7 +5,8 @@ import { readSettings, type Settings } from '../../src/config/settings.js';
 import { queueOptionsFromBots } from '../../src/devbroker/queue-options-from-bots.js';
 import { startDevBroker, type RunningDevBroker } from '../../src/devbroker/start-dev-broker.js';
 import { createWebhookHandler, type WebhookHandler } from '../../src/ingress/create-webhook-handler.js';
-import { createWebhookRuntime, type WebhookRuntime } from '../../src/ingress/create-webhook-runtime.js';
+import { createApp } from '../../src/app/create-app.js';
+import type { WebhookDependencies } from '../../src/ingress/create-webhook-handler.js';
 import { startAzurite, type RunningAzurite } from '../../src/local/start-azurite.js';
 import { createClaimCheck, type ClaimCheck } from '../../src/transport/claim-check.js';
 import { CURRENT_SECRET } from './webhook-harness.js';
@@ -20,7 +21,8 @@ export interface IngressEnvironment {
   broker: RunningDevBroker;
   azurite: RunningAzurite;
   settings: Settings;
-  runtime: WebhookRuntime;
+  /** The app's webhook parts (createApp), for tests that wrap its dispatcher. */
+  runtime: WebhookDependencies;
   handler: WebhookHandler;
   /** A separate client, as the bots' side would have. */
   receiverClient: ServiceBusClient;
@@ -38,7 +40,8 @@ export async function startIngressEnvironment(env: Record<string, string> = {}):
     AzureWebJobsStorage: azurite.connectionString,
     ...env,
   });
-  const runtime = createWebhookRuntime(settings);
+  const app = createApp({ settings });
+  const runtime = app.webhook;
   const handler = createWebhookHandler(runtime);
   const receiverClient = new ServiceBusClient(broker.connectionString, { retryOptions: { maxRetries: 0, timeoutInMs: 5_000 } });
   const claimCheck = createClaimCheck({
@@ -54,7 +57,7 @@ export async function startIngressEnvironment(env: Record<string, string> = {}):
     claimCheck,
     call: (request) => callHandler(handler, request),
     async close() {
-      await runtime.close();
+      await app.close();
       await receiverClient.close();
       await broker.close();
       await azurite.stop();

@@ -6,7 +6,7 @@ import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service
 import type { EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import { readSettings } from '../../../src/config/settings.js';
 import { createWebhookHandler } from '../../../src/ingress/create-webhook-handler.js';
-import { createWebhookRuntime } from '../../../src/ingress/create-webhook-runtime.js';
+import { createApp } from '../../../src/app/create-app.js';
 import { startDevBroker } from '../../../src/devbroker/start-dev-broker.js';
 import { botQueues, callHandler, drainSession, startIngressEnvironment, type IngressEnvironment } from '../../support/ingress-environment.js';
 import { signedRequest } from '../../support/signed-request.js';
@@ -121,48 +121,48 @@ test('a 300 KB event still being written to Blob storage reaches its sessions be
 
 test('503 when the queues cannot be reached within the send budget', async () => {
   const closedPort = await freePortThenClose();
-  const runtime = createWebhookRuntime(
-    readSettings({
+  const app = createApp({
+    settings: readSettings({
       GITHUB_WEBHOOK_SECRET: CURRENT_SECRET,
       ServiceBusConnection: `Endpoint=sb://127.0.0.1:${closedPort};SharedAccessKeyName=k;SharedAccessKey=s;UseDevelopmentEmulator=true`,
       AzureWebJobsStorage: environment.azurite.connectionString,
       WEBHOOK_SEND_BUDGET_MS: '500',
     }),
-  );
+  });
   try {
     const { request } = await signedRequest({ eventType: 'pull_request', payload: example('pull_request', 'opened'), secret: CURRENT_SECRET });
-    const { status, body } = await callHandler(createWebhookHandler(runtime), request);
+    const { status, body } = await callHandler(createWebhookHandler(app.webhook), request);
     assert.equal(status, 503);
     assert.equal(body['error'], 'queues_unavailable');
     assert.match(String(body['detail']), /merge-warden \(queue bot-merge-warden\).*ECONNREFUSED/);
   } finally {
-    await runtime.close();
+    await app.close();
   }
 });
 
 test('a partial send answers 503 naming the missing queue; the redelivery fills only that queue, claim check reused', async () => {
   // spec-sentinel's queue is missing (a deployment that has not created it yet); the others accept.
   const broker = await startDevBroker({ port: 0, queues: botQueues().filter((queue) => queue.name !== 'bot-spec-sentinel') });
-  const runtime = createWebhookRuntime(
-    readSettings({
+  const app = createApp({
+    settings: readSettings({
       GITHUB_WEBHOOK_SECRET: CURRENT_SECRET,
       ServiceBusConnection: broker.connectionString,
       AzureWebJobsStorage: environment.azurite.connectionString,
       CLAIM_CHECK_THRESHOLD_BYTES: '1000',
     }),
-  );
+  });
   const receiver = new ServiceBusClient(broker.connectionString, { retryOptions: { maxRetries: 0, timeoutInMs: 5_000 } });
   try {
     const payload = example('pull_request', 'opened');
     const first = await signedRequest({ eventType: 'pull_request', payload, secret: CURRENT_SECRET });
-    const refused = await callHandler(createWebhookHandler(runtime), first.request);
+    const refused = await callHandler(createWebhookHandler(app.webhook), first.request);
     assert.equal(refused.status, 503);
     assert.match(String(refused.body['detail']), /spec-sentinel \(queue bot-spec-sentinel\)/);
     assert.doesNotMatch(String(refused.body['detail']), /merge-warden/);
 
     broker.createQueue(botQueues().find((queue) => queue.name === 'bot-spec-sentinel')!);
     const again = await signedRequest({ eventType: 'pull_request', payload, secret: CURRENT_SECRET, deliveryId: first.deliveryId });
-    const accepted = await callHandler(createWebhookHandler(runtime), again.request);
+    const accepted = await callHandler(createWebhookHandler(app.webhook), again.request);
     assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
     assert.equal(accepted.body['payloadRef'], `${first.deliveryId}.json`);
     for (const { bot, sessionId } of accepted.body['routes'] as { bot: string; sessionId: string }[]) {
@@ -171,7 +171,7 @@ test('a partial send answers 503 naming the missing queue; the redelivery fills 
     }
   } finally {
     await receiver.close();
-    await runtime.close();
+    await app.close();
     await broker.close();
   }
 });

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readSettings } from '../../../src/config/settings.js';
-import { createWebhookRuntime } from '../../../src/ingress/create-webhook-runtime.js';
+import { createApp } from '../../../src/app/create-app.js';
 import { defineWebhookFunction } from '../../../src/ingress/define-webhook-function.js';
 
 test('the webhook is POST /api/github/webhooks, anonymous (GitHub authenticates with the HMAC)', () => {
@@ -16,10 +15,10 @@ test('the webhook is POST /api/github/webhooks, anonymous (GitHub authenticates 
   });
 });
 
-test('the runtime refuses to start without a Service Bus or a storage connection, naming the settings', () => {
-  assert.throws(() => createWebhookRuntime(readSettings({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' })), /ServiceBusConnection/);
+test('the app refuses to start without a Service Bus or a storage connection, naming the settings', () => {
+  assert.throws(() => createApp({ env: { AzureWebJobsStorage: 'UseDevelopmentStorage=true' } }), /ServiceBusConnection/);
   assert.throws(
-    () => createWebhookRuntime(readSettings({ ServiceBusConnection: 'Endpoint=sb://localhost:5672;SharedAccessKeyName=k;SharedAccessKey=s;UseDevelopmentEmulator=true' })),
+    () => createApp({ env: { ServiceBusConnection: 'Endpoint=sb://localhost:5672;SharedAccessKeyName=k;SharedAccessKey=s;UseDevelopmentEmulator=true' } }),
     /AzureWebJobsStorage/,
   );
 });
