@@ -2,17 +2,15 @@ import type { EventEnvelope } from '../envelope/event-envelope.js';
 import { customStrategies, type CustomStrategies } from '../sessions/custom-strategies.js';
 import { createStrategy, strategyConfigOf } from '../sessions/create-strategy.js';
 import { SessionManager } from '../sessions/session-manager.js';
-import type { SessionKeyGenerator } from '../sessions/session-key-generator.js';
 import type { BotDefinition } from './bot-config-schema.js';
 import { BotsConfigError, type BotsConfigProblem } from './bots-config-error.js';
 import { compileEventFilter, compileRepositoryFilter, type EventFilter, type RepositoryFilter } from './match-event.js';
 
-/** A bot with its filters and strategy compiled, ready for routing. */
+/** A bot with its filters compiled; its strategy is in the registry's SessionManager. */
 export interface RegisteredBot {
   readonly definition: BotDefinition;
   readonly name: string;
   readonly queue: string;
-  readonly strategy: SessionKeyGenerator;
   readonly acceptsEvent: EventFilter;
   readonly acceptsRepository: RepositoryFilter;
 }
@@ -60,7 +58,7 @@ export function createBotRegistry(bots: readonly BotDefinition[], options: BotRe
     const strategyField = definition.strategy.type === 'custom' ? 'strategy.params.name' : 'strategy';
     const strategy = attempt(strategyField, () => createStrategy(strategyConfigOf(definition), customs));
     if (acceptsEvent && acceptsRepository && strategy) {
-      registered.push({ definition, name: definition.name, queue: definition.queue, strategy, acceptsEvent, acceptsRepository });
+      registered.push({ definition, name: definition.name, queue: definition.queue, acceptsEvent, acceptsRepository });
       sessionManager.registerBotStrategy(definition.name, strategy);
     }
   });

@@ -16,14 +16,11 @@ export interface Route {
 
 /** Which bots get this event and in which sessions. Pure: no I/O, no clock. */
 export function routeEvent(envelope: EventEnvelope, registry: BotRegistry): Route[] {
-  const routes: Route[] = [];
-  const fullName = envelope.repository?.fullName ?? null;
   const messageId = normalizeSessionId(envelope.eventId);
-  for (const bot of registry.registered) {
-    if (!bot.acceptsEvent(envelope.eventType, envelope.action) || !bot.acceptsRepository(fullName)) continue;
-    const key = bot.strategy.generateKey(envelope);
+  return registry.botsFor(envelope).map(({ name, queue }) => {
+    // The seed's SessionManager is the one place a bot's strategy is looked up.
+    const key = registry.sessionManager.generateSessionKey(name, envelope);
     const ordered = key !== null && key !== '';
-    routes.push({ bot: bot.name, queue: bot.queue, sessionId: sessionIdFor(key, envelope.eventId), messageId, ordered });
-  }
-  return routes;
+    return { bot: name, queue, sessionId: sessionIdFor(key, envelope.eventId), messageId, ordered };
+  });
 }
