@@ -8,62 +8,39 @@ import { parseIsoDuration } from './parse-iso-duration.js';
  * settings the host's own triggers read, so one configuration serves both.
  * README's settings table documents each; keep them in step.
  */
-const positiveInt = (fallback: number) =>
+/** An optional setting: blank means the default; a value `parse` refuses stops start-up, saying what was expected. */
+const setting = <T>(fallback: string, parse: (text: string) => T | undefined, expected: string) =>
   z
     .string()
     .optional()
     .transform((text, ctx) => {
-      if (text === undefined || text.trim() === '') return fallback;
-      const value = Number(text);
-      if (!Number.isSafeInteger(value) || value <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${text}"` });
+      const value = parse(text?.trim() || fallback);
+      if (value === undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be ${expected}, got "${text}"` });
         return z.NEVER;
       }
       return value;
     });
 
+const positiveInt = (fallback: number) =>
+  setting(String(fallback), (text) => (/^\d+$/.test(text) && Number.isSafeInteger(Number(text)) && Number(text) > 0 ? Number(text) : undefined), 'a positive whole number');
+
 const isoDurationMs = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      const value = parseIsoDuration(text?.trim() || fallback);
-      if (value === undefined || value <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 duration such as P7D, got "${text}"` });
-        return z.NEVER;
-      }
-      return value;
-    });
+  setting(fallback, (text) => {
+    const ms = parseIsoDuration(text);
+    return ms !== undefined && ms > 0 ? ms : undefined;
+  }, 'an ISO 8601 duration such as P7D');
 
 // Storage rejects a bad name only at the first write, as an opaque 400 on every message; check at start-up.
 const tableName = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      const name = text?.trim() || fallback;
-      if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(name)) {
-        ctx.addIssue({ code: 'custom', message: `must be a Table name: 3-63 letters and digits, starting with a letter, got "${text}"` });
-        return z.NEVER;
-      }
-      return name;
-    });
+  setting(fallback, (text) => (/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(text) ? text : undefined), 'a Table name: 3-63 letters and digits, starting with a letter');
 
 const containerName = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      const name = text?.trim() || fallback;
-      if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be a Blob container name: 3-63 lower-case letters, digits and single dashes, starting and ending with a letter or digit, got "${text}"`,
-        });
-        return z.NEVER;
-      }
-      return name;
-    });
+  setting(
+    fallback,
+    (text) => (/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(text) ? text : undefined),
+    'a Blob container name: 3-63 lower-case letters, digits and single dashes, starting and ending with a letter or digit',
+  );
 
 const optionalText = z
   .string()
