@@ -71,7 +71,7 @@ resource deadLetterAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   }
 }
 
-resource webhookServerErrorAlert 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource webhookServerErrorAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'webhook-5xx-${serviceBusNamespaceName}'
   location: location
   tags: tags
