@@ -2,8 +2,48 @@
 // on Azure Functions Flex Consumption. Deploy with `npm run deploy` (see README, "Deploy to Azure").
 targetScope = 'resourceGroup'
 
-@description('Location of every resource; Flex Consumption must be offered there.')
-param location string = resourceGroup().location
+// Regions that offer Flex Consumption, as Microsoft's Flex templates list them
+// (Azure-Samples/functions-quickstart-typescript-azd infra/main.bicep). The live list is
+// `az functionapp list-flexconsumption-locations`, which `npm run deploy` checks before it creates
+// anything; add a region here when that command lists it and this list does not yet.
+// https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#view-currently-supported-regions
+@description('Location of every resource: the resource group\'s, and it must offer Flex Consumption.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+// any(): the group's location is only known at deployment; ARM checks it against the list then.
+param location string = any(resourceGroup().location)
 
 @description('Prefix of resource names; a hash of the resource group keeps global names unique.')
 @minLength(2)
@@ -20,22 +60,53 @@ param serviceBusSku string = 'Standard'
 @allowed([1, 2, 4, 8, 16])
 param serviceBusPremiumCapacity int = 1
 
-@description('Messages left unprocessed this long are dead-lettered.')
-param messageTimeToLive string = 'P14D'
+@description('Days a message may wait in a bot queue before it is dead-lettered (the queues\' defaultMessageTimeToLive).')
+@minValue(1)
+param messageTimeToLiveDays int = 14
 
-@allowed(['20', '22'])
+@description('Claim-check payloads are kept this many days longer than their message may live, so no queued message outlives its payload.')
+@minValue(1)
+param claimCheckExtraDays int = 1
+
+// Node 22 only: the production dependency tree needs it (applicationinsights 3.x pulls in
+// @azure/monitor-opentelemetry, engines node >= 22). Flex offers Node 20 and 22.
+// https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#supported-language-stack-versions
+@allowed(['22'])
 param nodeVersion string = '22'
 
+@description('Memory of each instance; 2048 MB (1 core) is Microsoft\'s default for most apps.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
+// The maximum applies to the on-demand instances of EACH scale group, not to the app: the HTTP
+// group (webhook + admin endpoints), one group per bot's Service Bus trigger, the janitor timer.
+// https://learn.microsoft.com/azure/azure-functions/event-driven-scaling?pivots=flex-consumption-plan#limit-scale-out
+// https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#per-function-scaling
+@description('On-demand instances per scale group. Empty: the largest count (at most 100) with which every group at full scale, plus the always-ready instances, fits regionalQuotaMB.')
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 100
+param maximumInstanceCount int?
 
-@description('Claim-check payloads in Blob Storage are deleted after this many days.')
-@minValue(1)
-param claimCheckRetentionDays int = 7
+// Every Flex app of a subscription shares one memory quota per region: 512,000 MB (250 cores) by
+// default, always-ready instances included; raise this after Microsoft raises the quota.
+// https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#regional-subscription-memory-quotas
+@description('The subscription\'s Flex Consumption memory quota in this region, in MB.')
+@minValue(512)
+param regionalQuotaMB int = 512000
+
+@description('Always-ready instances for the HTTP group (webhook + admin): 1 keeps the webhook answering GitHub within its 10 s without a cold start, billed as a baseline; 0 scales to zero.')
+@minValue(0)
+@maxValue(20)
+param httpAlwaysReadyInstances int = 1
+
+// With Listen (Data Receiver) rights only, the Service Bus scale controller cannot read queue
+// lengths and scaling reverts to incremental; Data Owner lets target-based scaling work.
+// https://learn.microsoft.com/azure/azure-functions/functions-target-based-scaling#service-bus-queues-and-topics
+@description('Grant the app\'s identity Azure Service Bus Data Owner on the namespace (target-based scaling); false keeps Data Sender + Data Receiver only, and scaling becomes incremental.')
+param grantServiceBusDataOwner bool = true
+
+@description('Email address notified of dead-lettered messages and webhook 5xx answers; empty: the alerts show in the portal only.')
+param alertEmail string = ''
 
 @minValue(30)
 @maxValue(730)
@@ -63,6 +134,14 @@ var names = {
   plan: 'plan-${appName}-${token}'
   functionApp: 'func-${appName}-${token}'
 }
+// Scale groups (per-function scaling): the HTTP functions share one, each bot's queue trigger has
+// its own, and so does the janitor timer (src/lifecycle/session-janitor.ts).
+var scaleGroups = 2 + length(bots)
+var derivedMaximumInstanceCount = min(100, (regionalQuotaMB - httpAlwaysReadyInstances * instanceMemoryMB) / (instanceMemoryMB * scaleGroups))
+var effectiveMaximumInstanceCount = maximumInstanceCount ?? max(1, derivedMaximumInstanceCount)
+// Blobs are written just before their message is sent and deleted by a daily lifecycle run.
+// https://learn.microsoft.com/azure/storage/blobs/lifecycle-management-overview#rule-actions
+var claimCheckRetentionDays = messageTimeToLiveDays + claimCheckExtraDays
 var claimCheckContainerName = 'webhook-payloads'
 var deploymentContainerName = 'app-package'
 var sessionsTableName = 'sessions'
@@ -122,7 +201,7 @@ module serviceBus 'modules/service-bus.bicep' = {
     name: names.serviceBus
     sku: serviceBusSku
     premiumCapacity: serviceBusPremiumCapacity
-    messageTimeToLive: messageTimeToLive
+    messageTimeToLive: 'P${messageTimeToLiveDays}D'
     queues: botQueues
   }
 }
@@ -148,6 +227,7 @@ module roles 'modules/role-assignments.bicep' = {
     #disable-next-line what-if-short-circuiting
     appPrincipalId: identity.properties.principalId
     operatorPrincipalId: operatorPrincipalId
+    grantServiceBusDataOwner: grantServiceBusDataOwner
     serviceBusNamespaceName: names.serviceBus
     storageAccountName: names.storage
     applicationInsightsName: names.applicationInsights
@@ -203,10 +283,36 @@ module functionApp 'modules/function-app.bicep' = {
     name: names.functionApp
     nodeVersion: nodeVersion
     instanceMemoryMB: instanceMemoryMB
-    maximumInstanceCount: maximumInstanceCount
+    maximumInstanceCount: effectiveMaximumInstanceCount
+    httpAlwaysReadyInstances: httpAlwaysReadyInstances
     identityResourceId: identity.id
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appSettings: appSettings
+  }
+}
+
+module diagnostics 'modules/diagnostic-settings.bicep' = {
+  name: 'diagnostic-settings'
+  dependsOn: [serviceBus, keyVault, storage]
+  params: {
+    workspaceId: monitoring.outputs.workspaceId
+    serviceBusNamespaceName: names.serviceBus
+    keyVaultName: names.keyVault
+    storageAccountName: names.storage
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  dependsOn: [serviceBus]
+  params: {
+    location: location
+    tags: tags
+    serviceBusNamespaceName: names.serviceBus
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    // WEBHOOK_FUNCTION_NAME in src/ingress/define-webhook-function.ts
+    webhookFunctionName: 'github-webhook'
+    alertEmail: alertEmail
   }
 }
 

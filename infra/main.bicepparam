@@ -5,9 +5,11 @@ param appName = 'sessrouter'
 param serviceBusSku = 'Standard'
 param nodeVersion = '22'
 param instanceMemoryMB = 2048
-param maximumInstanceCount = 100
-param claimCheckRetentionDays = 7
-param messageTimeToLive = 'P14D'
+// maximumInstanceCount is left out: main.bicep derives it from the regional memory quota.
+param httpAlwaysReadyInstances = 1
+param messageTimeToLiveDays = 14
+param claimCheckExtraDays = 1
+param grantServiceBusDataOwner = true
 param logRetentionInDays = 30
 
 // The deploy script hands the webhook secret over in the environment, never on a command line;

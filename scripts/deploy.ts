@@ -6,9 +6,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { botsFileSchema } from '../src/bots/bot-config-schema.js';
 import { az, azOrFail, DeployRefusal, ensureLoggedIn } from './deploy/az.js';
+import { checkFlexConsumptionRegion, checkTargetGroup } from './deploy/check-location.js';
+import { ensureProviders } from './deploy/ensure-providers.js';
 import { webhookEvents, webhookSetupText } from './deploy/github-webhook-setup.js';
 import { packageApp } from './deploy/package-app.js';
 import { parseDeployArgs, usage, UsageError, type DeployOptions } from './deploy/parse-deploy-args.js';
+import { publishWithRetry } from './deploy/publish-with-retry.js';
 
 /**
  * One-command deployment: `npm run deploy -- --resource-group <rg> --location <region>`.
@@ -41,7 +44,11 @@ export async function deploy(options: DeployOptions): Promise<void> {
   const sub = ['--subscription', account.subscriptionId];
   const group = ['--resource-group', options.resourceGroup];
 
-  const groupExists = (await azOrFail('checking the resource group', ['group', 'exists', '--name', options.resourceGroup, ...sub])).trim() === 'true';
+  // Before anything is created: the group's region is the one asked for, it offers Flex
+  // Consumption, and the subscription has the resource providers (registered unless --what-if).
+  const { exists: groupExists } = await checkTargetGroup(options.resourceGroup, options.location, account.subscriptionId);
+  await checkFlexConsumptionRegion(options.location, account.subscriptionId);
+  await ensureProviders(account.subscriptionId, !options.whatIf, log);
 
   if (options.whatIf) {
     if (!groupExists) {
@@ -77,7 +84,7 @@ export async function deploy(options: DeployOptions): Promise<void> {
     log('packaging the app (dist without tests or local-only code, host.json, production node_modules; .funcignore honoured)');
     const zip = await packageApp(root, workDir, log);
     log(`publishing to ${outputs.functionAppName}`);
-    await azOrFail('publishing the package', ['functionapp', 'deployment', 'source', 'config-zip', ...group, ...sub, '--name', outputs.functionAppName, '--src', zip, '--output', 'none']);
+    await publishWithRetry(['functionapp', 'deployment', 'source', 'config-zip', ...group, ...sub, '--name', outputs.functionAppName, '--src', zip, '--output', 'none'], { log });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

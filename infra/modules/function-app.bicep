@@ -6,15 +6,20 @@ param tags object
 param planName string
 param name string
 
-@allowed(['20', '22'])
+@allowed(['22'])
 param nodeVersion string
 
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 
+@description('On-demand instances per scale group (see main.bicep).')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
+
+@description('Always-ready instances of the HTTP scale group (the webhook and the admin endpoints); 0 lets it scale to zero.')
+@minValue(0)
+param httpAlwaysReadyInstances int
 
 param identityResourceId string
 param deploymentContainerUrl string
@@ -51,10 +56,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityResourceId
-    siteConfig: {
-      minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-    }
+    // No siteConfig: Flex Consumption rejects the App Service site settings it does not use
+    // (ARM error 51021 for ftpsState, linuxFxVersion, ...); the runtime and scale settings
+    // live in functionAppConfig instead. Microsoft's Flex samples set no siteConfig either.
+    // https://learn.microsoft.com/azure/azure-functions/functions-app-settings#flex-consumption-plan-deprecations
+    // https://learn.microsoft.com/azure/azure-functions/functions-infrastructure-as-code?pivots=flex-consumption-plan
     functionAppConfig: {
       deployment: {
         storage: {
@@ -69,6 +75,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        // Keeps the webhook warm: a cold start eats into the 10 s GitHub waits for an answer.
+        // https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#always-ready-instances
+        alwaysReady: httpAlwaysReadyInstances == 0 ? [] : [{ name: 'http', instanceCount: httpAlwaysReadyInstances }]
       }
       runtime: {
         name: 'node'

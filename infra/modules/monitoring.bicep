@@ -34,3 +34,5 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 
 output applicationInsightsName string = applicationInsights.name
 output connectionString string = applicationInsights.properties.ConnectionString
+output workspaceId string = logAnalytics.id
+output applicationInsightsId string = applicationInsights.id

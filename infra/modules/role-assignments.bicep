@@ -8,6 +8,9 @@ param appPrincipalId string
 param operatorPrincipalId string
 
 param serviceBusNamespaceName string
+
+@description('Also grant Azure Service Bus Data Owner on the namespace, so target-based scaling can read queue lengths (see main.bicep).')
+param grantServiceBusDataOwner bool
 param storageAccountName string
 param applicationInsightsName string
 param keyVaultName string
@@ -16,6 +19,12 @@ var serviceBusRoles = [
   '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39' // Azure Service Bus Data Sender: the webhook sends to bot queues
   '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0' // Azure Service Bus Data Receiver: the bot queue triggers
 ]
+// Azure Service Bus Data Owner: the scale controller reads each queue's length with the app's
+// identity; with Listen (Receiver) rights only it cannot, and scaling reverts to incremental.
+// https://learn.microsoft.com/azure/azure-functions/functions-target-based-scaling#service-bus-queues-and-topics
+// https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus#grant-permission-to-the-identity
+// Role id: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/integration#azure-service-bus-data-owner
+var serviceBusDataOwner = '090c5cfd-751d-490a-894a-3ce6f1109419'
 var storageRoles = [
   'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner: host storage, claim checks, deployment package
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor: session and poison tables
@@ -54,6 +63,16 @@ resource serviceBusAssignments 'Microsoft.Authorization/roleAssignments@2022-04-
     }
   }
 ]
+
+resource serviceBusOwnerAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantServiceBusDataOwner) {
+  name: guid(namespace.id, appPrincipalId, serviceBusDataOwner)
+  scope: namespace
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', serviceBusDataOwner)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
 
 resource storageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for roleId in storageRoles: {

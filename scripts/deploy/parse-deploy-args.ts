@@ -14,7 +14,8 @@ export type DeployOptions = {
 export const usage = `Usage: npm run deploy -- --resource-group <name> --location <region> [options]
 
   -g, --resource-group <name>   resource group to create or update (required)
-  -l, --location <region>       Azure region, e.g. westeurope; must offer Flex Consumption (required)
+  -l, --location <region>       Azure region, e.g. westeurope; must offer Flex Consumption, and be the
+                                group's region when the group exists (required)
       --what-if                 preview the infrastructure changes only: nothing is created or published
   -p, --parameters <file>       a .bicepparam file (default: infra/main.bicepparam)
       --subscription <id|name>  subscription to use (default: az's current one)

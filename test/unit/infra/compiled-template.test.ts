@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { botsFileSchema, type BotsFile } from '../../../src/bots/bot-config-schema.js';
 import { readSettings, settingNames, type Settings } from '../../../src/config/settings.js';
+import { WEBHOOK_FUNCTION_NAME } from '../../../src/ingress/define-webhook-function.js';
 import {
   findBicep,
   infraWithBots,
@@ -11,9 +12,11 @@ import {
   repoRoot,
   runBicep,
   snapshot,
+  snapshotScope,
   type PredictedResource,
   type Snapshot,
 } from '../../support/bicep-cli.js';
+import { allKeys, flexDeprecatedAppSettings, flexRejectedSiteProperties } from '../../support/flex-deprecations.js';
 
 // The Bicep templates are checked by compiling them: `bicep build` + `bicep lint` must be clean,
 // and `bicep snapshot` (the compiled template evaluated offline) must show what the code needs.
@@ -101,8 +104,14 @@ test('bicep build compiles infra/main.bicep without a warning', withBicep(async 
   };
   assert.equal(template.parameters.webhookSecret?.type, 'securestring');
   assert.equal(template.parameters.webhookSecret?.defaultValue, '', 'no secret baked into the template');
-  assert.deepEqual(template.parameters.nodeVersion?.allowedValues, ['20', '22']);
+  // Node 22 only: the production dependencies declare engines node >= 22.
+  assert.deepEqual(template.parameters.nodeVersion?.allowedValues, ['22']);
   assert.equal(template.parameters.nodeVersion?.defaultValue, '22');
+  // Only regions that offer Flex Consumption; the group's own location is the default.
+  const locations = template.parameters.location?.allowedValues as string[] | undefined;
+  assert.ok(locations !== undefined && locations.length > 0, 'location is restricted to the regions that offer Flex Consumption');
+  for (const region of locations) assert.match(region, /^[a-z0-9]+$/, 'region names as az spells them');
+  assert.ok(locations.includes(snapshotScope.location), `${snapshotScope.location} offers Flex Consumption`);
   assert.deepEqual(template.parameters.serviceBusSku?.allowedValues, ['Standard', 'Premium']);
   assert.equal(template.parameters.serviceBusSku?.defaultValue, 'Standard');
   for (const output of ['functionAppName', 'webhookUrl', 'serviceBusNamespace']) {
@@ -140,7 +149,7 @@ async function variantBots(): Promise<unknown> {
 const variantSnapshot = once(async () => {
   const copy = await infraWithBots(await variantBots());
   try {
-    return await snapshot(bicep!, copy.mainBicep, { claimCheckRetentionDays: '3' });
+    return await snapshot(bicep!, copy.mainBicep, { messageTimeToLiveDays: '3', claimCheckExtraDays: '2', httpAlwaysReadyInstances: '0' });
   } finally {
     await copy.remove();
   }
@@ -209,6 +218,8 @@ test('every app setting the code reads is set in Azure, in the identity form, wi
 const roles = [
   { id: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39', role: 'Azure Service Bus Data Sender', on: 'Microsoft.ServiceBus/namespaces' },
   { id: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0', role: 'Azure Service Bus Data Receiver', on: 'Microsoft.ServiceBus/namespaces' },
+  // Target-based scaling reads queue lengths; with Listen rights only it reverts to incremental.
+  { id: '090c5cfd-751d-490a-894a-3ce6f1109419', role: 'Azure Service Bus Data Owner', on: 'Microsoft.ServiceBus/namespaces' },
   { id: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', role: 'Storage Blob Data Owner', on: 'Microsoft.Storage/storageAccounts' },
   { id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', role: 'Storage Table Data Contributor', on: 'Microsoft.Storage/storageAccounts' },
   { id: '974c5e8b-45b9-4653-ba55-5f855dd0fb88', role: 'Storage Queue Data Contributor', on: 'Microsoft.Storage/storageAccounts' },
@@ -271,5 +282,157 @@ test('the claim-check container is emptied by a lifecycle rule after the configu
   };
   const [rule] = policy.policy.rules;
   assert.deepEqual(rule?.definition.filters.prefixMatch, [`${readSettings({}).CLAIM_CHECK_CONTAINER}/`]);
-  assert.deepEqual(rule?.definition.actions.baseBlob.delete, { daysAfterModificationGreaterThan: 3 });
+  // messageTimeToLiveDays 3 + claimCheckExtraDays 2
+  assert.deepEqual(rule?.definition.actions.baseBlob.delete, { daysAfterModificationGreaterThan: 5 });
+}));
+
+test('no site property or app setting that Flex Consumption rejects, ftpsState above all', withBicep(async (_t, bicep) => {
+  const built = await runBicep(bicep, ['build', mainBicep, '--stdout']);
+  assert.equal(built.exitCode, 0, built.stderr);
+  assert.doesNotMatch(built.stdout, /ftpsState/i, 'ARM error 51021: Site.SiteConfig.FtpsState is invalid for Flex Consumption sites');
+
+  const snap = await defaultSnapshot();
+  const site = single(snap, 'Microsoft.Web/sites');
+  const rejected = new Set(flexRejectedSiteProperties.map((name) => name.toLowerCase()));
+  const found = allKeys(site.properties).filter((key) => rejected.has(key.toLowerCase()));
+  assert.deepEqual(found, [], 'site properties Flex Consumption rejects (functions-app-settings#flex-consumption-plan-deprecations)');
+  assert.equal(site.properties?.siteConfig, undefined, 'no siteConfig: Flex takes its runtime and scale from functionAppConfig');
+
+  const appSettings = Object.keys(single(snap, 'Microsoft.Web/sites/config').properties ?? {});
+  const deprecated = new Set<string>(flexDeprecatedAppSettings);
+  assert.deepEqual(appSettings.filter((name) => deprecated.has(name.toUpperCase())), [], 'app settings deprecated on Flex Consumption');
+}));
+
+/** Scale groups of per-function scaling: one for all HTTP functions, one per bot queue trigger, one per timer. */
+async function scaleGroupsOf(botCount: number): Promise<number> {
+  const timers = await countInSources(join(repoRoot, 'src'), /kind: 'timer',/g);
+  assert.ok(timers >= 1, 'the janitor timer is defined in src/');
+  return 1 + botCount + timers;
+}
+
+async function countInSources(dir: string, pattern: RegExp): Promise<number> {
+  let count = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!['local', 'devbroker'].includes(entry.name)) count += await countInSources(path, pattern);
+    } else if (entry.name.endsWith('.ts')) {
+      count += (await readFile(path, 'utf8')).match(pattern)?.length ?? 0;
+    }
+  }
+  return count;
+}
+
+/** The documented default Flex Consumption memory quota of a subscription in one region. */
+const regionalQuotaMB = 512_000;
+
+type ScaleAndConcurrency = {
+  instanceMemoryMB: number;
+  maximumInstanceCount: number;
+  alwaysReady?: Array<{ name: string; instanceCount: number }>;
+};
+
+function scaleOf(snap: Snapshot): ScaleAndConcurrency {
+  const appConfig = single(snap, 'Microsoft.Web/sites').properties?.functionAppConfig as { scaleAndConcurrency: ScaleAndConcurrency };
+  return appConfig.scaleAndConcurrency;
+}
+
+test('at full scale every group fits the regional memory quota; the maximum applies per scale group', withBicep(async () => {
+  for (const [snap, bots] of [
+    [await defaultSnapshot(), await seedBots()],
+    [await variantSnapshot(), await variantBots()],
+  ] as const) {
+    const scale = scaleOf(snap);
+    const groups = await scaleGroupsOf((bots as { bots: unknown[] }).bots.length);
+    const alwaysReady = (scale.alwaysReady ?? []).reduce((sum, group) => sum + group.instanceCount, 0);
+    const worstCaseMB = (groups * scale.maximumInstanceCount + alwaysReady) * scale.instanceMemoryMB;
+    assert.ok(
+      worstCaseMB <= regionalQuotaMB,
+      `${groups} scale groups × ${scale.maximumInstanceCount} instances (+${alwaysReady} always ready) × ${scale.instanceMemoryMB} MB = ${worstCaseMB} MB exceeds the ${regionalQuotaMB} MB regional quota`,
+    );
+    assert.ok(scale.maximumInstanceCount >= 1);
+  }
+}));
+
+test('the HTTP group keeps one always-ready instance by default, none when set to 0', withBicep(async () => {
+  assert.deepEqual(scaleOf(await defaultSnapshot()).alwaysReady, [{ name: 'http', instanceCount: 1 }]);
+  assert.deepEqual(scaleOf(await variantSnapshot()).alwaysReady, []);
+}));
+
+/** ISO-8601 days, as the template writes queue TTLs (PnD). */
+function days(iso: string): number {
+  const match = /^P(\d+)D$/.exec(iso);
+  assert.ok(match, `expected a whole-day duration, got ${iso}`);
+  return Number(match[1]);
+}
+
+test('claim-check payloads outlive the messages that point to them', withBicep(async () => {
+  for (const snap of [await defaultSnapshot(), await variantSnapshot()]) {
+    const policy = single(snap, 'Microsoft.Storage/storageAccounts/managementPolicies').properties as {
+      policy: { rules: Array<{ definition: { actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: number } } } } }> };
+    };
+    const retentionDays = policy.policy.rules[0]!.definition.actions.baseBlob.delete.daysAfterModificationGreaterThan;
+    for (const [queue, properties] of queuesOf(snap)) {
+      const ttl = days(properties.defaultMessageTimeToLive as string);
+      assert.ok(retentionDays >= ttl, `queue ${queue}: messages live ${ttl} days but their payloads are deleted after ${retentionDays}`);
+    }
+  }
+}));
+
+test('Service Bus, Key Vault and Storage (account, blob, table, queue) send logs and metrics to the workspace', withBicep(async () => {
+  const snap = await defaultSnapshot();
+  const workspace = single(snap, 'Microsoft.OperationalInsights/workspaces');
+  const settings = byType(snap, 'Microsoft.Insights/diagnosticSettings');
+  const scopeOf = (setting: PredictedResource) => setting.id.split('/providers/Microsoft.Insights/diagnosticSettings/')[0]!;
+  const expected: Array<{ scope: RegExp; logs: boolean }> = [
+    { scope: /\/Microsoft\.ServiceBus\/namespaces\/[^/]+$/, logs: true },
+    { scope: /\/Microsoft\.KeyVault\/vaults\/[^/]+$/, logs: true },
+    { scope: /\/Microsoft\.Storage\/storageAccounts\/[^/]+$/, logs: false },
+    { scope: /\/storageAccounts\/[^/]+\/blobServices\/default$/, logs: true },
+    { scope: /\/storageAccounts\/[^/]+\/tableServices\/default$/, logs: true },
+    { scope: /\/storageAccounts\/[^/]+\/queueServices\/default$/, logs: true },
+  ];
+  for (const { scope, logs } of expected) {
+    const matching = settings.filter((s) => scope.test(scopeOf(s)));
+    assert.equal(matching.length, 1, `one diagnostic setting on ${scope}`);
+    const properties = matching[0]!.properties as { workspaceId: string; logs?: Array<{ categoryGroup?: string; enabled: boolean }>; metrics: Array<{ enabled: boolean }> };
+    assert.ok(properties.workspaceId.includes(workspace.name), `${scope} goes to the Log Analytics workspace, got ${properties.workspaceId}`);
+    assert.ok(properties.metrics.every((m) => m.enabled));
+    if (logs) assert.deepEqual(properties.logs, [{ categoryGroup: 'allLogs', enabled: true }], `${scope} sends all its resource logs`);
+  }
+}));
+
+test('alerts fire on dead-lettered messages and on webhook 5xx answers', withBicep(async () => {
+  const snap = await defaultSnapshot();
+  const namespace = single(snap, 'Microsoft.ServiceBus/namespaces');
+  const deadLetter = single(snap, 'Microsoft.Insights/metricAlerts').properties as {
+    scopes: string[];
+    criteria: { allOf: Array<{ metricName: string; operator: string; threshold: number; dimensions: Array<{ name: string; values: string[] }> }> };
+  };
+  assert.deepEqual(deadLetter.scopes, [namespace.id]);
+  assert.deepEqual(
+    deadLetter.criteria.allOf.map((c) => [c.metricName, c.operator, c.threshold, c.dimensions[0]?.name]),
+    [['DeadletteredMessages', 'GreaterThan', 0, 'EntityName']],
+  );
+
+  const appInsights = single(snap, 'Microsoft.Insights/components');
+  const webhook5xx = single(snap, 'Microsoft.Insights/scheduledQueryRules').properties as {
+    scopes: string[];
+    criteria: { allOf: Array<{ query: string; operator: string; threshold: number }> };
+  };
+  assert.deepEqual(webhook5xx.scopes, [appInsights.id]);
+  const [criterion] = webhook5xx.criteria.allOf;
+  assert.match(criterion!.query, new RegExp(`name == "${WEBHOOK_FUNCTION_NAME}"`), 'the webhook function, by the name the code registers');
+  assert.match(criterion!.query, /toint\(resultCode\) >= 500/);
+  assert.deepEqual([criterion!.operator, criterion!.threshold], ['GreaterThan', 0]);
+}));
+
+test('an alert email adds an action group both alerts notify', withBicep(async () => {
+  const snap = await snapshot(bicep!, mainBicep, { alertEmail: "'ops@example.com'" });
+  const group = single(snap, 'Microsoft.Insights/actionGroups');
+  assert.deepEqual((group.properties as { emailReceivers: Array<{ emailAddress: string }> }).emailReceivers.map((r) => r.emailAddress), ['ops@example.com']);
+  const metric = single(snap, 'Microsoft.Insights/metricAlerts').properties as { actions: Array<{ actionGroupId: string }> };
+  assert.deepEqual(metric.actions.map((a) => a.actionGroupId), [group.id]);
+  const log = single(snap, 'Microsoft.Insights/scheduledQueryRules').properties as { actions: { actionGroups: string[] } };
+  assert.deepEqual(log.actions.actionGroups, [group.id]);
 }));
