@@ -8,6 +8,7 @@ import { botsFileSchema } from '../src/bots/bot-config-schema.js';
 import { az, azOrFail, DeployRefusal, ensureLoggedIn } from './deploy/az.js';
 import { webhookEvents, webhookSetupText } from './deploy/github-webhook-setup.js';
 import { packageApp } from './deploy/package-app.js';
+import { verifyPackageLoads } from './deploy/verify-package-loads.js';
 import { parseDeployArgs, usage, UsageError, type DeployOptions } from './deploy/parse-deploy-args.js';
 
 /**
@@ -75,7 +76,8 @@ export async function deploy(options: DeployOptions): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'session-router-deploy-'));
   try {
     log('packaging the app (dist without tests or local-only code, host.json, production node_modules; .funcignore honoured)');
-    const zip = await packageApp(root, workDir, log);
+    // Refuses, before anything is uploaded, a package whose functions would not load in Azure.
+    const zip = await packageApp(root, workDir, log, verifyPackageLoads);
     log(`publishing to ${outputs.functionAppName}`);
     await azOrFail('publishing the package', ['functionapp', 'deployment', 'source', 'config-zip', ...group, ...sub, '--name', outputs.functionAppName, '--src', zip, '--output', 'none']);
   } finally {

@@ -2,7 +2,7 @@ import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { DefaultAzureCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { Settings } from '../config/settings.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY } from '../local/start-azurite.js';
+import { expandDevelopmentStorage } from './development-storage.js';
 
 export interface StorageClients {
   blobService: BlobServiceClient;
@@ -54,14 +54,4 @@ export function createStorageClients(settings: Settings): StorageClients {
     tableService: new TableServiceClient(tableUri, credential),
     table: (name) => new TableClient(tableUri, name, credential),
   };
-}
-
-/** `UseDevelopmentStorage=true` spelled out (the Tables SDK does not understand the shorthand). */
-export function expandDevelopmentStorage(connectionString: string): string {
-  if (!/^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(connectionString)) return connectionString;
-  return (
-    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
-    `BlobEndpoint=http://127.0.0.1:10000/${AZURITE_ACCOUNT};QueueEndpoint=http://127.0.0.1:10001/${AZURITE_ACCOUNT};` +
-    `TableEndpoint=http://127.0.0.1:10002/${AZURITE_ACCOUNT};`
-  );
 }
