@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultJournalPath } from '../src/config/settings.js';
 import { defaultWebhookUrl, localSetting, projectRoot } from './lib/local-target.js';
 import { postWebhook, type PostedWebhook } from './lib/post-webhook.js';
 import { groupBySession, readJournal } from './lib/read-journal.js';
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const url = values.url ?? defaultWebhookUrl();
   const secret = values.secret ?? localSetting('GITHUB_WEBHOOK_SECRET');
   if (!secret) throw new Error('No secret: pass --secret or set GITHUB_WEBHOOK_SECRET');
-  const journalPath = path.resolve(projectRoot, localSetting('JOURNAL_PATH') ?? '.data/journal.jsonl');
+  const journalPath = path.resolve(projectRoot, localSetting('JOURNAL_PATH') || defaultJournalPath);
 
   // Interleave the threads: one event of each in turn, the way a busy installation's webhooks arrive.
   const sent: { label: string; answer: PostedWebhook }[] = [];

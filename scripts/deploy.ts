@@ -10,6 +10,7 @@ import { checkFlexConsumptionRegion, checkTargetGroup } from './deploy/check-loc
 import { ensureProviders } from './deploy/ensure-providers.js';
 import { webhookEvents, webhookSetupText } from './deploy/github-webhook-setup.js';
 import { packageApp } from './deploy/package-app.js';
+import { verifyPackageLoads } from './deploy/verify-package-loads.js';
 import { parseDeployArgs, usage, UsageError, type DeployOptions } from './deploy/parse-deploy-args.js';
 import { publishWithRetry } from './deploy/publish-with-retry.js';
 
@@ -82,7 +83,8 @@ export async function deploy(options: DeployOptions): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'session-router-deploy-'));
   try {
     log('packaging the app (dist without tests or local-only code, host.json, production node_modules; .funcignore honoured)');
-    const zip = await packageApp(root, workDir, log);
+    // Refuses, before anything is uploaded, a package whose functions would not load in Azure.
+    const zip = await packageApp(root, workDir, log, verifyPackageLoads);
     log(`publishing to ${outputs.functionAppName}`);
     await publishWithRetry(['functionapp', 'deployment', 'source', 'config-zip', ...group, ...sub, '--name', outputs.functionAppName, '--src', zip, '--output', 'none'], { log });
   } finally {

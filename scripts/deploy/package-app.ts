@@ -44,10 +44,25 @@ export function checkPackageFiles(files: readonly string[]): void {
 }
 
 /**
- * Stages the package in `workDir`, installs production dependencies there, and zips it.
- * Returns the zip's path.
+ * Stages the package in `workDir`, installs production dependencies there, hands the staged
+ * folder to `check` (deploy passes verifyPackageLoads), and zips it. Returns the zip's path.
  */
-export async function packageApp(root: string, workDir: string, log: (line: string) => void): Promise<string> {
+export async function packageApp(
+  root: string,
+  workDir: string,
+  log: (line: string) => void,
+  check: (stage: string, log: (line: string) => void) => Promise<unknown> = async () => undefined,
+): Promise<string> {
+  const stage = await stageApp(root, workDir, log);
+  await check(stage, log);
+  return zipApp(stage, workDir, log);
+}
+
+/**
+ * The package as a folder, `<workDir>/app`: the files listPackageFiles keeps and production
+ * node_modules from `npm ci --omit=dev` (the lock file pins them). Returns the folder.
+ */
+export async function stageApp(root: string, workDir: string, log: (line: string) => void): Promise<string> {
   const files = await listPackageFiles(root);
   checkPackageFiles(files);
   const stage = join(workDir, 'app');
@@ -56,7 +71,10 @@ export async function packageApp(root: string, workDir: string, log: (line: stri
   log(`staged ${files.length} files; installing production dependencies`);
   const lockFile = files.includes('package-lock.json');
   await runNpm(lockFile ? ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'] : ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], stage);
+  return stage;
+}
 
+async function zipApp(stage: string, workDir: string, log: (line: string) => void): Promise<string> {
   const zipPath = join(workDir, 'app.zip');
   const zip = new yazl.ZipFile();
   let count = 0;

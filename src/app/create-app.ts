@@ -22,7 +22,7 @@ export interface App {
   definitions: FunctionDefinition[];
   /** The parts the webhook handler runs on, for tests and benchmarks that wrap or observe them. */
   webhook: WebhookDependencies;
-  /** Closes the connections the app holds (the local host and tests call it on shutdown). */
+  /** Closes the connections the app holds and flushes telemetry (the host's appTerminate hook, the local host and tests call it). */
   close(): Promise<void>;
 }
 
@@ -80,8 +80,12 @@ export function createApp(options: CreateAppOptions = {}): App {
     definitions: [defineWebhookFunction(createWebhookHandler(webhook)), ...processing, ...lifecycle],
     webhook,
     async close() {
-      await dispatcher.close();
-      await client.close();
+      try {
+        await dispatcher.close();
+        await client.close();
+      } finally {
+        await telemetry.flush?.();
+      }
     },
   };
 }

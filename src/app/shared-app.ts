@@ -1,3 +1,4 @@
+import { closeWhenHostStops } from './close-when-host-stops.js';
 import { createApp, type App } from './create-app.js';
 
 let shared: App | undefined;
@@ -7,6 +8,9 @@ let shared: App | undefined;
  * part of the same instance, so there is one Service Bus client and one storage client set.
  */
 export function sharedApp(): App {
-  shared ??= createApp();
+  if (shared === undefined) {
+    shared = createApp();
+    closeWhenHostStops(shared);
+  }
   return shared;
 }

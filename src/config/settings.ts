@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 import { parseIsoDuration } from './parse-iso-duration.js';
 
@@ -53,6 +55,16 @@ const webhookSecret = optionalText.transform((text) =>
   text !== undefined && /^@Microsoft\.KeyVault\(/i.test(text) ? undefined : text,
 );
 
+/**
+ * The journal target's default file: outside the app root, where the Functions host does not
+ * look. The host restarts when a folder appears in or disappears from the app root and on any
+ * change under node_modules or a host.json `watchDirectories` entry, so a journal in
+ * `<app>/.data/` restarted `func start` at its first write (FileMonitoringService in
+ * Azure/azure-functions-host; https://learn.microsoft.com/azure/azure-functions/functions-host-json#watchdirectories).
+ * In Azure the app root is read-only anyway and os.tmpdir() is /tmp, what infra sets.
+ */
+export const defaultJournalPath = path.join(tmpdir(), 'session-router', 'journal.jsonl');
+
 const settingsSchema = z.object({
   GITHUB_WEBHOOK_SECRET: webhookSecret,
   GITHUB_WEBHOOK_SECRET_PREVIOUS: webhookSecret,
@@ -62,17 +74,19 @@ const settingsSchema = z.object({
   CLAIM_CHECK_CONTAINER: containerName('webhook-payloads'),
   ServiceBusConnection: optionalText,
   ServiceBusConnection__fullyQualifiedNamespace: optionalText,
+  ServiceBusConnection__credential: optionalText,
   ServiceBusConnection__clientId: optionalText,
   AzureWebJobsStorage: optionalText,
   AzureWebJobsStorage__blobServiceUri: optionalText,
   AzureWebJobsStorage__tableServiceUri: optionalText,
+  AzureWebJobsStorage__credential: optionalText,
   AzureWebJobsStorage__clientId: optionalText,
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText,
   BOTS_CONFIG_PATH: optionalText,
   SESSIONS_TABLE: tableName('sessions'),
   POISON_TABLE: tableName('poisonmessages'),
-  JOURNAL_PATH: z.string().default('.data/journal.jsonl'),
+  JOURNAL_PATH: setting(defaultJournalPath, (text) => text, 'a file path'),
   JANITOR_SCHEDULE: z.string().default('0 */1 * * * *'),
   SESSION_RETENTION: isoDurationMs('P7D'),
   HOT_SESSION_THRESHOLD: positiveInt(100),

@@ -82,11 +82,7 @@ export async function startHttpHost(options: HttpHostOptions): Promise<RunningHt
       .sort((a, b) => b.route.compiled.specificity - a.route.compiled.specificity);
     if (matches.length === 0) return notFound(res, method, path);
     const match = matches.find((m) => m.route.methods.has(method));
-    if (!match) {
-      const allowed = [...new Set(matches.flatMap((m) => [...m.route.methods]))].join(', ');
-      res.setHeader('allow', allowed);
-      return sendJson(res, 405, { error: `${method} is not allowed on ${path}; allowed: ${allowed}` });
-    }
+    if (!match) return notFound(res, method, path);
     const { definition } = match.route;
     if (definition.authLevel !== 'anonymous' && !hasValidKey(req, url, options.functionKey)) {
       return sendJson(res, 401, { error: `${definition.name} needs a function key: ?code=<LOCAL_FUNCTION_KEY> or header x-functions-key` });
@@ -131,11 +127,16 @@ export async function startHttpHost(options: HttpHostOptions): Promise<RunningHt
     log.debug(definition.name, `${method} ${path} → ${response.status} in ${(performance.now() - started).toFixed(1)} ms`);
   }
 
+  /**
+   * As the Functions host answers an unknown route or a method the function does not list: an
+   * empty 404 (no 405), so a client tested here behaves the same in Azure. What is served goes
+   * to the log instead.
+   */
   function notFound(res: ServerResponse, method: string, path: string): void {
-    sendJson(res, 404, {
-      error: `No function serves ${method} ${path}`,
-      functions: routes.map((r) => `${[...r.methods].join('|')} ${prefix}/${r.definition.route}`),
-    });
+    log.info('http', `404: no function serves ${method} ${path}; served: ${routes.map((r) => `${[...r.methods].join('|')} ${prefix}/${r.definition.route}`).join(', ')}`);
+    res.statusCode = 404;
+    res.setHeader('content-length', 0);
+    res.end();
   }
 
   await new Promise<void>((resolve, reject) => {

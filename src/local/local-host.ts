@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { ServiceBusClient } from '@azure/service-bus';
-import { DefaultAzureCredential } from '@azure/identity';
 import type {
   FunctionDefinition,
   HttpFunctionDefinition,
@@ -9,6 +8,7 @@ import type {
 } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { readSettings, type Settings } from '../config/settings.js';
+import { createCredential } from '../transport/create-credential.js';
 import { formatBanner, type BannerInfo } from './banner.js';
 import { lockRenewalWarning, readHttpRoutePrefix, readServiceBusHostOptions, type ServiceBusHostOptions } from './host-options.js';
 import { startHttpHost, type RunningHttpHost } from './http-host.js';
@@ -187,7 +187,11 @@ function createServiceBusClient(env: NodeJS.ProcessEnv, hostOptions: ServiceBusH
   if (connection) return new ServiceBusClient(connection, { retryOptions });
   const namespace = env.ServiceBusConnection__fullyQualifiedNamespace?.trim();
   if (!namespace) throw new Error('Set ServiceBusConnection (a connection string) or ServiceBusConnection__fullyQualifiedNamespace');
-  return new ServiceBusClient(namespace, new DefaultAzureCredential(), { retryOptions });
+  const credential = createCredential('ServiceBusConnection', {
+    credential: env.ServiceBusConnection__credential,
+    clientId: env.ServiceBusConnection__clientId,
+  });
+  return new ServiceBusClient(namespace, credential, { retryOptions });
 }
 
 /** Relative to the working directory when inside it, else absolute. */

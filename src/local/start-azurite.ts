@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-
-/** Azurite's published development account (the same key every Azurite install uses). */
-export const AZURITE_ACCOUNT = 'devstoreaccount1';
-export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+import {
+  DEVELOPMENT_STORAGE_ACCOUNT as AZURITE_ACCOUNT,
+  DEVELOPMENT_STORAGE_KEY as AZURITE_KEY,
+} from '../transport/development-storage.js';
 
 export interface AzuriteOptions {
   /** 0 = any free port (tests); 10000/10001/10002 are Azurite's defaults (`npm start`). */

@@ -37,7 +37,19 @@ function positiveInteger(value: unknown): number | undefined {
   return typeof number === 'number' && Number.isSafeInteger(number) && number > 0 ? number : undefined;
 }
 
+/**
+ * A trigger-metadata time as UTC ISO 8601 with `Z`. The Functions host sends Service Bus times
+ * such as `enqueuedTimeUtc` as .NET DateTime text without a zone ("2026-11-29T07:42:46.755",
+ * UTC by name); JavaScript would read that as local time, so a zoneless time is taken as UTC.
+ * A value that is no time at all is dropped (null) rather than stored as if it were one.
+ */
 function timestamp(value: unknown): string | null {
-  if (value instanceof Date) return value.toISOString();
-  return nonEmptyString(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  const text = nonEmptyString(value)?.trim();
+  if (!text) return null;
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text);
+  const isoLike = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?/.test(text);
+  if (!isoLike) return null;
+  const parsed = new Date(hasZone ? text : `${text}Z`);
+  return Number.isNaN(parsed.getTime()) ? null : parsed.toISOString();
 }

@@ -5,6 +5,7 @@ export interface AppInsightsClient {
   trackEvent(telemetry: { name: string; properties?: Record<string, string> }): void;
   trackMetric(telemetry: { name: string; value: number; properties?: Record<string, string> }): void;
   trackException(telemetry: { exception: Error; properties?: Record<string, string> }): void;
+  flush(): Promise<void>;
 }
 
 /** Adapts an Application Insights client to the app's Telemetry interface. */
@@ -17,6 +18,7 @@ export function createApplicationInsightsTelemetry(client: AppInsightsClient): T
         exception: error instanceof Error ? error : new Error(String(error)),
         properties: toCustomDimensions(properties),
       }),
+    flush: () => client.flush(),
   };
 }
 

@@ -1,4 +1,5 @@
-import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
+import { createCredential } from '../transport/create-credential.js';
 
 /**
  * The Entra ID credential for Application Insights ingestion from
@@ -28,6 +29,7 @@ export function telemetryIdentityFrom(authenticationString: string | undefined):
   return clientId ? { clientId } : {};
 }
 
+/** `Authorization=AAD` means a managed identity (App Service's format has no developer form). */
 export function telemetryCredential(identity: { clientId?: string }): TokenCredential {
-  return identity.clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId: identity.clientId });
+  return createCredential('APPLICATIONINSIGHTS_AUTHENTICATION_STRING', { credential: 'managedidentity', clientId: identity.clientId });
 }

@@ -9,6 +9,8 @@ export interface Telemetry {
   trackEvent(name: string, properties?: TelemetryProperties): void;
   trackMetric(name: string, value: number, properties?: TelemetryProperties): void;
   trackException(error: unknown, properties?: TelemetryProperties): void;
+  /** Sends what is buffered (the host stops the worker soon after appTerminate); absent where nothing is buffered. */
+  flush?(): Promise<void>;
 }
 
 export const noTelemetry: Telemetry = {

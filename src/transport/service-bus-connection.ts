@@ -1,12 +1,12 @@
-import { DefaultAzureCredential } from '@azure/identity';
 import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
 import type { Settings } from '../config/settings.js';
+import { createCredential } from './create-credential.js';
 
 /**
  * A ServiceBusClient from the same settings the Functions host's Service Bus triggers read:
  * `ServiceBusConnection` (a connection string; `UseDevelopmentEmulator=true` for the emulator
  * or the development broker) or `ServiceBusConnection__fullyQualifiedNamespace` with
- * DefaultAzureCredential, `ServiceBusConnection__clientId` selecting a user-assigned identity.
+ * the credential `ServiceBusConnection__credential` / `__clientId` select (createCredential).
  */
 export function createServiceBusClient(settings: Settings, options: ServiceBusClientOptions = {}): ServiceBusClient {
   if (settings.ServiceBusConnection !== undefined) {
@@ -14,8 +14,10 @@ export function createServiceBusClient(settings: Settings, options: ServiceBusCl
   }
   const namespace = settings.ServiceBusConnection__fullyQualifiedNamespace;
   if (namespace !== undefined) {
-    const managedIdentityClientId = settings.ServiceBusConnection__clientId;
-    const credential = new DefaultAzureCredential(managedIdentityClientId === undefined ? {} : { managedIdentityClientId });
+    const credential = createCredential('ServiceBusConnection', {
+      credential: settings.ServiceBusConnection__credential,
+      clientId: settings.ServiceBusConnection__clientId,
+    });
     return new ServiceBusClient(namespace, credential, options);
   }
   throw new Error(

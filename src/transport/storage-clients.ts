@@ -1,8 +1,8 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
-import { DefaultAzureCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { Settings } from '../config/settings.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY } from '../local/start-azurite.js';
+import { createCredential } from './create-credential.js';
+import { expandDevelopmentStorage } from './development-storage.js';
 
 export interface StorageClients {
   blobService: BlobServiceClient;
@@ -14,7 +14,7 @@ export interface StorageClients {
  * Blob and Table clients from the settings the Functions host itself uses for storage:
  * `AzureWebJobsStorage` (a connection string, `UseDevelopmentStorage=true` included) or the
  * identity form `AzureWebJobsStorage__blobServiceUri` / `__tableServiceUri` with
- * DefaultAzureCredential (`AzureWebJobsStorage__clientId` selects a user-assigned identity).
+ * the credential `AzureWebJobsStorage__credential` / `__clientId` select (createCredential).
  */
 export function createStorageClients(settings: Settings): StorageClients {
   const connectionString = settings.AzureWebJobsStorage;
@@ -47,21 +47,13 @@ export function createStorageClients(settings: Settings): StorageClients {
         (blobUri === undefined && tableUri === undefined ? '' : `; only ${blobUri === undefined ? '__tableServiceUri' : '__blobServiceUri'} is set`),
     );
   }
-  const clientId = settings.AzureWebJobsStorage__clientId;
-  const credential = new DefaultAzureCredential(clientId === undefined ? {} : { managedIdentityClientId: clientId });
+  const credential = createCredential('AzureWebJobsStorage', {
+    credential: settings.AzureWebJobsStorage__credential,
+    clientId: settings.AzureWebJobsStorage__clientId,
+  });
   return {
     blobService: new BlobServiceClient(blobUri, credential),
     tableService: new TableServiceClient(tableUri, credential),
     table: (name) => new TableClient(tableUri, name, credential),
   };
-}
-
-/** `UseDevelopmentStorage=true` spelled out (the Tables SDK does not understand the shorthand). */
-export function expandDevelopmentStorage(connectionString: string): string {
-  if (!/^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(connectionString)) return connectionString;
-  return (
-    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
-    `BlobEndpoint=http://127.0.0.1:10000/${AZURITE_ACCOUNT};QueueEndpoint=http://127.0.0.1:10001/${AZURITE_ACCOUNT};` +
-    `TableEndpoint=http://127.0.0.1:10002/${AZURITE_ACCOUNT};`
-  );
 }

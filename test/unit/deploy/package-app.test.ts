@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { DeployRefusal } from '../../../scripts/deploy/az.js';
 import { parseFuncIgnore } from '../../../scripts/deploy/funcignore.js';
 import { checkPackageFiles, listPackageFiles } from '../../../scripts/deploy/package-app.js';
+import { checkPackageLoad, type IndexedFunction, type PackageLoad } from '../../../scripts/deploy/verify-package-loads.js';
 import { repoRoot } from '../../support/bicep-cli.js';
 
 test('.funcignore patterns match from the app root, as Core Tools reads them', () => {
@@ -34,7 +35,9 @@ async function sampleApp(): Promise<{ root: string; remove: () => Promise<void> 
   return { root, remove: () => rm(root, { recursive: true, force: true }) };
 }
 
-test('the package holds the built app and nothing for development', async () => {
+// Unit level: the listing rules over a sample tree. That the real package loads in Azure's way is
+// test/integration/deploy/package-loads.test.ts.
+test('listPackageFiles keeps the built app and drops what .funcignore excludes', async () => {
   const app = await sampleApp();
   try {
     const files = await listPackageFiles(app.root);
@@ -63,5 +66,38 @@ test('a package the host could not load, or that leaks tests, is refused', () =>
   ];
   for (const [files, message] of refusals) {
     assert.throws(() => checkPackageFiles(files), (e: unknown) => e instanceof DeployRefusal && message.test(e.message));
+  }
+});
+
+const bots = { bots: [{ name: 'merge-warden', queue: 'bot-merge-warden', events: ['pull_request'] }] };
+const webhook: IndexedFunction = {
+  name: 'github-webhook',
+  bindings: { httpTrigger1: { type: 'httpTrigger', direction: 'in', route: 'github/webhooks', methods: ['POST'], authLevel: 'anonymous' } },
+};
+const mergeWarden: IndexedFunction = {
+  name: 'bot-merge-warden',
+  bindings: { t: { type: 'serviceBusTrigger', direction: 'in', queueName: 'bot-merge-warden', connection: 'ServiceBusConnection', isSessionsEnabled: true } },
+};
+const loaded = (functions: IndexedFunction[], failures: PackageLoad['failures'] = []): PackageLoad => ({
+  files: ['dist/src/functions/a.js'],
+  failures,
+  functions,
+  hooks: [],
+  programmingModel: { name: '@azure/functions', version: '4' },
+});
+
+test('a package load with the webhook and every bot trigger passes', () => {
+  assert.doesNotThrow(() => checkPackageLoad(loaded([webhook, mergeWarden]), bots));
+});
+
+test('deploy refuses a load with a failed file, no webhook, or a bot without its session trigger, naming each', () => {
+  const refusals: Array<[PackageLoad, RegExp]> = [
+    [loaded([webhook, mergeWarden], [{ file: 'dist/src/functions/a.js', error: "Error [ERR_MODULE_NOT_FOUND]: Cannot find module 'x'\n    at y" }]), /dist\/src\/functions\/a\.js does not load: Error \[ERR_MODULE_NOT_FOUND\]/],
+    [loaded([mergeWarden]), /no function serves POST github\/webhooks/],
+    [loaded([webhook]), /bot merge-warden has no session-enabled Service Bus trigger on queue bot-merge-warden/],
+    [loaded([webhook, { ...mergeWarden, bindings: { t: { ...mergeWarden.bindings.t!, isSessionsEnabled: false } } }]), /bot merge-warden has no session-enabled/],
+  ];
+  for (const [load, message] of refusals) {
+    assert.throws(() => checkPackageLoad(load, bots), (e: unknown) => e instanceof DeployRefusal && message.test(e.message) && /nothing was uploaded/.test(e.message));
   }
 });

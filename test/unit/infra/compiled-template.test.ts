@@ -166,9 +166,9 @@ const localOnly: Partial<Record<keyof Settings, string>> = {
   BOTS_CONFIG_PATH: 'Azure runs the bundled src/bots/bots.json, the file the queues are made from',
 };
 
-/** Set in Azure to something other than the code's default, on purpose. */
+/** Set in Azure to a value of its own, on purpose (the code's default may differ by machine). */
 const azureValues: Partial<Record<keyof Settings, string>> = {
-  JOURNAL_PATH: 'the package is mounted read-only; the journal goes to /tmp',
+  JOURNAL_PATH: 'the package is mounted read-only; the journal goes to /tmp (the default is os.tmpdir(), which is /tmp on Linux only)',
 };
 
 test('every app setting the code reads is set in Azure, in the identity form, with the code\'s defaults', withBicep(async () => {
@@ -210,7 +210,7 @@ test('every app setting the code reads is set in Azure, in the identity form, wi
   const withDefaults = settingNames.filter((name) => defaults[name] !== undefined);
   assert.deepEqual(withDefaults.filter((name) => !(name in literal)), [], 'settings with a default are set to a plain value');
   for (const name of withDefaults) {
-    if (name in azureValues) assert.notDeepEqual(inAzure[name], defaults[name], `${name}: ${azureValues[name]}`);
+    if (name in azureValues) assert.ok(inAzure[name] !== undefined, `${name}: ${azureValues[name]}`);
     else assert.deepEqual(inAzure[name], defaults[name], `${name} in Azure differs from the code's default`);
   }
 }));

@@ -5,12 +5,13 @@ import { createApplicationInsightsTelemetry, type AppInsightsClient } from '../.
 import { createTelemetry } from '../../../src/telemetry/create-telemetry.js';
 import { noTelemetry } from '../../../src/telemetry/telemetry.js';
 
-test('events, metrics and exceptions reach Application Insights with string dimensions and no undefined ones', () => {
+test('events, metrics and exceptions reach Application Insights with string dimensions and no undefined ones; flush flushes', async () => {
   const calls: unknown[] = [];
   const client: AppInsightsClient = {
     trackEvent: (t) => void calls.push(['event', t]),
     trackMetric: (t) => void calls.push(['metric', t]),
     trackException: (t) => void calls.push(['exception', t]),
+    flush: async () => void calls.push(['flush']),
   };
   const telemetry = createApplicationInsightsTelemetry(client);
   telemetry.trackEvent('WebhookRouted', { bot: 'merge-warden', attempts: 2, skipped: undefined });
@@ -21,6 +22,8 @@ test('events, metrics and exceptions reach Application Insights with string dime
   const [, exception] = calls[2] as [string, { exception: Error; properties: Record<string, string> }];
   assert.ok(exception.exception instanceof Error);
   assert.equal(exception.exception.message, 'not an Error');
+  await telemetry.flush?.();
+  assert.deepEqual(calls[3], ['flush']);
 });
 
 test('without APPLICATIONINSIGHTS_CONNECTION_STRING nothing is started', () => {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readSettings } from '../../../src/config/settings.js';
 import { createServiceBusClient } from '../../../src/transport/service-bus-connection.js';
-import { createStorageClients, expandDevelopmentStorage } from '../../../src/transport/storage-clients.js';
+import { expandDevelopmentStorage } from '../../../src/transport/development-storage.js';
+import { createStorageClients } from '../../../src/transport/storage-clients.js';
 
 test('ServiceBusConnection (a connection string) and the identity form both give a client for the right namespace', async () => {
   const fromString = createServiceBusClient(

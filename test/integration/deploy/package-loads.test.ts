@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { DeployRefusal } from '../../../scripts/deploy/az.js';
+import { listPackageFiles, stageApp } from '../../../scripts/deploy/package-app.js';
+import { loadPackage, verifyPackageLoads, type IndexedBinding, type PackageLoad } from '../../../scripts/deploy/verify-package-loads.js';
+import { repoRoot } from '../../support/bicep-cli.js';
+
+/**
+ * The package exactly as `npm run deploy` builds it (stageApp: .funcignore, `npm ci
+ * --omit=dev`), loaded as the Functions worker loads it. If production code imports anything
+ * the package leaves out (src/local, src/devbroker, dev dependencies), this fails.
+ */
+let workDir: string;
+let stage: string;
+let load: PackageLoad;
+const shippedBots = JSON.parse(await readFile(join(repoRoot, 'src/bots/bots.json'), 'utf8')) as { bots: Array<{ name: string; queue: string }> };
+
+before(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'package-loads-'));
+  stage = await stageApp(repoRoot, workDir, () => undefined);
+  load = await loadPackage(stage);
+});
+
+after(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+function trigger(name: string): IndexedBinding {
+  const fn = load.functions.find((f) => f.name === name);
+  assert.ok(fn, `the host indexes ${name}; it indexes: ${load.functions.map((f) => f.name).join(', ')}`);
+  const binding = Object.values(fn.bindings).find((b) => /trigger$/i.test(b.type));
+  assert.ok(binding, `${name} has a trigger binding`);
+  return binding;
+}
+
+test('the package holds the built app and none of the development code', async () => {
+  const files = await listPackageFiles(repoRoot);
+  assert.ok(files.some((f) => /^dist\/src\/functions\/[^/]+\.js$/.test(f)));
+  const leaked = files.filter((f) => /^(dist\/(src\/(local|devbroker)|test|scripts|bench|infra)\/|src\/|test\/|local\.settings)/.test(f));
+  assert.deepEqual(leaked, []);
+});
+
+test('every file of package.json "main" loads from the package with production dependencies only', () => {
+  assert.ok(load.files.length >= 4, `main matched ${load.files.join(', ')}`);
+  assert.deepEqual(load.failures, []);
+  assert.equal(load.programmingModel?.name, '@azure/functions');
+});
+
+test('the host indexes the webhook: POST github/webhooks, anonymous', () => {
+  const webhook = trigger('github-webhook');
+  assert.equal(webhook.type, 'httpTrigger');
+  assert.equal(webhook.direction, 'in');
+  assert.deepEqual(webhook.methods, ['POST']);
+  assert.equal(webhook.route, 'github/webhooks');
+  assert.equal(webhook.authLevel, 'anonymous');
+});
+
+test('the host indexes one session-enabled Service Bus trigger per bot in bots.json', () => {
+  assert.ok(shippedBots.bots.length > 0);
+  for (const bot of shippedBots.bots) {
+    const queue = trigger(`bot-${bot.name}`);
+    assert.equal(queue.type, 'serviceBusTrigger');
+    assert.equal(queue.connection, 'ServiceBusConnection');
+    assert.equal(queue.queueName, bot.queue);
+    assert.equal(queue.isSessionsEnabled, true);
+  }
+  const queueFunctions = load.functions.filter((f) => Object.values(f.bindings).some((b) => b.type === 'serviceBusTrigger'));
+  assert.equal(queueFunctions.length, shippedBots.bots.length, 'no Service Bus trigger beyond the bots');
+});
+
+test('the host indexes the janitor timer on its schedule', () => {
+  const janitor = trigger('session-janitor');
+  assert.equal(janitor.type, 'timerTrigger');
+  assert.equal(janitor.schedule, '0 */1 * * * *');
+  assert.equal(janitor.runOnStartup, false);
+});
+
+test('the admin functions need a function key', () => {
+  const admin = load.functions.filter((f) => f.name !== 'github-webhook' && Object.values(f.bindings).some((b) => b.type === 'httpTrigger'));
+  const names = admin.map((f) => f.name);
+  for (const expected of ['sessions-list', 'sessions-get', 'sessions-close', 'poison-list', 'poison-get']) {
+    assert.ok(names.includes(expected), `admin function ${expected} is indexed (indexed: ${names.join(', ')})`);
+  }
+  for (const name of names) assert.equal(trigger(name).authLevel, 'function', `${name} is authLevel function`);
+});
+
+test('the app closes its connections when the host shuts it down (appTerminate hook)', () => {
+  assert.ok(load.hooks.includes('appTerminate'), `hooks registered: ${load.hooks.join(', ') || 'none'}`);
+});
+
+test('deploy refuses a package in which a function file does not load, naming the file', async () => {
+  assert.ok(await verifyPackageLoads(stage));
+  // A function file that imports development code, as storage-clients.ts once did.
+  const broken = join(stage, 'dist/src/functions/zz-imports-local.js');
+  await writeFile(broken, "import '../local/start-azurite.js';\n");
+  try {
+    await assert.rejects(verifyPackageLoads(stage), (error: unknown) => {
+      assert.ok(error instanceof DeployRefusal);
+      assert.match(error.message, /dist\/src\/functions\/zz-imports-local\.js does not load: .*ERR_MODULE_NOT_FOUND|Cannot find module/);
+      assert.match(error.message, /nothing was uploaded/);
+      return true;
+    });
+  } finally {
+    await rm(broken);
+  }
+});
