@@ -131,7 +131,7 @@ const settingsSchema = z.object({
     try {
       createPrivateKey(key.replace(/\\n/g, '\n'));
     } catch {
-      problem('GITHUB_APP_PRIVATE_KEY', 'is not a PEM private key (expected the .pem file GitHub generated, "-----BEGIN RSA PRIVATE KEY-----" …); the value is not shown');
+      problem('GITHUB_APP_PRIVATE_KEY', 'is not a PEM private key (expected the whole .pem file GitHub generated for the app, header and footer lines included); the value is not shown');
     }
   }
   const hook = settings.REDELIVERY_HOOK === undefined ? undefined : parseHookTarget(settings.REDELIVERY_HOOK);

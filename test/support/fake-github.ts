@@ -60,6 +60,10 @@ export interface FakeGitHub {
   deliver(request: StoredRequest, redelivery?: boolean): Promise<FakeDelivery>;
   /** From now on every API request is refused as rate limited, after `allowed` more succeed. */
   rateLimitAfter(allowed: number, kind?: 'primary' | 'secondary'): void;
+  /** Where deliveries and redeliveries go from now on. */
+  setWebhookUrl(url: string): void;
+  /** The webhook's JSON answer to each attempt, by delivery id. */
+  answers: Map<number, unknown>;
   /** Resolves once every redelivery requested so far has been sent to the webhook. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -76,6 +80,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   let nextId = 1_000_000;
   let limit: { allowed: number; kind: 'primary' | 'secondary' } | undefined;
   let queue: Promise<unknown> = Promise.resolve();
+  let webhookUrl = options.webhookUrl ?? 'http://127.0.0.1:9/unset';
+  const answers = new Map<number, unknown>();
 
   const record: FakeGitHub['record'] = (partial, request) => {
     const delivery: FakeDelivery = {
@@ -97,15 +103,19 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   const deliver: FakeGitHub['deliver'] = async (request, redelivery = false) => {
     let statusCode = 0;
+    let answer: unknown;
     try {
-      const response = await fetch(options.webhookUrl ?? 'http://127.0.0.1:9/unset', { method: 'POST', headers: request.headers, body: request.body });
+      const response = await fetch(webhookUrl, { method: 'POST', headers: request.headers, body: request.body });
       statusCode = response.status;
-      await response.arrayBuffer();
+      const text = await response.text();
+      answer = text === '' ? undefined : (JSON.parse(text) as unknown);
     } catch {
       statusCode = 0;
     }
     const payload = JSON.parse(request.body) as { action?: string };
-    return record({ guid: request.headers['x-github-delivery']!, event: request.headers['x-github-event']!, action: payload.action ?? null, status_code: statusCode, redelivery }, request);
+    const delivery = record({ guid: request.headers['x-github-delivery']!, event: request.headers['x-github-event']!, action: payload.action ?? null, status_code: statusCode, redelivery }, request);
+    answers.set(delivery.id, answer);
+    return delivery;
   };
 
   const appAuthProblem = (authorization: string | undefined): string | undefined => {
@@ -207,6 +217,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     record,
     deliver,
     rateLimitAfter: (allowed, kind = 'primary') => void (limit = { allowed, kind }),
+    setWebhookUrl: (url) => void (webhookUrl = url),
+    answers,
     idle: async () => {
       for (;;) {
         const current = queue;
