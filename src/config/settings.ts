@@ -116,7 +116,7 @@ const settingsSchema = z.object({
   REDELIVERY_LOOKBACK: setting('P3D', (text) => {
     const ms = parseIsoDuration(text);
     return ms !== undefined && ms > 0 && ms <= GITHUB_DELIVERY_RETENTION_MS ? ms : undefined;
-  }, 'an ISO 8601 duration from PT1M to P3D (GitHub keeps deliveries for 3 days)'),
+  }, 'a positive ISO 8601 duration up to P3D (GitHub keeps deliveries for 3 days)'),
   REDELIVERY_COOLDOWN: setting('PT5M', (text) => parseIsoDuration(text), 'an ISO 8601 duration such as PT5M (PT0S for none)'),
 }).superRefine((settings, ctx) => {
   const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });

@@ -51,7 +51,7 @@ test('inconsistent redelivery settings stop start-up, each naming what is wrong'
   refused({ GITHUB_HOOK_TOKEN: 'ghp_secret', REDELIVERY_HOOK: 'octo/hello' }, /REDELIVERY_HOOK: must be "app", "repos\/OWNER\/REPO\/hooks\/ID" or "orgs\/ORG\/hooks\/ID", got "octo\/hello"/);
   refused({ GITHUB_APP_ID: '1', GITHUB_APP_PRIVATE_KEY: pem, REDELIVERY_HOOK: 'orgs/octo/hooks/1' }, /REDELIVERY_HOOK: must be "app" with GITHUB_APP_ID/);
   refused({ GITHUB_APP_ID: '1', GITHUB_APP_PRIVATE_KEY: pem, GITHUB_HOOK_TOKEN: 'ghp_secret' }, /GITHUB_HOOK_TOKEN: and GITHUB_APP_PRIVATE_KEY are both set/);
-  refused({ REDELIVERY_LOOKBACK: 'P4D' }, /REDELIVERY_LOOKBACK: must be an ISO 8601 duration from PT1M to P3D/);
+  refused({ REDELIVERY_LOOKBACK: 'P4D' }, /REDELIVERY_LOOKBACK: must be a positive ISO 8601 duration up to P3D/);
   refused({ REDELIVERY_COOLDOWN: '5 minutes' }, /REDELIVERY_COOLDOWN: must be an ISO 8601 duration/);
   refused({ REDELIVERY_SCHEDULE: '*/10 * * * *' }, /REDELIVERY_SCHEDULE: must be a six-field NCRONTAB/);
   refused({ GITHUB_API_URL: 'api.github.com' }, /GITHUB_API_URL: must be an http\(s\) URL/);
