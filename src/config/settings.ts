@@ -112,7 +112,7 @@ const settingsSchema = z.object({
   GITHUB_APP_PRIVATE_KEY: optionalText,
   GITHUB_HOOK_TOKEN: optionalText,
   REDELIVERY_HOOK: optionalText,
-  REDELIVERY_SCHEDULE: z.string().default('0 */10 * * * *'),
+  REDELIVERY_SCHEDULE: setting('0 */10 * * * *', (text) => (text.split(/\s+/).length === 6 ? text : undefined), 'a six-field NCRONTAB expression (seconds first) such as "0 */10 * * * *"'),
   REDELIVERY_LOOKBACK: setting('P3D', (text) => {
     const ms = parseIsoDuration(text);
     return ms !== undefined && ms > 0 && ms <= GITHUB_DELIVERY_RETENTION_MS ? ms : undefined;
@@ -144,11 +144,11 @@ const settingsSchema = z.object({
   if (settings.GITHUB_HOOK_TOKEN !== undefined && (settings.REDELIVERY_HOOK === undefined || hook?.kind === 'app')) {
     problem('REDELIVERY_HOOK', 'must name the repository or organization hook GITHUB_HOOK_TOKEN is for: "repos/OWNER/REPO/hooks/ID" or "orgs/ORG/hooks/ID" (the app\'s webhook needs GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY)');
   }
+  if (key === undefined && settings.GITHUB_HOOK_TOKEN === undefined && hook !== undefined && hook.kind !== 'app') {
+    problem('GITHUB_HOOK_TOKEN', `is required with REDELIVERY_HOOK "${settings.REDELIVERY_HOOK}" (a token allowed to read and redeliver that hook's deliveries)`);
+  }
   if (key !== undefined && hook !== undefined && hook.kind !== 'app') {
     problem('REDELIVERY_HOOK', 'must be "app" with GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY (repository and organization hooks take GITHUB_HOOK_TOKEN)');
-  }
-  if (settings.REDELIVERY_SCHEDULE.trim().split(/\s+/).length !== 6) {
-    problem('REDELIVERY_SCHEDULE', `must be a six-field NCRONTAB expression such as "0 */10 * * * *", got "${settings.REDELIVERY_SCHEDULE}"`);
   }
 });
 

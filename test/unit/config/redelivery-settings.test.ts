@@ -20,6 +20,7 @@ test('redelivery is off unless GitHub credentials are set; the defaults are GitH
   assert.equal(settings.REDELIVERY_LOOKBACK, 3 * 86_400_000);
   assert.equal(settings.REDELIVERY_COOLDOWN, 5 * 60_000);
   assert.equal(settings.REDELIVERY_SCHEDULE, '0 */10 * * * *');
+  assert.equal(readSettings({ REDELIVERY_SCHEDULE: ' ' }).REDELIVERY_SCHEDULE, '0 */10 * * * *', 'blank means the default');
 });
 
 test('an app id with its private key turns on the app hook; a key with literal \\n is made PEM again', () => {
@@ -54,5 +55,6 @@ test('inconsistent redelivery settings stop start-up, each naming what is wrong'
   refused({ REDELIVERY_LOOKBACK: 'P4D' }, /REDELIVERY_LOOKBACK: must be a positive ISO 8601 duration up to P3D/);
   refused({ REDELIVERY_COOLDOWN: '5 minutes' }, /REDELIVERY_COOLDOWN: must be an ISO 8601 duration/);
   refused({ REDELIVERY_SCHEDULE: '*/10 * * * *' }, /REDELIVERY_SCHEDULE: must be a six-field NCRONTAB/);
+  refused({ REDELIVERY_HOOK: 'orgs/octo/hooks/3' }, /GITHUB_HOOK_TOKEN: is required with REDELIVERY_HOOK "orgs\/octo\/hooks\/3"/);
   refused({ GITHUB_API_URL: 'api.github.com' }, /GITHUB_API_URL: must be an http\(s\) URL/);
 });
