@@ -268,6 +268,16 @@ var appSettings = union(
     JANITOR_SCHEDULE: '0 */1 * * * *'
     SESSION_RETENTION: 'P7D'
     HOT_SESSION_THRESHOLD: '100'
+    // Catch-up redelivery, off until set through appSettingOverrides (README "Catch-up redelivery"):
+    // GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY as a Key Vault reference, or GITHUB_HOOK_TOKEN + REDELIVERY_HOOK.
+    GITHUB_API_URL: 'https://api.github.com'
+    GITHUB_APP_ID: ''
+    GITHUB_APP_PRIVATE_KEY: ''
+    GITHUB_HOOK_TOKEN: ''
+    REDELIVERY_HOOK: ''
+    REDELIVERY_SCHEDULE: '0 */10 * * * *'
+    REDELIVERY_LOOKBACK: 'P3D'
+    REDELIVERY_COOLDOWN: 'PT5M'
   },
   appSettingOverrides
 )

@@ -6,6 +6,8 @@ import { defineWebhookFunction } from '../ingress/define-webhook-function.js';
 import { createLifecycleFunctions } from '../lifecycle/lifecycle-functions.js';
 import { createTableSessionStore } from '../lifecycle/table-session-store.js';
 import { createProcessingFunctions } from '../processing/processing-functions.js';
+import { readRedeliveryConfig } from '../redelivery/read-redelivery-config.js';
+import { defineRedeliveryFunction } from '../redelivery/redelivery-function.js';
 import type { BotModuleRegistry } from '../targets/module-registry.js';
 import { createTelemetry } from '../telemetry/create-telemetry.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -18,7 +20,7 @@ import type { FunctionDefinition } from './function-definitions.js';
 export interface App {
   settings: Settings;
   registry: BotRegistry;
-  /** Every function of the app: the webhook, one queue trigger per bot, the janitor, the admin endpoints. */
+  /** Every function of the app: the webhook, one queue trigger per bot, the janitor, the admin endpoints, the redelivery timer when configured. */
   definitions: FunctionDefinition[];
   /** The parts the webhook handler runs on, for tests and benchmarks that wrap or observe them. */
   webhook: WebhookDependencies;
@@ -69,6 +71,9 @@ export function createApp(options: CreateAppOptions = {}): App {
     ...(options.modules === undefined ? {} : { modules: options.modules }),
   });
   const lifecycle = createLifecycleFunctions({ bots, settings, store: sessions, telemetry, now });
+  // Catch-up redelivery through GitHub's API: only when GitHub credentials are configured.
+  const redeliveryConfig = readRedeliveryConfig(settings);
+  const redelivery = redeliveryConfig === undefined ? [] : [defineRedeliveryFunction({ config: redeliveryConfig, telemetry, now })];
   // Last: the only part that holds a connection, so a bad setting above leaks nothing.
   const client = createServiceBusClient(settings, webhookSenderOptions(settings));
   const dispatcher = createServiceBusDispatcher({ client, telemetry });
@@ -77,7 +82,7 @@ export function createApp(options: CreateAppOptions = {}): App {
   return {
     settings,
     registry,
-    definitions: [defineWebhookFunction(createWebhookHandler(webhook)), ...processing, ...lifecycle],
+    definitions: [defineWebhookFunction(createWebhookHandler(webhook)), ...processing, ...lifecycle, ...redelivery],
     webhook,
     async close() {
       try {

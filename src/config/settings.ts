@@ -1,6 +1,8 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
+import { parseHookTarget } from '../redelivery/parse-hook-target.js';
 import { parseIsoDuration } from './parse-iso-duration.js';
 
 /**
@@ -64,6 +66,33 @@ const webhookSecret = optionalText.transform((text) =>
  * In Azure the app root is read-only anyway and os.tmpdir() is /tmp, what infra sets.
  */
 export const defaultJournalPath = path.join(tmpdir(), 'session-router', 'journal.jsonl');
+// GitHub keeps a hook's deliveries for 3 days and redelivers none older:
+// https://docs.github.com/en/webhooks/testing-and-troubleshooting-webhooks/redelivering-webhooks
+const GITHUB_DELIVERY_RETENTION_MS = 3 * 86_400_000;
+
+const httpUrl = (fallback: string) =>
+  setting(fallback, (text) => {
+    try {
+      const url = new URL(text);
+      return url.protocol === 'https:' || url.protocol === 'http:' ? text.replace(/\/+$/, '') : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 'an http(s) URL such as https://api.github.com (GitHub Enterprise Server: https://HOST/api/v3)');
+
+const optionalPositiveInt = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined || text.trim() === '') return undefined;
+    if (/^\d+$/.test(text.trim()) && Number(text) > 0) return Number(text);
+    ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${text}"` });
+    return z.NEVER;
+  });
+
+// Secrets are kept as written (a Key Vault reference App Service could not resolve included: the
+// redelivery timer then names it at each run instead of stopping the webhook); never echoed.
+const isKeyVaultReference = (text: string) => /^@Microsoft\.KeyVault\(/i.test(text);
 
 const settingsSchema = z.object({
   GITHUB_WEBHOOK_SECRET: webhookSecret,
@@ -90,6 +119,50 @@ const settingsSchema = z.object({
   JANITOR_SCHEDULE: z.string().default('0 */1 * * * *'),
   SESSION_RETENTION: isoDurationMs('P7D'),
   HOT_SESSION_THRESHOLD: positiveInt(100),
+  // Catch-up redelivery (src/redelivery): off unless GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY or GITHUB_HOOK_TOKEN are set.
+  GITHUB_API_URL: httpUrl('https://api.github.com'),
+  GITHUB_APP_ID: optionalPositiveInt,
+  GITHUB_APP_PRIVATE_KEY: optionalText,
+  GITHUB_HOOK_TOKEN: optionalText,
+  REDELIVERY_HOOK: optionalText,
+  REDELIVERY_SCHEDULE: setting('0 */10 * * * *', (text) => (text.split(/\s+/).length === 6 ? text : undefined), 'a six-field NCRONTAB expression (seconds first) such as "0 */10 * * * *"'),
+  REDELIVERY_LOOKBACK: setting('P3D', (text) => {
+    const ms = parseIsoDuration(text);
+    return ms !== undefined && ms > 0 && ms <= GITHUB_DELIVERY_RETENTION_MS ? ms : undefined;
+  }, 'a positive ISO 8601 duration up to P3D (GitHub keeps deliveries for 3 days)'),
+  REDELIVERY_COOLDOWN: setting('PT5M', (text) => parseIsoDuration(text), 'an ISO 8601 duration such as PT5M (PT0S for none)'),
+}).superRefine((settings, ctx) => {
+  const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const key = settings.GITHUB_APP_PRIVATE_KEY;
+  if (settings.GITHUB_APP_ID !== undefined && key === undefined) {
+    problem('GITHUB_APP_PRIVATE_KEY', 'is required with GITHUB_APP_ID (the app\'s private key, PEM; in Azure a Key Vault reference)');
+  }
+  if (key !== undefined && settings.GITHUB_APP_ID === undefined) {
+    problem('GITHUB_APP_ID', 'is required with GITHUB_APP_PRIVATE_KEY (the numeric App ID from the app\'s settings page, not the client ID)');
+  }
+  if (key !== undefined && !isKeyVaultReference(key)) {
+    try {
+      createPrivateKey(key.replace(/\\n/g, '\n'));
+    } catch {
+      problem('GITHUB_APP_PRIVATE_KEY', 'is not a PEM private key (expected the whole .pem file GitHub generated for the app, header and footer lines included); the value is not shown');
+    }
+  }
+  const hook = settings.REDELIVERY_HOOK === undefined ? undefined : parseHookTarget(settings.REDELIVERY_HOOK);
+  if (settings.REDELIVERY_HOOK !== undefined && hook === undefined) {
+    problem('REDELIVERY_HOOK', `must be "app", "repos/OWNER/REPO/hooks/ID" or "orgs/ORG/hooks/ID", got "${settings.REDELIVERY_HOOK}"`);
+  }
+  if (settings.GITHUB_HOOK_TOKEN !== undefined && key !== undefined) {
+    problem('GITHUB_HOOK_TOKEN', 'and GITHUB_APP_PRIVATE_KEY are both set: use the app credentials for the app\'s webhook, a token for a repository or organization hook, not both');
+  }
+  if (settings.GITHUB_HOOK_TOKEN !== undefined && (settings.REDELIVERY_HOOK === undefined || hook?.kind === 'app')) {
+    problem('REDELIVERY_HOOK', 'must name the repository or organization hook GITHUB_HOOK_TOKEN is for: "repos/OWNER/REPO/hooks/ID" or "orgs/ORG/hooks/ID" (the app\'s webhook needs GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY)');
+  }
+  if (key === undefined && settings.GITHUB_HOOK_TOKEN === undefined && hook !== undefined && hook.kind !== 'app') {
+    problem('GITHUB_HOOK_TOKEN', `is required with REDELIVERY_HOOK "${settings.REDELIVERY_HOOK}" (a token allowed to read and redeliver that hook's deliveries)`);
+  }
+  if (key !== undefined && hook !== undefined && hook.kind !== 'app') {
+    problem('REDELIVERY_HOOK', 'must be "app" with GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY (repository and organization hooks take GITHUB_HOOK_TOKEN)');
+  }
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -2,4 +2,4 @@ import { registerWithFunctionsHost } from '../app/register-with-functions-host.j
 import { sharedApp } from '../app/shared-app.js';
 
 // Closes sessions past their bot's limits and exports session metrics (JANITOR_SCHEDULE).
-registerWithFunctionsHost(sharedApp().definitions.filter((d) => d.kind === 'timer'));
+registerWithFunctionsHost(sharedApp().definitions.filter((d) => d.name === 'session-janitor'));
