@@ -1,5 +1,7 @@
 import type { BotRegistry } from '../bots/bot-registry.js';
+import { checkRetryBudgets } from '../bots/check-retry-budgets.js';
 import { loadBots } from '../bots/load-bots.js';
+import { readFunctionTimeoutMs } from '../config/read-function-timeout.js';
 import { readSettings, type Settings } from '../config/settings.js';
 import { createWebhookHandler, type WebhookDependencies } from '../ingress/create-webhook-handler.js';
 import { defineWebhookFunction } from '../ingress/define-webhook-function.js';
@@ -35,6 +37,8 @@ export interface CreateAppOptions {
   telemetry?: Telemetry;
   modules?: BotModuleRegistry;
   now?: () => Date;
+  /** host.json `functionTimeout` in ms, which bounds each bot's `delivery.maxRetryDuration`; default: read from the packaged host.json. */
+  functionTimeoutMs?: number;
 }
 
 /**
@@ -48,6 +52,7 @@ export function createApp(options: CreateAppOptions = {}): App {
   const settings = options.settings ?? readSettings(env);
   const registry =
     options.registry ?? loadBots(settings.BOTS_CONFIG_PATH === undefined ? {} : { path: settings.BOTS_CONFIG_PATH });
+  checkRetryBudgets(registry.bots, options.functionTimeoutMs ?? readFunctionTimeoutMs(undefined, env), settings.BOTS_CONFIG_PATH ?? 'bots.json');
   const telemetry = options.telemetry ?? createTelemetry(settings);
   const now = options.now ?? (() => new Date());
   const storage = createStorageClients(settings);
