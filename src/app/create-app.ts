@@ -7,6 +7,8 @@ import { createWebhookHandler, type WebhookDependencies } from '../ingress/creat
 import { defineWebhookFunction } from '../ingress/define-webhook-function.js';
 import { createLifecycleFunctions } from '../lifecycle/lifecycle-functions.js';
 import { createTableSessionStore } from '../lifecycle/table-session-store.js';
+import { defineDeadLetterAdminFunctions, defineDeadLetterCountFunction } from '../processing/dead-letter-admin.js';
+import { createDeadLetterQueue } from '../processing/dead-letter-queue.js';
 import { createProcessingFunctions } from '../processing/processing-functions.js';
 import type { BotModuleRegistry } from '../targets/module-registry.js';
 import { createTelemetry } from '../telemetry/create-telemetry.js';
@@ -78,11 +80,13 @@ export function createApp(options: CreateAppOptions = {}): App {
   const client = createServiceBusClient(settings, webhookSenderOptions(settings));
   const dispatcher = createServiceBusDispatcher({ client, telemetry });
   const webhook: WebhookDependencies = { settings, registry, dispatcher, claimCheck, telemetry, now };
+  const deadLetterDeps = { bots, deadLetters: createDeadLetterQueue(client), telemetry };
+  const deadLetters = [...defineDeadLetterAdminFunctions(deadLetterDeps), defineDeadLetterCountFunction(deadLetterDeps, settings.JANITOR_SCHEDULE)];
 
   return {
     settings,
     registry,
-    definitions: [defineWebhookFunction(createWebhookHandler(webhook)), ...processing, ...lifecycle],
+    definitions: [defineWebhookFunction(createWebhookHandler(webhook)), ...processing, ...lifecycle, ...deadLetters],
     webhook,
     async close() {
       await dispatcher.close();
