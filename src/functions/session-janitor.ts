@@ -1,5 +1,5 @@
 import { registerWithFunctionsHost } from '../app/register-with-functions-host.js';
 import { sharedApp } from '../app/shared-app.js';
 
-// Closes sessions past their bot's limits and exports session metrics (JANITOR_SCHEDULE).
+// Closes sessions past their bot's limits and exports session metrics; counts each bot's dead letters (both on JANITOR_SCHEDULE).
 registerWithFunctionsHost(sharedApp().definitions.filter((d) => d.kind === 'timer'));
