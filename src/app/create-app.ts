@@ -1,10 +1,14 @@
 import type { BotRegistry } from '../bots/bot-registry.js';
+import { checkRetryBudgets } from '../bots/check-retry-budgets.js';
 import { loadBots } from '../bots/load-bots.js';
+import { readFunctionTimeoutMs } from '../config/read-function-timeout.js';
 import { readSettings, type Settings } from '../config/settings.js';
 import { createWebhookHandler, type WebhookDependencies } from '../ingress/create-webhook-handler.js';
 import { defineWebhookFunction } from '../ingress/define-webhook-function.js';
 import { createLifecycleFunctions } from '../lifecycle/lifecycle-functions.js';
 import { createTableSessionStore } from '../lifecycle/table-session-store.js';
+import { defineDeadLetterAdminFunctions, defineDeadLetterCountFunction } from '../processing/dead-letter-admin.js';
+import { createDeadLetterQueue } from '../processing/dead-letter-queue.js';
 import { createProcessingFunctions } from '../processing/processing-functions.js';
 import { readRedeliveryConfig } from '../redelivery/read-redelivery-config.js';
 import { defineRedeliveryFunction } from '../redelivery/redelivery-function.js';
@@ -37,6 +41,8 @@ export interface CreateAppOptions {
   telemetry?: Telemetry;
   modules?: BotModuleRegistry;
   now?: () => Date;
+  /** host.json `functionTimeout` in ms, which bounds each bot's `delivery.maxRetryDuration`; default: read from the packaged host.json. */
+  functionTimeoutMs?: number;
 }
 
 /**
@@ -50,6 +56,7 @@ export function createApp(options: CreateAppOptions = {}): App {
   const settings = options.settings ?? readSettings(env);
   const registry =
     options.registry ?? loadBots(settings.BOTS_CONFIG_PATH === undefined ? {} : { path: settings.BOTS_CONFIG_PATH });
+  checkRetryBudgets(registry.bots, options.functionTimeoutMs ?? readFunctionTimeoutMs(undefined, env), settings.BOTS_CONFIG_PATH ?? 'bots.json');
   const telemetry = options.telemetry ?? createTelemetry(settings);
   const now = options.now ?? (() => new Date());
   const storage = createStorageClients(settings);
@@ -78,11 +85,13 @@ export function createApp(options: CreateAppOptions = {}): App {
   const client = createServiceBusClient(settings, webhookSenderOptions(settings));
   const dispatcher = createServiceBusDispatcher({ client, telemetry });
   const webhook: WebhookDependencies = { settings, registry, dispatcher, claimCheck, telemetry, now };
+  const deadLetterDeps = { bots, deadLetters: createDeadLetterQueue(client), telemetry };
+  const deadLetters = [...defineDeadLetterAdminFunctions(deadLetterDeps), defineDeadLetterCountFunction(deadLetterDeps, settings.JANITOR_SCHEDULE)];
 
   return {
     settings,
     registry,
-    definitions: [defineWebhookFunction(createWebhookHandler(webhook)), ...processing, ...lifecycle, ...redelivery],
+    definitions: [defineWebhookFunction(createWebhookHandler(webhook)), ...processing, ...lifecycle, ...deadLetters, ...redelivery],
     webhook,
     async close() {
       try {

@@ -16,7 +16,7 @@ export type Duration = { iso: string; ms: number };
 
 const duration = (iso: string) => isoDuration().default({ iso, ms: parseIsoDuration(iso)! });
 
-/** As `duration`, but zero (`PT0S`) allowed: a pause that may be switched off. */
+/** As `duration`, but zero (`PT0S`) allowed: a wait that may be switched off. */
 const pauseDuration = (iso: string) =>
   z
     .string()
@@ -100,9 +100,13 @@ const deliveryConfigSchema = z
       (d) => d.ms >= 20_000 && d.ms <= 7 * 86_400_000,
       { message: 'must be between PT20S and P7D (a Service Bus limit)' },
     ),
-    // Service Bus hands an abandoned message back at once: the handler pauses this long (doubled
-    // per delivery, at most half the lock) before giving a transient failure back. Not a queue property.
-    retryDelay: pauseDuration('PT1S'),
+    // Not queue properties: how the handler retries a transient failure in place, holding the
+    // session (its lock renewed by the host) instead of spending a delivery attempt. The first wait
+    // is `retryDelay`, doubled per retry with jitter (at most 30 s, or the target's Retry-After),
+    // for up to `maxRetryDuration` per delivery; only then is the message abandoned (redelivered,
+    // delivery count + 1). PT0S = no retry in place. Outage tolerance = maxDeliveryCount × maxRetryDuration.
+    retryDelay: duration('PT1S'),
+    maxRetryDuration: pauseDuration('PT4M'),
   })
   .strict();
 

@@ -6,8 +6,11 @@
 export class TransientError extends Error {
   override readonly name = 'TransientError';
   readonly transient = true;
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** How long the other side asked us to wait before trying again (an http target's `Retry-After`). */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
@@ -25,4 +28,9 @@ export class PermanentError extends Error {
 /** Unknown errors count as transient: retrying a permanent failure costs a few deliveries, dropping a transient one loses an event. */
 export function isPermanent(error: unknown): error is PermanentError {
   return error instanceof PermanentError;
+}
+
+/** The wait a transient failure asked for, if any. */
+export function retryAfterMsOf(error: unknown): number | undefined {
+  return error instanceof TransientError ? error.retryAfterMs : undefined;
 }

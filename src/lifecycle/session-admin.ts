@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { badParameter, json, positiveIntParameter, problem, unknownBot } from '../app/admin-responses.js';
 import type { HttpFunctionDefinition } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { encodeRowKey } from './encode-row-key.js';
@@ -107,21 +108,11 @@ function parseListQuery(query: URLSearchParams, defaultThreshold: number): ListQ
   if (hot !== null && hot !== 'true' && hot !== 'false') {
     return { error: badParameter('hot', `must be "true" or "false", got "${hot}"`) };
   }
-  const threshold = positiveInt(query, 'threshold', defaultThreshold, Number.MAX_SAFE_INTEGER);
+  const threshold = positiveIntParameter(query, 'threshold', defaultThreshold, Number.MAX_SAFE_INTEGER);
   if (typeof threshold !== 'number') return { error: threshold };
-  const limit = positiveInt(query, 'limit', DEFAULT_LIMIT, MAX_LIMIT);
+  const limit = positiveIntParameter(query, 'limit', DEFAULT_LIMIT, MAX_LIMIT);
   if (typeof limit !== 'number') return { error: limit };
   return { state: state ?? undefined, hot: hot === 'true', threshold, limit };
-}
-
-function positiveInt(query: URLSearchParams, name: string, fallback: number, max: number): number | HttpResponseInit {
-  const text = query.get(name);
-  if (text === null) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1 || value > max) {
-    return badParameter(name, `must be a whole number from 1 to ${max}, got "${text}"`);
-  }
-  return value;
 }
 
 function sessionIdOf(request: HttpRequest): string | HttpResponseInit {
@@ -146,22 +137,6 @@ function present(record: SessionRecord): Record<string, unknown> {
   };
 }
 
-function unknownBot(bot: string, known: ReadonlySet<string>): HttpResponseInit {
-  return problem(404, 'UnknownBot', `no bot named "${bot}" in bots.json; known bots: ${[...known].join(', ')}`);
-}
-
 function unknownSession(bot: string, sessionId: string): HttpResponseInit {
   return problem(404, 'UnknownSession', `bot "${bot}" has no record of session "${sessionId}" (never seen, or purged after the retention period)`);
-}
-
-function badParameter(parameter: string, detail: string): HttpResponseInit {
-  return problem(400, 'BadRequest', `query parameter "${parameter}" ${detail}`, parameter);
-}
-
-function problem(status: number, error: string, detail: string, parameter?: string): HttpResponseInit {
-  return json(status, parameter === undefined ? { error, detail } : { error, detail, parameter });
-}
-
-function json(status: number, body: unknown): HttpResponseInit {
-  return { status, jsonBody: body, headers: { 'cache-control': 'no-store' } };
 }

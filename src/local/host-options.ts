@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { RetryMode, type RetryOptions } from '@azure/service-bus';
+import { parseTimeSpan } from '../config/parse-time-span.js';
+
+export { parseTimeSpan };
 
 /** What the Functions host reads from host.json `extensions.serviceBus` for session triggers. */
 export interface ServiceBusHostOptions {
@@ -96,18 +99,6 @@ function positiveInteger(value: unknown, where: string): number | undefined {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${where} must be a positive whole number, got ${JSON.stringify(value)}`);
   return n;
-}
-
-/** .NET TimeSpan text as host.json uses it: `[d.]hh:mm:ss[.fffffff]`. */
-export function parseTimeSpan(text: string): number | undefined {
-  const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$/.exec(text.trim());
-  if (!match) return undefined;
-  const [, days, hours, minutes, seconds, fraction] = match;
-  const ms =
-    ((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 +
-    Number(seconds) * 1000 +
-    Math.round(Number(`0.${fraction ?? '0'}`) * 1000);
-  return Number(minutes) > 59 || Number(seconds) > 59 ? undefined : ms;
 }
 
 function timeSpanMs(value: unknown, where: string): number | undefined {

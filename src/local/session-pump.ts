@@ -9,6 +9,7 @@ import {
   type ServiceBusSessionReceiver,
 } from '@azure/service-bus';
 import type { ServiceBusQueueFunctionDefinition } from '../app/function-definitions.js';
+import { attachInvocationSignal } from '../processing/invocation-signal.js';
 import type { ServiceBusHostOptions } from './host-options.js';
 import type { Log } from './log.js';
 
@@ -159,6 +160,12 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       triggerMetadata: triggerMetadataOf(message),
       logHandler: log.forFunction(functionName),
     });
+    // The host's cancellation, which the Node model cannot hand over: aborted at functionTimeout
+    // and when the pump stops, so a handler waiting to retry in place gives up at once.
+    const cancel = new AbortController();
+    const onStop = () => cancel.abort(new Error('the host is shutting down'));
+    stopController.signal.addEventListener('abort', onStop, { once: true });
+    attachInvocationSignal(context, cancel.signal);
     const started = performance.now();
     const invocation: Promise<Outcome> = Promise.resolve()
       .then(() => definition.handler(bodyOf(message), context))
@@ -167,7 +174,13 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
         (error: unknown) => ({ kind: 'threw', error: error ?? new Error('handler threw a nullish value') }),
       );
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), functionTimeoutMs)));
+    const deadline = new Promise<typeof TIMED_OUT>(
+      (resolve) =>
+        (timer = setTimeout(() => {
+          cancel.abort(new Error('functionTimeout'));
+          resolve(TIMED_OUT);
+        }, functionTimeoutMs)),
+    );
     try {
       const outcome = await Promise.race([invocation, deadline]);
       clearTimeout(timer);
@@ -208,6 +221,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       return 'release';
     } finally {
       clearTimeout(timer);
+      stopController.signal.removeEventListener('abort', onStop);
       inFlight.delete(entry);
     }
   }

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { InvocationContext } from '@azure/functions';
 import type { ServiceBusMessageHandler } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
@@ -9,7 +8,8 @@ import type { Telemetry, TelemetryProperties } from '../telemetry/telemetry.js';
 import type { BotTarget } from '../targets/bot-target.js';
 import { messageBodyText } from './message-body.js';
 import type { PoisonStage, PoisonStore } from './poison-record.js';
-import { retryPauseMs } from './retry-pause.js';
+import { invocationSignals } from './invocation-signal.js';
+import { abortableWait, retryInPlace, type RetryInPlaceOptions } from './retry-in-place.js';
 import { readQueueMessageFacts, type QueueMessageFacts } from './trigger-metadata.js';
 
 export interface BotMessageHandlerDeps {
@@ -23,8 +23,10 @@ export interface BotMessageHandlerDeps {
   poison: PoisonStore;
   telemetry: Telemetry;
   now: () => Date;
-  /** Waits before a transient failure is handed back (see `retryPauseMs`); tests pass a fake. */
-  pause?: (ms: number) => Promise<void>;
+  /** Waits between retries in place (see `retryInPlace`); tests pass a fake. */
+  wait?: RetryInPlaceOptions['wait'];
+  /** Jitter for the backoff, [0, 1). */
+  random?: () => number;
 }
 
 /**
@@ -32,8 +34,11 @@ export interface BotMessageHandlerDeps {
  * touch → target. The host completes the message when this returns and abandons it
  * (redelivered first, so the session waits: that is ordering) when it throws.
  *
- * - Transient failure: pause (`retryPauseMs`: the broker would redeliver at once), then throw.
- *   On the queue's last allowed delivery the message is first
+ * - Transient failure: retried in place (`retryInPlace`: backoff with jitter, or the target's
+ *   Retry-After) while the host holds and renews the session lock, for up to the bot's
+ *   `delivery.maxRetryDuration`, without spending a delivery attempt; then thrown, so the host
+ *   abandons it (delivery count + 1). A step that succeeded is not run again (one session touch
+ *   per delivery). On the queue's last allowed delivery the message is first
  *   recorded as poison (`MaxDeliveryCountExceeded` + the last error), so the message the broker
  *   dead-letters is also in the poison store.
  * - Permanent failure: record as poison with its reason, report, and return, so the session
@@ -45,12 +50,30 @@ export interface BotMessageHandlerDeps {
  */
 export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBusMessageHandler {
   const { bot, telemetry } = deps;
-  const pause = deps.pause ?? ((ms: number) => sleep(ms));
+  const wait = deps.wait ?? abortableWait;
+  const random = deps.random ?? Math.random;
 
   return async function handleBotMessage(message: unknown, context: InvocationContext): Promise<void> {
     const facts = readQueueMessageFacts(context);
     let stage: PoisonStage = 'message';
     let eventType = facts.eventType;
+    let retries = 0;
+    const retrying: RetryInPlaceOptions = {
+      deadline: deps.now().getTime() + bot.delivery.maxRetryDuration.ms,
+      firstDelayMs: bot.delivery.retryDelay.ms,
+      signals: invocationSignals(context),
+      now: () => deps.now().getTime(),
+      wait,
+      random,
+      onRetry(error, retry, waitMs) {
+        retries++;
+        context.warn(
+          `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} failed at ${stage} (delivery ${facts.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
+        );
+      },
+    };
+    /** One step of the pipeline, retried in place on a transient failure, all steps within one budget. */
+    const step = async <T>(run: () => Promise<T>): Promise<T> => (await retryInPlace(run, retrying)).value;
     try {
       if (facts.sessionId === null) throw missingSessionId();
       const sessionId = facts.sessionId;
@@ -58,14 +81,14 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
       const envelope = deps.parseEnvelope(message);
       eventType = envelope.eventType;
       stage = 'claim-check';
-      const inline = await withPayload(envelope, deps.resolvePayload);
+      const inline = await step(() => withPayload(envelope, deps.resolvePayload));
       stage = 'session';
-      const session = await deps.sessions.touch(bot.name, sessionId, facts.messageId, deps.now());
+      const session = await step(() => deps.sessions.touch(bot.name, sessionId, facts.messageId, deps.now()));
       stage = 'target';
-      await deps.target.deliver({ envelope: inline, session, deliveryCount: facts.deliveryCount });
+      await step(() => deps.target.deliver({ envelope: inline, session, deliveryCount: facts.deliveryCount }));
 
       const done = deps.now();
-      const properties = { ...describe(facts, eventType), generation: session.generation, index: session.index };
+      const properties = { ...describe(facts, eventType), generation: session.generation, index: session.index, retriesInPlace: retries };
       telemetry.trackEvent('BotMessageProcessed', properties);
       const receivedAt = Date.parse(inline.metadata.receivedAt);
       if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', done.getTime() - receivedAt, { bot: bot.name });
@@ -75,7 +98,7 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
         return;
       }
       const lastDelivery = facts.deliveryCount >= bot.delivery.maxDeliveryCount;
-      const properties = { ...describe(facts, eventType), stage, lastDelivery };
+      const properties = { ...describe(facts, eventType), stage, lastDelivery, retriesInPlace: retries };
       telemetry.trackException(error, properties);
       if (lastDelivery) {
         await poison(facts, { reason: 'MaxDeliveryCountExceeded', detail: errorText(error), stage, eventType, message, context }).catch(
@@ -84,12 +107,9 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
             context.error(`Bot "${bot.name}": message ${facts.messageId} goes to the dead-letter queue unrecorded in the poison store: ${errorText(recordError)}`),
         );
       } else {
-        const pauseMs = retryPauseMs(bot.delivery, facts.deliveryCount);
         context.warn(
-          `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} failed at ${stage} (delivery ${facts.deliveryCount} of ${bot.delivery.maxDeliveryCount}); it will be retried in ${pauseMs} ms: ${errorText(error)}`,
+          `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} failed at ${stage} (delivery ${facts.deliveryCount} of ${bot.delivery.maxDeliveryCount}) after ${retries} retries in place; handing it back for redelivery: ${errorText(error)}`,
         );
-        // Holding the message holds its session, which must wait for it anyway (ordering).
-        if (pauseMs > 0) await pause(pauseMs);
       }
       throw error;
     }

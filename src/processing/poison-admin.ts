@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { json, positiveIntParameter, problem, unknownBot } from '../app/admin-responses.js';
 import type { HttpFunctionDefinition } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { PoisonRecord, PoisonStore } from './poison-record.js';
@@ -18,17 +19,12 @@ const MAX_LIMIT = 1000;
  */
 export function definePoisonAdminFunctions(deps: PoisonAdminDeps): HttpFunctionDefinition[] {
   const knownBots = new Set(deps.bots.map((bot) => bot.name));
-  const unknownBot = (bot: string) =>
-    json(404, { error: 'UnknownBot', detail: `no bot named "${bot}" in bots.json; known bots: ${[...knownBots].join(', ')}` });
 
   const list = async (request: HttpRequest): Promise<HttpResponseInit> => {
     const bot = request.params.bot ?? '';
-    if (!knownBots.has(bot)) return unknownBot(bot);
-    const limitText = request.query.get('limit');
-    const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
-    if (!/^\d+$/.test(limitText ?? '1') || limit < 1 || limit > MAX_LIMIT) {
-      return json(400, { error: 'BadRequest', detail: `query parameter "limit" must be a whole number from 1 to ${MAX_LIMIT}, got "${limitText}"`, parameter: 'limit' });
-    }
+    if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
+    const limit = positiveIntParameter(request.query, 'limit', DEFAULT_LIMIT, MAX_LIMIT);
+    if (typeof limit !== 'number') return limit;
     const records = (await deps.poison.list(bot)).reverse();
     const reasons: Record<string, number> = {};
     for (const record of records) reasons[record.reason] = (reasons[record.reason] ?? 0) + 1;
@@ -37,12 +33,12 @@ export function definePoisonAdminFunctions(deps: PoisonAdminDeps): HttpFunctionD
 
   const get = async (request: HttpRequest): Promise<HttpResponseInit> => {
     const bot = request.params.bot ?? '';
-    if (!knownBots.has(bot)) return unknownBot(bot);
+    if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
     const messageId = request.params.messageId ?? '';
     if (messageId === '') return list(request);
     const record = await deps.poison.get(bot, messageId);
     return record === undefined
-      ? json(404, { error: 'UnknownMessage', detail: `bot "${bot}" has no poison record for message "${messageId}"` })
+      ? problem(404, 'UnknownMessage', `bot "${bot}" has no poison record for message "${messageId}"`)
       : json(200, record);
   };
 
@@ -54,8 +50,4 @@ export function definePoisonAdminFunctions(deps: PoisonAdminDeps): HttpFunctionD
 
 function withoutBody({ body: _body, ...record }: PoisonRecord): Omit<PoisonRecord, 'body'> {
   return record;
-}
-
-function json(status: number, body: unknown): HttpResponseInit {
-  return { status, jsonBody: body, headers: { 'cache-control': 'no-store' } };
 }

@@ -2,6 +2,7 @@ import { sign } from '@octokit/webhooks-methods';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { PermanentError, TransientError } from '../errors/delivery-errors.js';
 import type { BotTarget, TargetInput } from './bot-target.js';
+import { parseRetryAfter } from './parse-retry-after.js';
 
 type HttpTargetConfig = Extract<BotDefinition['target'], { type: 'http' }>;
 
@@ -81,7 +82,11 @@ async function answerToOutcome(botName: string, url: URL, response: Response): P
   }
   const excerpt = await readExcerpt(response);
   const what = `Bot "${botName}" answered ${status} ${response.statusText}`.trim() + ` (${safeUrl(url)})${excerpt ? `: ${excerpt}` : ''}`;
-  if (status === 408 || status === 429 || status >= 500) throw new TransientError(what);
+  if (status === 408 || status === 429 || status >= 500) {
+    // 429 and 503 may say when to come back; the retry in place waits at least that long.
+    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after'), Date.now()) : undefined;
+    throw new TransientError(retryAfterMs === undefined ? what : `${what} (Retry-After ${retryAfterMs} ms)`, retryAfterMs === undefined ? {} : { retryAfterMs });
+  }
   if (status >= 300 && status < 400) {
     throw new PermanentError('TargetRejected', `${what}; redirects are not followed, configure the final URL`);
   }

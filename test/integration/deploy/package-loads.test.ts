@@ -78,10 +78,27 @@ test('the host indexes the janitor timer on its schedule', () => {
   assert.equal(janitor.runOnStartup, false);
 });
 
+test('the host indexes the dead-letter count timer, and each function once', () => {
+  assert.equal(trigger('deadletter-count').type, 'timerTrigger');
+  // Catch-up redelivery registers only when GitHub credentials are configured (none are here).
+  assert.ok(!load.functions.some((f) => f.name === 'webhook-redelivery'));
+  const names = load.functions.map((f) => f.name);
+  assert.deepEqual(names.filter((name, i) => names.indexOf(name) !== i), [], 'no function registered twice');
+});
+
 test('the admin functions need a function key', () => {
   const admin = load.functions.filter((f) => f.name !== 'github-webhook' && Object.values(f.bindings).some((b) => b.type === 'httpTrigger'));
   const names = admin.map((f) => f.name);
-  for (const expected of ['sessions-list', 'sessions-get', 'sessions-close', 'poison-list', 'poison-get']) {
+  for (const expected of [
+    'sessions-list',
+    'sessions-get',
+    'sessions-close',
+    'poison-list',
+    'poison-get',
+    'deadletters-list',
+    'deadletters-resubmit',
+    'deadletters-discard',
+  ]) {
     assert.ok(names.includes(expected), `admin function ${expected} is indexed (indexed: ${names.join(', ')})`);
   }
   for (const name of names) assert.equal(trigger(name).authLevel, 'function', `${name} is authLevel function`);

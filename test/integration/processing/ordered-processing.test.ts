@@ -78,7 +78,7 @@ describe('ordered processing through the broker, the session pump and Table Stor
     await withPipeline(
       azurite,
       {
-        bot: { name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], target: { type: 'module' }, delivery: { maxDeliveryCount: 3, retryDelay: 'PT0.1S' } },
+        bot: { name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], target: { type: 'module' }, delivery: { maxDeliveryCount: 3, retryDelay: 'PT0.1S', maxRetryDuration: 'PT0.3S' } },
         modules,
       },
       async ({ send, until, poison, client }) => {
@@ -87,9 +87,9 @@ describe('ordered processing through the broker, the session pump and Table Stor
 
         const a = of(processed, 'pr-octo/repo-a');
         assert.deepEqual(a.map((s) => s.deliveryId), ['a-2', 'a-3', 'a-4', 'a-5']);
-        // a-1 was shown to the bot three times but counted once.
+        // a-1 was shown to the bot on each of its three deliveries (and retried in place within each), but counted once.
         assert.deepEqual(a.map((s) => s.index), [2, 3, 4, 5]);
-        assert.deepEqual(attempts.filter((id) => id === 'a-1').length, 3);
+        assert.ok(attempts.filter((id) => id === 'a-1').length > 3);
         assert.ok(attempts.lastIndexOf('a-1') < attempts.indexOf('a-2'), 'a-2 waited for every attempt of a-1');
         // b never waited for a: all of b was done before a-1 had run out of attempts.
         assert.deepEqual(of(processed, 'pr-octo/repo-b').map((s) => s.deliveryId), ['b-1', 'b-2', 'b-4', 'b-5']);

@@ -13,7 +13,7 @@ import type { RunningAzurite } from '../../../src/local/start-azurite.js';
 import { createBotQueueFunctions } from '../../../src/processing/bot-queue-functions.js';
 import type { PoisonStore } from '../../../src/processing/poison-record.js';
 import { createTablePoisonStore } from '../../../src/processing/poison-store.js';
-import { noTelemetry } from '../../../src/telemetry/telemetry.js';
+import { noTelemetry, type Telemetry } from '../../../src/telemetry/telemetry.js';
 import { toServiceBusMessage } from '../../../src/transport/to-service-bus-message.js';
 import type { BotModuleRegistry } from '../../../src/targets/module-registry.js';
 
@@ -23,6 +23,7 @@ export interface PipelineFixture {
   broker: RunningDevBroker;
   sessions: SessionStore;
   poison: PoisonStore;
+  pump: RunningSessionPump;
   send(messages: { sessionId: string; envelope: InlineEventEnvelope }[]): Promise<void>;
   /** Polls until the condition holds; fails after a generous bound instead of hanging. */
   until(condition: () => boolean | Promise<boolean>, what: string): Promise<void>;
@@ -40,6 +41,9 @@ export async function withPipeline(
     env?: Record<string, string>;
     modules?: BotModuleRegistry;
     maxConcurrentSessions?: number;
+    /** host.json functionTimeout for the pump (default 60 s). */
+    functionTimeoutMs?: number;
+    telemetry?: Telemetry;
   },
   run: (fixture: PipelineFixture) => Promise<void>,
 ): Promise<void> {
@@ -64,13 +68,13 @@ export async function withPipeline(
     },
     sessions,
     poison,
-    telemetry: noTelemetry,
+    telemetry: options.telemetry ?? noTelemetry,
     now: () => new Date(),
   }) as [ServiceBusQueueFunctionDefinition];
   const pump: RunningSessionPump = startSessionPump({
     client,
     definition,
-    hostOptions: { maxConcurrentSessions: options.maxConcurrentSessions ?? 2, sessionIdleTimeoutMs: 250, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 60_000 },
+    hostOptions: { maxConcurrentSessions: options.maxConcurrentSessions ?? 2, sessionIdleTimeoutMs: 250, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: options.functionTimeoutMs ?? 60_000 },
     log: silentLog,
   });
   const sender = client.createSender(bot.queue);
@@ -82,6 +86,7 @@ export async function withPipeline(
       broker,
       sessions,
       poison,
+      pump,
       async send(messages) {
         // One at a time: arrival order is the order under test.
         for (const { sessionId, envelope } of messages) {

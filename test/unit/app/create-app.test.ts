@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { BotsConfigError } from '../../../src/bots/bots-config-error.js';
 import { createApp } from '../../../src/app/create-app.js';
 import { registerWithFunctionsHost } from '../../../src/app/register-with-functions-host.js';
 import type { FunctionDefinition } from '../../../src/app/function-definitions.js';
@@ -37,13 +38,23 @@ test('the app is every function once: the webhook, a session trigger per bot, th
       queues.map((d) => d.kind === 'serviceBusQueue' && [d.name, d.queueName, d.isSessionsEnabled, d.connection]),
       app.registry.bots.map((bot) => [`bot-${bot.name}`, bot.queue, true, 'ServiceBusConnection']),
     );
-    assert.deepEqual(app.definitions.filter((d) => d.kind === 'timer').map((d) => d.name), ['session-janitor']);
+    assert.deepEqual(app.definitions.filter((d) => d.kind === 'timer').map((d) => d.name), ['session-janitor', 'deadletter-count']);
     const admin = app.definitions.filter((d) => d.kind === 'http' && d.name !== 'github-webhook');
     assert.ok(admin.length >= 3);
     assert.ok(admin.every((d) => d.kind === 'http' && d.authLevel === 'function'), 'admin endpoints need a function key');
   } finally {
     await app.close();
   }
+});
+
+test('a retry budget longer than functionTimeout stops the app, naming the bot and the field', () => {
+  const file = botsFile((bots) => {
+    bots[1]!['delivery'] = { maxRetryDuration: 'PT6M' };
+  });
+  assert.throws(
+    () => createApp({ env: { ...offlineEnv, BOTS_CONFIG_PATH: file } }),
+    (error: unknown) => error instanceof BotsConfigError && /bot "merge-warden" \(bots\[1\]\) delivery\.maxRetryDuration: PT6M must fit in host\.json functionTimeout \(300 s\)/.test(error.message),
+  );
 });
 
 test('a bots.json with an error stops the app before anything connects, naming the bot and the field', () => {

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BotsConfigError } from '../../../src/bots/bots-config-error.js';
+import { checkRetryBudgets } from '../../../src/bots/check-retry-budgets.js';
+import { readFunctionTimeoutMs } from '../../../src/config/read-function-timeout.js';
 import { loadBots } from '../../../src/bots/load-bots.js';
 import { createStandardSessionManager, noOrderingStrategy } from '../../../src/sessions/index.js';
 import { envelopeFor } from '../../support/envelopes.js';
@@ -66,14 +69,45 @@ test('a bad duration is refused naming the file, the bot and the field', () => {
   assert.match(error.message, /"1 hour"/);
 });
 
-test('delivery.retryDelay defaults to PT1S, may be PT0S (no pause), and a bad one is refused naming the field', () => {
+test('delivery.retryDelay (PT1S) and maxRetryDuration (PT4M, PT0S = off) have defaults, and a bad one is refused naming the field', () => {
   assert.deepEqual(loadBots().bots.map((bot) => bot.delivery.retryDelay.ms), [1_000, 1_000, 1_000, 1_000, 1_000]);
+  assert.deepEqual(loadBots().bots.map((bot) => bot.delivery.maxRetryDuration.ms), [240_000, 240_000, 240_000, 240_000, 240_000]);
   const off = shippedCopy();
-  off.bots[0]!['delivery'] = { retryDelay: 'PT0S' };
-  assert.equal(loadBots({ json: off }).bots[0]!.delivery.retryDelay.ms, 0);
+  off.bots[0]!['delivery'] = { maxRetryDuration: 'PT0S' };
+  assert.equal(loadBots({ json: off }).bots[0]!.delivery.maxRetryDuration.ms, 0);
   const bad = shippedCopy();
-  bad.bots[1]!['delivery'] = { retryDelay: '1s' };
-  assertRefused(bad, 'bots.json: bot "merge-warden" (bots[1]) delivery.retryDelay: must be an ISO 8601 duration');
+  bad.bots[1]!['delivery'] = { retryDelay: 'PT0S', maxRetryDuration: '4m' };
+  assertRefused(
+    bad,
+    'bots.json: bot "merge-warden" (bots[1]) delivery.retryDelay: must be a positive ISO 8601 duration',
+    'bots.json: bot "merge-warden" (bots[1]) delivery.maxRetryDuration: must be an ISO 8601 duration',
+  );
+});
+
+test('a retry budget that does not fit in functionTimeout stops start-up naming the bot and the field', () => {
+  const json = shippedCopy();
+  json.bots[1]!['delivery'] = { maxRetryDuration: 'PT10M' };
+  json.bots[2]!['delivery'] = { maxRetryDuration: 'PT4M55S' };
+  json.bots[2]!['target'] = { type: 'http', url: 'https://bot.example/webhooks', timeoutMs: 10_000 };
+  const bots = loadBots({ json }).bots;
+  assert.throws(
+    () => checkRetryBudgets(bots, 5 * 60_000),
+    (error: unknown) =>
+      error instanceof BotsConfigError &&
+      error.problems.length === 2 &&
+      error.message.includes('bots.json: bot "merge-warden" (bots[1]) delivery.maxRetryDuration: PT10M must fit in host.json functionTimeout (300 s)') &&
+      error.message.includes(`bot "spec-sentinel" (bots[2]) delivery.maxRetryDuration: PT4M55S plus the http target's timeoutMs (10000 ms) must fit`),
+  );
+  checkRetryBudgets(loadBots().bots, 5 * 60_000);
+  checkRetryBudgets(bots, Infinity);
+});
+
+test('the shipped bots fit the shipped host.json, and together tolerate a 30-minute target outage', () => {
+  const functionTimeoutMs = readFunctionTimeoutMs(fileURLToPath(new URL('../../../../host.json', import.meta.url)), {});
+  for (const bot of loadBots().bots) {
+    checkRetryBudgets([bot], functionTimeoutMs);
+    assert.ok(bot.delivery.maxDeliveryCount * bot.delivery.maxRetryDuration.ms >= 30 * 60_000, bot.name);
+  }
 });
 
 test('every problem is reported at once, one line each', () => {

@@ -26,7 +26,9 @@ const NOW = new Date('2026-11-26T17:00:05.000Z');
 
 function setup(options: { target?: BotTarget['deliver']; blobs?: Map<string, JsonObject | Error>; bot?: BotDefinition } = {}) {
   const delivered: TargetInput[] = [];
-  const pauses: number[] = [];
+  /** Every wait between retries in place; a wait moves the fake clock on by as much. */
+  const waits: number[] = [];
+  let clock = NOW.getTime();
   const sessions = memorySessions();
   const poison = memoryPoisonStore();
   const telemetry = recordingTelemetry();
@@ -50,10 +52,16 @@ function setup(options: { target?: BotTarget['deliver']; blobs?: Map<string, Jso
     },
     poison,
     telemetry,
-    now: () => NOW,
-    pause: async (ms) => void pauses.push(ms),
+    now: () => new Date(clock),
+    wait: async (ms, signals) => {
+      if (signals.some((signal) => signal.aborted)) return false;
+      waits.push(ms);
+      clock += ms;
+      return true;
+    },
+    random: () => 0.5,
   });
-  return { handler, delivered, sessions, poison, telemetry, resolved, pauses };
+  return { handler, delivered, sessions, poison, telemetry, resolved, waits };
 }
 
 const envelope = pullRequestEnvelope({ deliveryId: 'd-1', number: 7 });
@@ -92,45 +100,60 @@ describe('bot message handler', () => {
     assert.equal(delivered[0]!.envelope.payloadRef, undefined);
   });
 
-  it('throws a transient target failure so the host abandons, without poisoning, and says it will retry', async () => {
+  it('retries a transient target failure in place, with growing jittered waits, and completes without spending a delivery', async () => {
+    const logs: CapturedLog[] = [];
+    let calls = 0;
+    const { handler, waits, sessions, poison, telemetry, delivered } = setup({
+      target: async () => {
+        if (++calls <= 4) throw new TransientError('target answered 503');
+      },
+    });
+    await handler(envelope, queueContext(meta, logs));
+    // PT1S doubled per retry; equal jitter with random() = 0.5 gives three quarters of each.
+    assert.deepEqual(waits, [750, 1_500, 3_000, 6_000]);
+    assert.equal(delivered.length, 5);
+    assert.equal(sessions.touches.length, 1, 'the session is touched once, only the target step is retried');
+    assert.equal(poison.records.length, 0);
+    assert.equal(telemetry.events[0]?.properties?.retriesInPlace, 4);
+    assert.equal(logs.filter((l) => l.level === 'warning').length, 4);
+    assert.match(logs[0]!.text, /delivery 1\); retry 1 in place in 750 ms: TransientError: target answered 503/);
+  });
+
+  it('gives a transient failure back once maxRetryDuration is spent, so the host abandons it, without poisoning', async () => {
     const failure = new TransientError('target answered 503');
     const logs: CapturedLog[] = [];
-    const { handler, poison, telemetry } = setup({ target: async () => { throw failure; } });
+    const { handler, poison, telemetry, waits } = setup({ target: async () => { throw failure; } });
     await assert.rejects(handler(envelope, queueContext({ ...meta, deliveryCount: 2 }, logs)), (error) => error === failure);
+    assert.equal(waits.reduce((a, b) => a + b, 0), 240_000, 'waited exactly the PT4M budget, the last wait cut to fit');
+    assert.ok(waits.every((ms) => ms <= 30_000), 'no single wait over 30 s');
     assert.equal(poison.records.length, 0);
     assert.equal(telemetry.exceptions.length, 1);
-    assert.match(logs.find((l) => l.level === 'warning')!.text, /delivery 2 of 3.*retried.*503/);
+    assert.match(logs.at(-1)!.text, /delivery 2 of 3\) after \d+ retries in place; handing it back for redelivery.*503/);
   });
 
-  it('pauses before handing a transient failure back, longer each delivery, so a bot down for seconds does not burn every delivery at once', async () => {
-    // Service Bus redelivers an abandoned message at once: without the pause, ten deliveries
-    // of a message to a bot restarting for a second take milliseconds and end in the dead letters.
-    const { handler, pauses } = setup({ target: async () => { throw new TransientError('target answered 503'); } });
-    for (const deliveryCount of [1, 2, 3]) {
-      await assert.rejects(handler(envelope, queueContext({ ...meta, deliveryCount })), /503/);
-    }
-    assert.deepEqual(pauses, [1_000, 2_000], 'retryDelay (PT1S by default), doubled per delivery; none on the last one');
-  });
-
-  it('never pauses longer than half the lock, so the message lock outlives the pause even without renewal', async () => {
-    const shortLock = botDefinitionSchema.parse({
-      name: 'merge-warden',
-      queue: 'bot-merge-warden',
-      events: ['pull_request'],
-      delivery: { maxDeliveryCount: 10, lockDuration: 'PT10S', retryDelay: 'PT2S' },
+  it("waits at least the target's Retry-After, and hands the failure back when it asks for more than the budget left", async () => {
+    let calls = 0;
+    const polite = setup({
+      target: async () => {
+        if (++calls === 1) throw new TransientError('429', { retryAfterMs: 7_000 });
+      },
     });
-    const { handler, pauses } = setup({ bot: shortLock, target: async () => { throw new TransientError('down'); } });
-    for (const deliveryCount of [1, 2, 5]) await assert.rejects(handler(envelope, queueContext({ ...meta, deliveryCount })), /down/);
-    assert.deepEqual(pauses, [2_000, 4_000, 5_000]);
+    await polite.handler(envelope, queueContext(meta));
+    assert.deepEqual(polite.waits, [7_000]);
+
+    const tooLong = setup({ target: async () => { throw new TransientError('503', { retryAfterMs: 600_000 }); } });
+    await assert.rejects(tooLong.handler(envelope, queueContext(meta)), /503/);
+    assert.deepEqual(tooLong.waits, [240_000], 'waited out what the budget allows, then gave it back without calling early');
   });
 
-  it('does not pause when retryDelay is PT0S, nor for a permanent failure', async () => {
-    const noDelay = botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['pull_request'], delivery: { retryDelay: 'PT0S' } });
-    const transient = setup({ bot: noDelay, target: async () => { throw new TransientError('down'); } });
+  it('does not retry in place when maxRetryDuration is PT0S, nor a permanent failure', async () => {
+    const off = botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['pull_request'], delivery: { maxRetryDuration: 'PT0S' } });
+    const transient = setup({ bot: off, target: async () => { throw new TransientError('down'); } });
     await assert.rejects(transient.handler(envelope, queueContext(meta)), /down/);
     const permanent = setup({ target: async () => { throw new PermanentError('TargetRejected', 'no'); } });
     await permanent.handler(envelope, queueContext(meta));
-    assert.deepEqual([...transient.pauses, ...permanent.pauses], []);
+    assert.deepEqual([...transient.waits, ...permanent.waits], []);
+    assert.equal(transient.delivered.length, 1);
   });
 
   it('counts an unknown error as transient', async () => {
