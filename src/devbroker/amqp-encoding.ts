@@ -24,6 +24,14 @@ export function amqpLong(value: number): unknown {
   return types.wrap_long(value);
 }
 
+/**
+ * Status codes in `$cbs` and `$management` replies: the .NET SDK (Microsoft.Azure.Amqp) casts them to int and
+ * throws InvalidCastException on the uint rhea picks for a plain positive number; the JS SDK takes either.
+ */
+export function amqpInt(value: number): unknown {
+  return types.wrap_int(value);
+}
+
 /** rhea hands back longs above 2^53 as buffers; ours never get that big, but clients may send them. */
 export function longToNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
@@ -117,6 +125,16 @@ interface LinkInternals {
 /** Fields of the broker's attach reply (rhea sends it after the open event handlers ran). */
 export function setAttachReply(link: Sender | Receiver, fields: Record<string, unknown>): void {
   Object.assign((link as unknown as LinkInternals).local.attach, fields);
+}
+
+/**
+ * Answer an attach with the settle modes the peer asked for, as the service does (AMQP 1.0 §2.7.3: the receiver
+ * of the attach states the modes it will use). rhea's reply otherwise carries none, i.e. "unsettled": the .NET SDK
+ * then keeps every pre-settled `$cbs`/`$management` request as unsettled, and its next request reuses the
+ * delivery tag ("An item with the same key has already been added").
+ */
+export function echoSettleModes(link: Sender | Receiver): void {
+  setAttachReply(link, { snd_settle_mode: link.snd_settle_mode ?? 0, rcv_settle_mode: link.rcv_settle_mode ?? 0 });
 }
 
 /**
