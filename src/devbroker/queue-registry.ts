@@ -7,9 +7,10 @@ export interface Entity {
 }
 
 /**
- * An address or CBS audience without `scheme://host` and leading slashes. The .NET SDK's audience for a queue is
- * `sb://localhost//<queue>` (its endpoint keeps the trailing slash, the entity path is appended after another);
- * the JS SDK's is `sb://localhost/<queue>`; link addresses are the bare path.
+ * A link address or CBS audience without `scheme://host` and leading slashes. The .NET SDK attaches its links
+ * to `/<queue>` and `/<queue>/$management` (an absolute path; audiences `amqp://localhost/<queue>`), the JS SDK
+ * to the bare `<queue>` (audiences `sb://localhost/<queue>`). Before this, `/<queue>` was answered with
+ * MessagingEntityNotFound "sb://localhost//<queue>".
  */
 export function entityPath(address: string | undefined): string {
   return (address ?? '').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+/i, '').replace(/^\/+/, '');
@@ -41,7 +42,7 @@ export class QueueRegistry {
   }
 
   /**
-   * `queue` or `queue/$DeadLetterQueue` (any case), with or without `sb://host/` (or `sb://host//`) in front and `/$management` behind
+   * `queue` or `queue/$DeadLetterQueue` (any case), with or without `sb://host/` or `/` in front and `/$management` behind
    * (CBS audiences carry both); an unknown queue is the service's entity-not-found error.
    */
   resolve(address: string | undefined): Entity | BrokerError {
