@@ -3,6 +3,7 @@
 //
 // Usage: dotnet ServiceBusDriver.dll '<json>' where json is
 //   { "connectionString": "...", "processorQueue": "...", "queue": "...", "lockDurationMs": 5000,
+//     "poisonQueue": "...", "fromJsSession": "...",
 //     "serviceBus": <host.json extensions.serviceBus>, "sessions": ["pr-1", ...], "perSession": 6,
 //     "scenarios": ["processor", ...] (optional, default all) }
 // Each line: { "scenario": name, "ok": true, ...facts } or { "scenario": name, "ok": false, "error": "..." }.
@@ -37,6 +38,8 @@ var scenarios = new Dictionary<string, Func<Task<object>>>
     ["peek"] = () => Scenarios.Peek(client, queue),
     ["renewSessionLock"] = () => Scenarios.RenewSessionLock(client, queue, lockDuration),
     ["refusals"] = () => Scenarios.Refusals(client, queue),
+    ["poison"] = () => Scenarios.Poison(client, (string)config["poisonQueue"]!, hostOptions),
+    ["fromJs"] = () => Scenarios.FromJs(client, queue, (string)config["fromJsSession"]!),
 };
 
 var outputLock = new object();
@@ -285,6 +288,70 @@ static class Scenarios
         }
         await receiver.CompleteMessageAsync(message);
         return new { lockedUntil, heldForMs = lockDuration.TotalMilliseconds * 1.2, completed = true };
+    }
+
+    /// <summary>
+    /// A handler that always throws, under the session processor: abandoned on each failure, redelivered with
+    /// DeliveryCount 1, 2, ... and dead-lettered by the broker as MaxDeliveryCountExceeded after the queue's maximum.
+    /// </summary>
+    public static async Task<object> Poison(ServiceBusClient client, string queue, JsonNode host)
+    {
+        const string session = "poison-1";
+        await using (var sender = client.CreateSender(queue)) await sender.SendMessageAsync(Message(session, "always-fails"));
+        var deliveryCounts = new ConcurrentQueue<int>();
+        var userErrors = 0;
+        await using var processor = client.CreateSessionProcessor(queue, new ServiceBusSessionProcessorOptions
+        {
+            MaxConcurrentSessions = (int)host["maxConcurrentSessions"]!,
+            SessionIdleTimeout = TimeSpan.Parse((string)host["sessionIdleTimeout"]!),
+            AutoCompleteMessages = (bool)host["autoCompleteMessages"]!,
+        });
+        processor.ProcessMessageAsync += args =>
+        {
+            deliveryCounts.Enqueue(args.Message.DeliveryCount);
+            throw new InvalidOperationException("the bot's handler failed");
+        };
+        processor.ProcessErrorAsync += args =>
+        {
+            if (args.ErrorSource == ServiceBusErrorSource.ProcessMessageCallback) Interlocked.Increment(ref userErrors);
+            return Task.CompletedTask;
+        };
+        await processor.StartProcessingAsync();
+        await using var deadLetters = client.CreateReceiver(queue, new ServiceBusReceiverOptions { SubQueue = SubQueue.DeadLetter });
+        // The dead-letter sub-queue has it once the last abandon went past the maximum.
+        var dead = await deadLetters.ReceiveMessageAsync(TimeSpan.FromSeconds(30))
+            ?? throw new TimeoutException($"nothing was dead-lettered; deliveries so far: {string.Join(",", deliveryCounts)}");
+        await deadLetters.CompleteMessageAsync(dead);
+        await processor.StopProcessingAsync();
+        return new
+        {
+            deliveryCounts = deliveryCounts.ToList(),
+            userErrors,
+            deadLetterReason = dead.DeadLetterReason,
+            deadLetterErrorDescription = dead.DeadLetterErrorDescription,
+            deliveryCountWhenDeadLettered = dead.DeliveryCount,
+        };
+    }
+
+    /// <summary>A message sent by the app's own sender (@azure/service-bus), as the Functions host's SDK reads it.</summary>
+    public static async Task<object> FromJs(ServiceBusClient client, string queue, string session)
+    {
+        await using var receiver = await client.AcceptSessionAsync(queue, session);
+        var message = await ReceiveOne(receiver);
+        await receiver.CompleteMessageAsync(message);
+        return new
+        {
+            messageId = message.MessageId,
+            sessionId = message.SessionId,
+            contentType = message.ContentType,
+            subject = message.Subject,
+            bodyKind = message.GetRawAmqpMessage().Body.BodyType.ToString(),
+            body = message.Body.ToString(),
+            applicationProperties = message.ApplicationProperties.ToDictionary(p => p.Key, p => p.Value?.ToString()),
+            enqueuedTimeOffsetMinutes = message.EnqueuedTime.Offset.TotalMinutes,
+            enqueuedTime = message.EnqueuedTime.ToString("o"),
+            deliveryCount = message.DeliveryCount,
+        };
     }
 
     /// <summary>The service's refusals arrive as the SDK's failure reasons.</summary>
