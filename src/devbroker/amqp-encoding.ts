@@ -25,8 +25,11 @@ export function amqpLong(value: number): unknown {
 }
 
 /**
- * Status codes in `$cbs` and `$management` replies: the .NET SDK (Microsoft.Azure.Amqp) casts them to int and
- * throws InvalidCastException on the uint rhea picks for a plain positive number; the JS SDK takes either.
+ * Status codes in `$cbs` and `$management` replies are AMQP int, as documented (`status-code`:
+ * https://learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-protocol-guide#claims-based-authorization,
+ * `statusCode`: https://learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-request-response). rhea picks
+ * uint for a plain positive number; the JS SDK takes either, the .NET SDK (Microsoft.Azure.Amqp) casts to int and
+ * throws InvalidCastException.
  */
 export function amqpInt(value: number): unknown {
   return types.wrap_int(value);
@@ -128,8 +131,8 @@ export function setAttachReply(link: Sender | Receiver, fields: Record<string, u
 }
 
 /**
- * Answer an attach with the settle modes the peer asked for, as the service does (AMQP 1.0 §2.7.3: the receiver
- * of the attach states the modes it will use). rhea's reply otherwise carries none, i.e. "unsettled": the .NET SDK
+ * Answer an attach with the settle modes the peer asked for, as the service does (AMQP 1.0 attach, snd-settle-mode /
+ * rcv-settle-mode: http://docs.oasis-open.org/amqp/core/v1.0/os/amqp-core-transport-v1.0-os.html#type-attach). rhea's reply otherwise carries none, i.e. "unsettled": the .NET SDK
  * then keeps every pre-settled `$cbs`/`$management` request as unsettled, and its next request reuses the
  * delivery tag ("An item with the same key has already been added").
  */

@@ -24,7 +24,8 @@ function acceptingMechanism(name: (response: Buffer | undefined) => string): () 
  * accepts only MSSBCBS, the Service Bus mechanism meaning "authorization follows over $cbs"; @azure/service-bus
  * (rhea) picks ANONYMOUS; PLAIN is there for generic AMQP tools. Without a list rhea offers ANONYMOUS alone,
  * and the .NET SDK gives up: "None of the server sasl-mechanisms ([ANONYMOUS]) are supported by the client (MSSBCBS)".
- * CBS: https://learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-protocol-guide#claims-based-authorization
+ * CBS: https://learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-protocol-guide#claims-based-authorization;
+ * MSSBCBS carries no credentials (Azure/azure-uamqp-c src/sasl_mssbcbs.c: an empty init, no challenge).
  */
 export function offerServiceBusSaslMechanisms(container: Container): void {
   const mechanisms = (container as unknown as { sasl_server_mechanisms: Record<string, () => ServerMechanism> }).sasl_server_mechanisms;
