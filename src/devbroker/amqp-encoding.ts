@@ -24,6 +24,17 @@ export function amqpLong(value: number): unknown {
   return types.wrap_long(value);
 }
 
+/**
+ * Status codes in `$cbs` and `$management` replies are AMQP int, as documented (`status-code`:
+ * https://learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-protocol-guide#claims-based-authorization,
+ * `statusCode`: https://learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-request-response). rhea picks
+ * uint for a plain positive number; the JS SDK takes either, the .NET SDK (Microsoft.Azure.Amqp) casts to int and
+ * throws InvalidCastException.
+ */
+export function amqpInt(value: number): unknown {
+  return types.wrap_int(value);
+}
+
 /** rhea hands back longs above 2^53 as buffers; ours never get that big, but clients may send them. */
 export function longToNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
@@ -117,6 +128,16 @@ interface LinkInternals {
 /** Fields of the broker's attach reply (rhea sends it after the open event handlers ran). */
 export function setAttachReply(link: Sender | Receiver, fields: Record<string, unknown>): void {
   Object.assign((link as unknown as LinkInternals).local.attach, fields);
+}
+
+/**
+ * Answer an attach with the settle modes the peer asked for, as the service does (AMQP 1.0 attach, snd-settle-mode /
+ * rcv-settle-mode: http://docs.oasis-open.org/amqp/core/v1.0/os/amqp-core-transport-v1.0-os.html#type-attach). rhea's reply otherwise carries none, i.e. "unsettled": the .NET SDK
+ * then keeps every pre-settled `$cbs`/`$management` request as unsettled, and its next request reuses the
+ * delivery tag ("An item with the same key has already been added").
+ */
+export function echoSettleModes(link: Sender | Receiver): void {
+  setAttachReply(link, { snd_settle_mode: link.snd_settle_mode ?? 0, rcv_settle_mode: link.rcv_settle_mode ?? 0 });
 }
 
 /**

@@ -1,5 +1,5 @@
 import rhea, { type Message } from 'rhea';
-import { BrokerError, lockTokensToTagKeys, longToNumber } from './amqp-encoding.js';
+import { BrokerError, amqpInt, lockTokensToTagKeys, longToNumber } from './amqp-encoding.js';
 import type { DevQueue, Settlement, SubQueue } from './dev-queue.js';
 import { outgoingMessage } from './outgoing-message.js';
 
@@ -22,12 +22,12 @@ const STATUS_BY_CONDITION: Record<string, number> = {
 export function managementReplyProperties(reply: ManagementReply | BrokerError): Record<string, unknown> {
   if (reply instanceof BrokerError) {
     return {
-      statusCode: STATUS_BY_CONDITION[reply.condition] ?? 500,
+      statusCode: amqpInt(STATUS_BY_CONDITION[reply.condition] ?? 500),
       statusDescription: reply.message,
       'error-condition': reply.condition,
     };
   }
-  return { statusCode: reply.statusCode, statusDescription: reply.statusCode === 204 ? 'No Content' : 'OK' };
+  return { statusCode: amqpInt(reply.statusCode), statusDescription: reply.statusCode === 204 ? 'No Content' : 'OK' };
 }
 
 function sessionIdOf(body: Record<string, unknown>): string {

@@ -6,6 +6,16 @@ export interface Entity {
   subQueue: SubQueue;
 }
 
+/**
+ * A link address or CBS audience without `scheme://host` and leading slashes. The .NET SDK attaches its links
+ * to `/<queue>` and `/<queue>/$management` (an absolute path; audiences `amqp://localhost/<queue>`), the JS SDK
+ * to the bare `<queue>` (audiences `sb://localhost/<queue>`). Before this, `/<queue>` was answered with
+ * MessagingEntityNotFound "sb://localhost//<queue>".
+ */
+export function entityPath(address: string | undefined): string {
+  return (address ?? '').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+/i, '').replace(/^\/+/, '');
+}
+
 /** The broker's queues by name; names are case-insensitive, like the service's. */
 export class QueueRegistry {
   private readonly queues = new Map<string, DevQueue>();
@@ -32,11 +42,11 @@ export class QueueRegistry {
   }
 
   /**
-   * `queue` or `queue/$DeadLetterQueue`, with or without `sb://host/` in front and `/$management` behind
+   * `queue` or `queue/$DeadLetterQueue` (any case), with or without `sb://host/` or `/` in front and `/$management` behind
    * (CBS audiences carry both); an unknown queue is the service's entity-not-found error.
    */
   resolve(address: string | undefined): Entity | BrokerError {
-    let path = (address ?? '').replace(/^[a-z]+:\/\/[^/]+\/?/i, '');
+    let path = entityPath(address);
     if (path.endsWith(MANAGEMENT_SUFFIX)) path = path.slice(0, -MANAGEMENT_SUFFIX.length);
     const deadLetter = path.toLowerCase().endsWith(DEAD_LETTER_SUFFIX.toLowerCase());
     const name = deadLetter ? path.slice(0, -DEAD_LETTER_SUFFIX.length) : path;

@@ -5,6 +5,7 @@ import {
   LOCKED_UNTIL_UTC,
   SESSION_FILTER,
   dotnetTicks,
+  echoSettleModes,
   holdAttachReply,
   refuseLink,
   setAttachReply,
@@ -66,7 +67,7 @@ export function openConsumerLink(
   const filter = source.filter ?? undefined;
   const wantsSession = filter !== undefined && filter !== null && SESSION_FILTER in filter;
   const receiveAndDelete = link.snd_settle_mode === 1;
-  setAttachReply(link, { snd_settle_mode: link.snd_settle_mode ?? 0, rcv_settle_mode: link.rcv_settle_mode ?? 0 });
+  echoSettleModes(link);
   link.set_target(terminus((link.target as TerminusFields | undefined)?.address));
 
   const isSessionQueue = queue.settings.requiresSession && subQueue === 'active';

@@ -1,7 +1,7 @@
 import type { Connection, Message, Sender } from 'rhea';
-import { BrokerError } from './amqp-encoding.js';
+import { BrokerError, amqpInt } from './amqp-encoding.js';
 import { managementReplyProperties, runManagementOperation } from './management-operations.js';
-import type { Entity, QueueRegistry } from './queue-registry.js';
+import { entityPath, type Entity, type QueueRegistry } from './queue-registry.js';
 
 /**
  * `$cbs` put-token. Any token is good (a development broker), but like the service, a token for an entity
@@ -9,14 +9,14 @@ import type { Entity, QueueRegistry } from './queue-registry.js';
  */
 export function answerPutToken(queues: QueueRegistry, request: Message): Message {
   const audience = String(request.application_properties?.name ?? '');
-  const namespaceOnly = audience.replace(/^[a-z]+:\/\/[^/]+\/?/i, '') === '';
+  const namespaceOnly = entityPath(audience) === '';
   const entity = namespaceOnly ? undefined : queues.resolve(audience);
   return {
     correlation_id: request.message_id,
     application_properties:
       entity instanceof BrokerError
-        ? { 'status-code': 404, 'status-description': entity.message, 'error-condition': entity.condition }
-        : { 'status-code': 202, 'status-description': 'Accepted' },
+        ? { 'status-code': amqpInt(404), 'status-description': entity.message, 'error-condition': entity.condition }
+        : { 'status-code': amqpInt(202), 'status-description': 'Accepted' },
     body: null,
   };
 }

@@ -1,12 +1,13 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { once } from 'node:events';
 import rhea, { type Connection, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
-import { BrokerError, MANAGEMENT_SUFFIX, refuseLink, setAttachReply, terminus, toAmqpError } from './amqp-encoding.js';
+import { BrokerError, MANAGEMENT_SUFFIX, echoSettleModes, refuseLink, setAttachReply, terminus, toAmqpError } from './amqp-encoding.js';
 import type { DevQueue, DevQueueOptions, QueueStats, SubQueue } from './dev-queue.js';
 import { QueueRegistry } from './queue-registry.js';
 import { openConsumerLink, type LinkConsumer } from './receiver-links.js';
 import { ReplyRoutes, answerManagementRequest, answerPutToken } from './request-response.js';
 import { receiveTransfer } from './sender-links.js';
+import { offerServiceBusSaslMechanisms } from './sasl-mechanisms.js';
 import { settleDelivery } from './settlement.js';
 import { guardSocket } from './socket-guards.js';
 
@@ -53,6 +54,7 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
     autoaccept: false,
     tcp_no_delay: true,
   });
+  offerServiceBusSaslMechanisms(container);
   const receiverRoles = new WeakMap<Receiver, ReceiverRole>();
   const consumers = new WeakMap<Sender, LinkConsumer>();
   const linkCleanups = new Map<Sender, () => void>();
@@ -97,6 +99,7 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
       const link = context.receiver!;
       const address = (link.target as Terminus | undefined)?.address;
       link.set_target(terminus(address));
+      echoSettleModes(link);
       if (address === '$cbs') {
         receiverRoles.set(link, { kind: 'cbs' });
         return;
@@ -124,6 +127,7 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
         const target = (link.target as Terminus | undefined)?.address;
         link.set_source(terminus(address));
         link.set_target(terminus(target));
+        echoSettleModes(link);
         replies.add(context.connection, link, target);
         return;
       }
