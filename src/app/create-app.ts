@@ -52,8 +52,9 @@ export function createApp(options: CreateAppOptions = {}): App {
   const now = options.now ?? (() => new Date());
   const storage = createStorageClients(settings);
   const claimCheck = createClaimCheck({ containerClient: storage.blobService.getContainerClient(settings.CLAIM_CHECK_CONTAINER) });
-  const sessions = createTableSessionStore({ tableClient: storage.table(settings.SESSIONS_TABLE) });
   const bots = registry.bots;
+  const limits = new Map(bots.map((bot) => [bot.name, bot.session]));
+  const sessions = createTableSessionStore({ tableClient: storage.table(settings.SESSIONS_TABLE), limitsOf: (bot) => limits.get(bot) });
 
   // Built before the webhook runtime: a bot whose target cannot start (missing secret setting,
   // unregistered module) must stop start-up before any connection is opened.
