@@ -6,6 +6,7 @@ import { defineWebhookFunction } from '../ingress/define-webhook-function.js';
 import { createLifecycleFunctions } from '../lifecycle/lifecycle-functions.js';
 import { createTableSessionStore } from '../lifecycle/table-session-store.js';
 import { createProcessingFunctions } from '../processing/processing-functions.js';
+import { closeJournalWriters } from '../targets/journal-writer.js';
 import type { BotModuleRegistry } from '../targets/module-registry.js';
 import { createTelemetry } from '../telemetry/create-telemetry.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -22,7 +23,7 @@ export interface App {
   definitions: FunctionDefinition[];
   /** The parts the webhook handler runs on, for tests and benchmarks that wrap or observe them. */
   webhook: WebhookDependencies;
-  /** Closes the connections the app holds (the local host and tests call it on shutdown). */
+  /** Closes the connections the app holds and flushes and closes its journal files (the local host and tests call it on shutdown). */
   close(): Promise<void>;
 }
 
@@ -83,6 +84,7 @@ export function createApp(options: CreateAppOptions = {}): App {
     async close() {
       await dispatcher.close();
       await client.close();
+      await closeJournalWriters();
     },
   };
 }
