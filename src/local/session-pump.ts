@@ -108,9 +108,10 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
         continue;
       }
       stats.sessionsAccepted++;
+      const acceptedAt = Date.now();
       const work = (async () => {
         try {
-          await drainSession(receiver);
+          await drainSession(receiver, acceptedAt);
         } catch (error) {
           if (!stopController.signal.aborted) log.warn(functionName, `session ${receiver.sessionId} ended:`, describe(error));
         } finally {
@@ -123,8 +124,15 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
     workers[index] = { phase: 'stopped' };
   }
 
-  async function drainSession(receiver: ServiceBusSessionReceiver): Promise<void> {
+  async function drainSession(receiver: ServiceBusSessionReceiver, acceptedAt: number): Promise<void> {
+    let handled = 0;
     while (!stopController.signal.aborted) {
+      // The SDK renews the session lock only until acceptedAt + lockRenewalMs. A message started
+      // too close to that end can outlive the lock: its completion then fails, and it runs again
+      // (a duplicate for the target). Let the session go instead; the next accept, by this worker
+      // or another, renews it afresh. At least one message per accept, so a tight host.json
+      // still makes progress (local-host warns about it).
+      if (handled > 0 && Date.now() + idleTimeoutMs + functionTimeoutMs > acceptedAt + lockRenewalMs) return;
       let messages: ServiceBusReceivedMessage[];
       try {
         messages = await receiver.receiveMessages(1, {
@@ -137,7 +145,14 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       }
       const message = messages[0];
       if (!message) return; // idle: release the session so another worker may take a busier one
+      // A lock already gone (a renewal failed and the SDK does not try again): the broker hands
+      // the message to the next receiver of the session; running it here would run it twice.
+      if (receiver.sessionLockedUntilUtc.getTime() <= Date.now()) {
+        log.warn(functionName, `the lock on session ${receiver.sessionId} expired; releasing it without running message ${message.messageId}`);
+        return;
+      }
       if ((await handle(receiver, message)) === 'release') return;
+      handled++;
     }
   }
 

@@ -332,3 +332,36 @@ test('a handler that finishes within functionTimeout is completed as usual, and 
     assert.ok(!lines.some((line) => line.includes('timed out')), lines.join('\n'));
   });
 });
+
+test(
+  'a session busy past its lock renewal window is released and accepted again, so no message outlives its lock and runs twice',
+  { timeout: 60_000 },
+  async () => {
+    // Short locks (2 s) renewed for 3 s only, messages of 500 ms: the session's 10 messages take
+    // 5 s, well past the time the SDK stops renewing (+ the last lock's 2 s).
+    await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10, lockDurationMs: 2_000 }], async ({ broker, client, newClient }) => {
+      await send(client, Array.from({ length: 10 }, (_, n) => ({ sessionId: 'pr-octo/busy', n })));
+      const calls: string[] = [];
+      const w = waiter();
+      const pump = startSessionPump({
+        client: newClient(fastRetries),
+        definition: definition(async (body, context) => {
+          calls.push(`${(body as { n: number }).n}@${context.triggerMetadata!.deliveryCount as number}`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }),
+        hostOptions: { maxConcurrentSessions: 1, sessionIdleTimeoutMs: 200, maxAutoLockRenewalDurationMs: 3_000, functionTimeoutMs: 1_000 },
+        log: silentLog,
+      });
+      const tick = setInterval(() => w.check(), 50);
+      try {
+        await w.until(() => pump.stats().completed === 10 || calls.length > 12);
+      } finally {
+        clearInterval(tick);
+        await pump.stop();
+      }
+      assert.deepEqual(calls, Array.from({ length: 10 }, (_, n) => `${n}@1`), 'each message once, in order, first delivery');
+      assert.ok(pump.stats().sessionsAccepted > 1, 'the session was let go and taken again');
+      assert.equal(broker.queueStats(QUEUE).active, 0);
+    });
+  },
+);
