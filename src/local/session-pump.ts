@@ -109,9 +109,10 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       }
       stats.sessionsAccepted++;
       const acceptedAt = Date.now();
+      const lockSpanMs = receiver.sessionLockedUntilUtc.getTime() - acceptedAt;
       const work = (async () => {
         try {
-          await drainSession(receiver, acceptedAt);
+          await drainSession(receiver, acceptedAt, lockSpanMs);
         } catch (error) {
           if (!stopController.signal.aborted) log.warn(functionName, `session ${receiver.sessionId} ended:`, describe(error));
         } finally {
@@ -124,7 +125,11 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
     workers[index] = { phase: 'stopped' };
   }
 
-  async function drainSession(receiver: ServiceBusSessionReceiver, acceptedAt: number): Promise<void> {
+  async function drainSession(receiver: ServiceBusSessionReceiver, acceptedAt: number, lockSpanMs: number): Promise<void> {
+    // The SDK renews a lock 10 s (or half the time left, if less) before it ends and, when a
+    // renewal fails (say a 10 s timeout while the event loop was busy), never tries again. A lock
+    // this close to its end has missed its renewal: it will expire under the next message.
+    const overdueMs = Math.min(5_000, lockSpanMs / 4);
     let handled = 0;
     while (!stopController.signal.aborted) {
       // The SDK renews the session lock only until acceptedAt + lockRenewalMs. A message started
@@ -145,10 +150,15 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       }
       const message = messages[0];
       if (!message) return; // idle: release the session so another worker may take a busier one
-      // A lock already gone (a renewal failed and the SDK does not try again): the broker hands
-      // the message to the next receiver of the session; running it here would run it twice.
-      if (receiver.sessionLockedUntilUtc.getTime() <= Date.now()) {
-        log.warn(functionName, `the lock on session ${receiver.sessionId} expired; releasing it without running message ${message.messageId}`);
+      // A lock gone or about to go (a renewal failed and the SDK does not try again): the broker
+      // hands the message to the next receiver of the session; running it here could run it twice.
+      const lockLeftMs = receiver.sessionLockedUntilUtc.getTime() - Date.now();
+      if (lockLeftMs < overdueMs) {
+        log.warn(
+          functionName,
+          `the lock on session ${receiver.sessionId} ${lockLeftMs <= 0 ? 'expired' : `ends in ${lockLeftMs} ms and was not renewed`}; ` +
+            `releasing the session without running message ${message.messageId} (it is delivered again to the next receiver)`,
+        );
         return;
       }
       if ((await handle(receiver, message)) === 'release') return;
