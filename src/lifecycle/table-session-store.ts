@@ -123,7 +123,7 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       requireText('messageId', messageId);
       const rowKey = encodeRowKey(sessionId);
       const limits = limitsOf(bot);
-      let known: StoredSessionRecord | undefined | typeof UNREAD = remembered.recall(bot, sessionId, at, limits) ?? UNREAD;
+      let known: StoredSessionRecord | typeof UNREAD = remembered.recall(bot, sessionId, at, limits) ?? UNREAD;
       return retrying(`touch of session "${sessionId}" of bot "${bot}"`, async () => {
         const current = known === UNREAD ? await read(bot, sessionId) : known;
         const plan = planTouch(current, bot, sessionId, messageId, at, limits);
