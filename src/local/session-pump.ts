@@ -83,6 +83,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
   // A session lock that stops being renewed before functionTimeout lets another receiver run the
   // same message while the first run still may (local-host warns when host.json allows that).
   const lockRenewalMs = Math.max(hostOptions.maxAutoLockRenewalDurationMs, functionTimeoutMs);
+  const releaseMarginMs = Math.min(functionTimeoutMs, lockRenewalMs / 2);
   /** Timed-out invocations still running, per session. */
   const hungBySession = new Map<string, number>();
 
@@ -135,9 +136,10 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       // The SDK renews the session lock only until acceptedAt + lockRenewalMs. A message started
       // too close to that end can outlive the lock: its completion then fails, and it runs again
       // (a duplicate for the target). Let the session go instead; the next accept, by this worker
-      // or another, renews it afresh. At least one message per accept, so a tight host.json
-      // still makes progress (local-host warns about it).
-      if (handled > 0 && Date.now() + idleTimeoutMs + functionTimeoutMs > acceptedAt + lockRenewalMs) return;
+      // or another, renews it afresh. The margin is functionTimeout (the longest a message may
+      // run), but at most half the window, so renewal = functionTimeout still keeps a session for
+      // a while; and at least one message per accept, so any host.json makes progress.
+      if (handled > 0 && Date.now() + idleTimeoutMs + releaseMarginMs > acceptedAt + lockRenewalMs) return;
       let messages: ServiceBusReceivedMessage[];
       try {
         messages = await receiver.receiveMessages(1, {
