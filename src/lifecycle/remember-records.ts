@@ -5,7 +5,9 @@ import type { SessionLimits } from './should-close-session.js';
  * The records this process last wrote, with their ETags, per bot, so the next touch of a
  * session can write at once (If-Match) instead of reading first. Only a hint: every write is
  * guarded by the ETag, so a record changed elsewhere (another instance took the session, the
- * janitor or an operator closed it, a purge) costs one 412 / 404 and a re-read, never a wrong count.
+ * janitor or an operator closed it, a purge) costs one 412 / 404 and a re-read, never a wrong count
+ * (Table Storage rejects an update whose If-Match ETag is not the entity's current one with 412:
+ * https://learn.microsoft.com/rest/api/storageservices/update-entity2).
  */
 export interface RememberedRecords {
   /** The remembered record, unless it is likely stale (idle past the bot's sessionTimeout: the janitor may have closed it). */

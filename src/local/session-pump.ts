@@ -133,7 +133,9 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
     const overdueMs = Math.min(5_000, lockSpanMs / 4);
     let handled = 0;
     while (!stopController.signal.aborted) {
-      // The SDK renews the session lock only until acceptedAt + lockRenewalMs. A message started
+      // The SDK renews the session lock only until acceptedAt + lockRenewalMs ("the maximum duration
+      // within which the session lock will be renewed automatically",
+      // https://learn.microsoft.com/dotnet/api/azure.messaging.servicebus.servicebussessionprocessoroptions.maxautolockrenewalduration). A message started
       // too close to that end can outlive the lock: its completion then fails, and it runs again
       // (a duplicate for the target). Let the session go instead; the next accept, by this worker
       // or another, renews it afresh. The margin is functionTimeout (the longest a message may
