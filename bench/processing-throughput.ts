@@ -44,12 +44,23 @@ async function main(): Promise<void> {
     for (let i = 0; i < messages.length; i += 8) await sender.sendMessages(messages.slice(i, i + 8));
     await sender.close();
 
+    // Every session touch's request to the Table service, counted by method (the SDK sends MERGE as a POST with X-HTTP-Method).
+    const sessionsTable = table('sessions');
+    const tableRequests = { reads: 0, writes: 0 };
+    sessionsTable.pipeline.addPolicy({
+      name: 'count-table-requests',
+      sendRequest: (request, next) => {
+        if (request.method === 'GET') tableRequests.reads++;
+        else tableRequests.writes++;
+        return next(request);
+      },
+    });
     const [definition] = createBotQueueFunctions([bot], {
       settings: { JOURNAL_PATH: journalPath },
       env: {},
       parseEnvelope,
       resolvePayload: async () => ({}),
-      sessions: createTableSessionStore({ tableClient: table('sessions') }),
+      sessions: createTableSessionStore({ tableClient: sessionsTable }),
       poison: createTablePoisonStore({ tableClient: table('poisonmessages') }),
       telemetry: noTelemetry,
       now: () => new Date(),
@@ -67,7 +78,8 @@ async function main(): Promise<void> {
     const lines = readFileSync(journalPath, 'utf8').trim().split('\n').length;
     console.log(
       `${total} messages (${sessionCount} sessions × ${perSession}), ${concurrency} concurrent sessions: ` +
-        `${(total / seconds).toFixed(0)} messages/s, ${((seconds * 1000) / total).toFixed(2)} ms/message overall; journal lines ${lines}`,
+        `${(total / seconds).toFixed(0)} messages/s, ${((seconds * 1000) / total).toFixed(2)} ms/message overall; journal lines ${lines}; ` +
+        `session table requests per message: ${(tableRequests.reads / total).toFixed(3)} reads, ${(tableRequests.writes / total).toFixed(3)} writes`,
     );
   } finally {
     await client.close();

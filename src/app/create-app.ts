@@ -12,6 +12,7 @@ import { createDeadLetterQueue } from '../processing/dead-letter-queue.js';
 import { createProcessingFunctions } from '../processing/processing-functions.js';
 import { readRedeliveryConfig } from '../redelivery/read-redelivery-config.js';
 import { defineRedeliveryFunction } from '../redelivery/redelivery-function.js';
+import { closeJournalWriters } from '../targets/journal-writer.js';
 import type { BotModuleRegistry } from '../targets/module-registry.js';
 import { createTelemetry } from '../telemetry/create-telemetry.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -28,7 +29,7 @@ export interface App {
   definitions: FunctionDefinition[];
   /** The parts the webhook handler runs on, for tests and benchmarks that wrap or observe them. */
   webhook: WebhookDependencies;
-  /** Closes the connections the app holds and flushes telemetry (the host's appTerminate hook, the local host and tests call it). */
+  /** Closes the connections the app holds, closes its journal files and flushes telemetry (the host's appTerminate hook, the local host and tests call it). */
   close(): Promise<void>;
 }
 
@@ -61,8 +62,9 @@ export function createApp(options: CreateAppOptions = {}): App {
   const now = options.now ?? (() => new Date());
   const storage = createStorageClients(settings);
   const claimCheck = createClaimCheck({ containerClient: storage.blobService.getContainerClient(settings.CLAIM_CHECK_CONTAINER) });
-  const sessions = createTableSessionStore({ tableClient: storage.table(settings.SESSIONS_TABLE) });
   const bots = registry.bots;
+  const limits = new Map(bots.map((bot) => [bot.name, bot.session]));
+  const sessions = createTableSessionStore({ tableClient: storage.table(settings.SESSIONS_TABLE), limitsOf: (bot) => limits.get(bot) });
 
   // Built before the webhook runtime: a bot whose target cannot start (missing secret setting,
   // unregistered module) must stop start-up before any connection is opened.
@@ -97,6 +99,7 @@ export function createApp(options: CreateAppOptions = {}): App {
       try {
         await dispatcher.close();
         await client.close();
+        await closeJournalWriters();
       } finally {
         await telemetry.flush?.();
       }

@@ -1,6 +1,7 @@
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { StoredSessionRecord } from './session-record.js';
+import { reportSessionClosed } from './report-session-closed.js';
 import { shouldCloseSession } from './should-close-session.js';
 import type { SessionStore } from './table-session-store.js';
 
@@ -37,18 +38,7 @@ export async function cleanupExpiredSessions(deps: {
       continue;
     }
     result.closed.push(record.sessionId);
-    const durationMs = now.getTime() - record.openedAt.getTime();
-    const properties = { bot: bot.name, reason };
-    telemetry.trackEvent('SessionClosed', {
-      ...properties,
-      sessionId: record.sessionId,
-      generation: record.generation,
-      durationMs,
-      activeMs: record.lastActivityAt.getTime() - record.openedAt.getTime(),
-      messageCount: record.messageCount,
-    });
-    telemetry.trackMetric('session.durationMs', durationMs, properties);
-    telemetry.trackMetric('session.messageCount', record.messageCount, properties);
+    reportSessionClosed(telemetry, { ...record, bot: bot.name, reason, closedAt: now, closedBy: 'janitor' });
   }
   return result;
 }

@@ -1,57 +1,91 @@
-import type { SessionContext } from './session-context.js';
+import type { ClosedGeneration, TouchResult } from './session-context.js';
 import type { SessionRecord, StoredSessionRecord } from './session-record.js';
+import { shouldCloseSession, type SessionLimits } from './should-close-session.js';
 
 /**
- * What one touch must write, decided from the record as read (or its absence). Pure, so
- * the retry loop in the store only has to re-read and re-plan after a conflict.
+ * What one touch must write, decided from the record as known (read, or kept from this
+ * process's last write) or its absence. Pure, so the retry loop in the store only has to
+ * re-read and re-plan after a conflict. `record` is the row as it stands after the write.
  */
 export type TouchPlan =
   /** Redelivery of the last counted message: answer as before, write nothing. */
-  | { kind: 'unchanged'; context: SessionContext }
+  | { kind: 'unchanged'; record: StoredSessionRecord; result: TouchResult }
   /** No record yet: create generation 1 (409 if another touch created it first). */
-  | { kind: 'create'; record: SessionRecord; context: SessionContext }
-  /** Closed record: replace it with the next generation (drops closedAt / closeReason). */
-  | { kind: 'reopen'; record: SessionRecord; etag: string; context: SessionContext }
+  | { kind: 'create'; record: SessionRecord; result: TouchResult }
+  /**
+   * Closed record, or an active one this message would take past a limit: replace it with the
+   * next generation (drops closedAt / closeReason; 412 if anything changed it since).
+   */
+  | { kind: 'reopen'; record: SessionRecord; etag: string; result: TouchResult }
   /** Active record: count the message (412 if anything changed it since the read). */
-  | { kind: 'count'; changes: Pick<SessionRecord, 'messageCount' | 'lastActivityAt' | 'lastMessageId'>; etag: string; context: SessionContext };
+  | {
+      kind: 'count';
+      record: SessionRecord;
+      changes: Pick<SessionRecord, 'messageCount' | 'lastActivityAt' | 'lastMessageId'>;
+      etag: string;
+      result: TouchResult;
+    };
 
+/**
+ * `limits`: the bot's limits, applied here and now (the seed's `should_close_session` as if
+ * this message had joined): a message that would be one over `maxMessagesPerSession`, or that
+ * comes after `maxSessionDuration` since the generation opened or after `sessionTimeout` of
+ * quiet, opens the next generation instead. So a generation holds at most
+ * `maxMessagesPerSession` messages, however many writers race (every write is ETag-guarded).
+ */
 export function planTouch(
   current: StoredSessionRecord | undefined,
   bot: string,
   sessionId: string,
   messageId: string,
   at: Date,
+  limits?: SessionLimits,
 ): TouchPlan {
   if (current === undefined) {
-    return { kind: 'create', record: openRecord(bot, sessionId, 1, messageId, at), context: { id: sessionId, generation: 1, index: 1, isNew: true } };
+    const record = openRecord(bot, sessionId, 1, messageId, at);
+    return { kind: 'create', record, result: { session: { id: sessionId, generation: 1, index: 1, isNew: true }, closed: null } };
   }
   // Checked before the state: a message counted just before the janitor closed its session
   // keeps its place on redelivery instead of opening a generation of its own.
   if (current.lastMessageId === messageId) {
+    const isNew = current.messageCount === 1;
     return {
       kind: 'unchanged',
-      context: { id: sessionId, generation: current.generation, index: current.messageCount, isNew: current.messageCount === 1 },
+      record: current,
+      result: {
+        session: { id: sessionId, generation: current.generation, index: current.messageCount, isNew },
+        closed: isNew && current.previous !== undefined ? closedGeneration(current.generation - 1, current.previous, current.openedAt) : null,
+      },
     };
   }
+  const session = { id: sessionId, generation: current.generation + 1, index: 1, isNew: true };
   if (current.state === 'closed') {
-    const generation = current.generation + 1;
-    return {
-      kind: 'reopen',
-      record: openRecord(bot, sessionId, generation, messageId, at),
-      etag: current.etag,
-      context: { id: sessionId, generation, index: 1, isNew: true },
-    };
+    const record = openRecord(bot, sessionId, session.generation, messageId, at);
+    return { kind: 'reopen', record, etag: current.etag, result: { session, closed: null } };
   }
   const messageCount = current.messageCount + 1;
+  const reason = limits === undefined ? null : shouldCloseSession({ ...current, messageCount }, limits, at);
+  if (reason !== null) {
+    const previous = { reason, messageCount: current.messageCount, openedAt: current.openedAt, lastActivityAt: current.lastActivityAt };
+    const record: SessionRecord = { ...openRecord(bot, sessionId, session.generation, messageId, at), previous };
+    return { kind: 'reopen', record, etag: current.etag, result: { session, closed: closedGeneration(current.generation, previous, at) } };
+  }
+  // Never move last activity backwards: `at` comes from the message and clocks differ.
+  const changes = { messageCount, lastActivityAt: at > current.lastActivityAt ? at : current.lastActivityAt, lastMessageId: messageId };
+  const { etag, ...kept } = current;
   return {
     kind: 'count',
-    // Never move last activity backwards: `at` comes from the message and clocks differ.
-    changes: { messageCount, lastActivityAt: at > current.lastActivityAt ? at : current.lastActivityAt, lastMessageId: messageId },
-    etag: current.etag,
-    context: { id: sessionId, generation: current.generation, index: messageCount, isNew: false },
+    record: { ...kept, ...changes },
+    changes,
+    etag,
+    result: { session: { id: sessionId, generation: current.generation, index: messageCount, isNew: false }, closed: null },
   };
 }
 
 function openRecord(bot: string, sessionId: string, generation: number, messageId: string, at: Date): SessionRecord {
   return { bot, sessionId, generation, state: 'active', openedAt: at, lastActivityAt: at, messageCount: 1, lastMessageId: messageId };
+}
+
+function closedGeneration(generation: number, previous: NonNullable<SessionRecord['previous']>, closedAt: Date): ClosedGeneration {
+  return { generation, ...previous, closedAt };
 }

@@ -1,3 +1,5 @@
+import type { CloseReason } from './session-record.js';
+
 /** What the lifecycle store answers when a message touches its session; handed to every target. */
 export interface SessionContext {
   /** The Service Bus SessionId (already normalised to 128 characters). */
@@ -10,12 +12,38 @@ export interface SessionContext {
   isNew: boolean;
 }
 
+/** A generation that the touch itself closed because this message would have passed one of its limits. */
+export interface ClosedGeneration {
+  generation: number;
+  /** The first limit the message would have passed, in the seed's order (duration, count, idle). */
+  reason: Exclude<CloseReason, 'manual'>;
+  /** Messages the closed generation holds (never more than `maxMessagesPerSession`). */
+  messageCount: number;
+  openedAt: Date;
+  lastActivityAt: Date;
+  /** When the touch closed it: the time of the message that opened the next generation. */
+  closedAt: Date;
+}
+
+export interface TouchResult {
+  /** The message's place: what the target is given. */
+  session: SessionContext;
+  /**
+   * The generation this message closed (it opened the next one at once), else null. A
+   * redelivery of the message reports the same close again, so a notice built on it can be
+   * sent at least once. Closes by the janitor or an operator are not reported here.
+   */
+  closed: ClosedGeneration | null;
+}
+
 /** The lifecycle store as the per-message pipeline sees it. */
 export interface SessionToucher {
   /**
-   * Opens the record if absent or closed, counts the message, stamps last activity.
+   * Opens the record if absent or closed, or if this message would pass one of the bot's
+   * limits (then the current generation is closed and the next one opened, in one write);
+   * counts the message, stamps last activity.
    * Idempotent per messageId: a redelivered message (abandon, crash) gets the index it had,
    * because a session's messages are processed one at a time.
    */
-  touch(bot: string, sessionId: string, messageId: string, at: Date): Promise<SessionContext>;
+  touch(bot: string, sessionId: string, messageId: string, at: Date): Promise<TouchResult>;
 }

@@ -1,5 +1,5 @@
 import type { Telemetry } from '../telemetry/telemetry.js';
-import type { SessionContext } from './session-context.js';
+import type { TouchResult } from './session-context.js';
 import type { SessionRecord } from './session-record.js';
 import type { SessionStore } from './table-session-store.js';
 
@@ -19,7 +19,7 @@ export interface DistributionSummary {
  */
 export interface SessionMetrics {
   /** The seed's `record_message`: the lifecycle touch itself. */
-  recordMessage(bot: string, sessionId: string, messageId: string, at: Date): Promise<SessionContext>;
+  recordMessage(bot: string, sessionId: string, messageId: string, at: Date): Promise<TouchResult>;
   /** Active sessions with more than `threshold` messages (strict `>`, as the seed), busiest first. */
   getHotSessions(bot: string, threshold: number): Promise<SessionRecord[]>;
   /** Session id → message count of the active sessions. */

@@ -20,6 +20,20 @@ export interface SessionRecord {
   lastMessageId: string;
   closedAt?: Date;
   closeReason?: CloseReason;
+  /**
+   * Set when this generation was opened by a message that would have passed a limit of the
+   * previous one (the touch closed it): kept so a redelivery of that message reports the
+   * same close again.
+   */
+  previous?: PreviousGeneration;
+}
+
+/** The generation a touch closed, as the first message of the next one saw it. */
+export interface PreviousGeneration {
+  reason: Exclude<CloseReason, 'manual'>;
+  messageCount: number;
+  openedAt: Date;
+  lastActivityAt: Date;
 }
 
 /** A record as read from the table, with the ETag that guards a write based on it. */

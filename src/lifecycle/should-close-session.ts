@@ -6,9 +6,10 @@ export type SessionLimits = Pick<BotDefinition['session'], 'maxSessionDuration' 
 /**
  * The seed's `should_close_session`, over one record with its bot's limits: the first limit
  * passed, in the seed's order (duration, message count, idle), or null. Like the seed every
- * comparison is strict `>`: a session at exactly its limit stays open, so a generation closed
- * for its count holds maxMessagesPerSession + 1 messages or more (the janitor runs on a timer;
- * messages keep flowing between runs).
+ * comparison is strict `>`: a session at exactly its limit stays open. The touch asks it about
+ * the record as it would be with the message counted (`planTouch`), so the message that would
+ * be one too many opens the next generation and a generation holds exactly
+ * maxMessagesPerSession messages at most; the janitor asks it about records as they are.
  */
 export function shouldCloseSession(
   record: Pick<SessionRecord, 'state' | 'openedAt' | 'lastActivityAt' | 'messageCount'>,

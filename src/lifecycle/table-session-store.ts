@@ -3,8 +3,10 @@ import { odata, type TableClient, type TableEntity, type TableEntityResult } fro
 import { TransientError } from '../errors/delivery-errors.js';
 import { decodeRowKey, encodeRowKey } from './encode-row-key.js';
 import { planTouch } from './plan-touch.js';
-import type { SessionContext, SessionToucher } from './session-context.js';
+import { rememberRecords } from './remember-records.js';
+import type { SessionToucher, TouchResult } from './session-context.js';
 import { CLOSE_REASONS, type CloseReason, type SessionRecord, type SessionState, type StoredSessionRecord } from './session-record.js';
+import type { SessionLimits } from './should-close-session.js';
 
 export type CloseResult =
   | { outcome: 'closed'; record: SessionRecord }
@@ -35,22 +37,64 @@ export interface TableSessionStoreOptions {
    * is for many writers racing on one record.
    */
   maxAttempts?: number;
+  /**
+   * Each bot's limits, which the touch applies at once (`planTouch`); a bot without limits
+   * here is only closed by the janitor and operators.
+   */
+  limitsOf?: (bot: string) => SessionLimits | undefined;
+  /** Records remembered per bot between messages, so a touch needs no read (default 1000; 0 = read every time). */
+  maxRememberedPerBot?: number;
 }
 
-/** Table columns besides the keys; `bot` is the PartitionKey. */
-type SessionEntity = Omit<SessionRecord, 'bot'>;
+/** Table columns besides the keys; `bot` is the PartitionKey, `previous` is flattened. */
+type SessionEntity = Omit<SessionRecord, 'bot' | 'previous'> & {
+  previousReason?: string;
+  previousMessageCount?: number;
+  previousOpenedAt?: Date;
+  previousLastActivityAt?: Date;
+};
 
 /**
  * The lifecycle table: PartitionKey = bot, RowKey = `encodeRowKey(sessionId)`, the raw id in
- * `sessionId`. Every write is guarded by the ETag of the read it is based on (or is a create,
+ * `sessionId`. Every write is guarded by the ETag of the record it is based on (or is a create,
  * which fails if the row exists), and retried from a fresh read on 412 / 409: counts are
  * never lost and a close never lands on a record it did not see.
- * A touch costs one read and one write; a redelivery of the last message, one read.
+ *
+ * The session lock makes the receiver the only writer of its session, so the store remembers
+ * the record and ETag of its last write (`rememberRecords`): a session's next message costs one
+ * conditional write and no read; a redelivery of the last message, nothing. Only a session this
+ * process does not know (new, or last written elsewhere / long ago) is read first; a record
+ * changed elsewhere meanwhile costs one 412 and a re-read.
+ * The table is created once per process, before the first insert (again if it was deleted).
  */
 export function createTableSessionStore(options: TableSessionStoreOptions): SessionStore {
   const { tableClient } = options;
   const now = options.now ?? (() => new Date());
   const maxAttempts = options.maxAttempts ?? 100;
+  const limitsOf = options.limitsOf ?? (() => undefined);
+  const remembered = rememberRecords(options.maxRememberedPerBot ?? 1000);
+
+  let tableReady: Promise<void> | undefined;
+  const ensureTable = (): Promise<void> =>
+    (tableReady ??= tableClient.createTable().catch((error: unknown) => {
+      tableReady = undefined;
+      throw error;
+    }));
+
+  /** Inserts a new record; returns its ETag. */
+  async function create(entity: TableEntity<SessionEntity>): Promise<string | undefined> {
+    const ready = ensureTable();
+    await ready;
+    try {
+      return (await tableClient.createEntity(entity)).etag;
+    } catch (error) {
+      if (!isTableMissing(error)) throw error;
+      // Deleted while the app runs: make it again, once for every touch that found it missing.
+      if (tableReady === ready) tableReady = undefined;
+      await ensureTable();
+      return (await tableClient.createEntity(entity)).etag;
+    }
+  }
 
   async function read(bot: string, sessionId: string): Promise<StoredSessionRecord | undefined> {
     try {
@@ -73,33 +117,44 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
   }
 
   return {
-    async touch(bot, sessionId, messageId, at): Promise<SessionContext> {
+    async touch(bot, sessionId, messageId, at): Promise<TouchResult> {
       requireText('bot', bot);
       requireText('sessionId', sessionId);
       requireText('messageId', messageId);
       const rowKey = encodeRowKey(sessionId);
+      const limits = limitsOf(bot);
+      let known: StoredSessionRecord | typeof UNREAD = remembered.recall(bot, sessionId, at, limits) ?? UNREAD;
       return retrying(`touch of session "${sessionId}" of bot "${bot}"`, async () => {
-        const plan = planTouch(await read(bot, sessionId), bot, sessionId, messageId, at);
+        const current = known === UNREAD ? await read(bot, sessionId) : known;
+        const plan = planTouch(current, bot, sessionId, messageId, at, limits);
+        let etag: string | undefined;
         try {
           switch (plan.kind) {
             case 'unchanged':
+              etag = plan.record.etag;
               break;
             case 'create':
-              await createEntityCreatingTable(tableClient, toEntity(plan.record));
+              etag = await create(toEntity(plan.record));
               break;
             case 'reopen':
-              await tableClient.updateEntity(toEntity(plan.record), 'Replace', { etag: plan.etag });
+              etag = (await tableClient.updateEntity(toEntity(plan.record), 'Replace', { etag: plan.etag })).etag;
               break;
             case 'count':
-              await tableClient.updateEntity({ partitionKey: bot, rowKey, ...plan.changes }, 'Merge', { etag: plan.etag });
+              etag = (await tableClient.updateEntity({ partitionKey: bot, rowKey, ...plan.changes }, 'Merge', { etag: plan.etag })).etag;
               break;
           }
         } catch (error) {
-          // 404 on an update: the janitor purged the closed record after our read; re-read creates it.
+          // Whatever happened, what this process knew may be stale now: read next time.
+          remembered.forget(bot, sessionId);
+          known = UNREAD;
+          // 412: changed elsewhere since we knew it. 404 on an update: the janitor purged the
+          // closed record since (or the table is gone); re-read creates it.
           if (isConflict(error) || (plan.kind !== 'create' && statusOf(error) === 404)) return CONFLICT;
           throw error;
         }
-        return plan.context;
+        if (etag === undefined) remembered.forget(bot, sessionId);
+        else remembered.remember({ ...plan.record, etag });
+        return plan.result;
       });
     },
 
@@ -122,6 +177,7 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       const closeIfUnchanged = async (current: StoredSessionRecord): Promise<CloseResult | typeof CONFLICT> => {
         if (current.state === 'closed') return { outcome: 'alreadyClosed', record: withoutEtag(current) };
         const changes = { state: 'closed' as const, closedAt: at, closeReason: reason };
+        remembered.forget(bot, sessionId);
         try {
           await tableClient.updateEntity({ partitionKey: bot, rowKey: encodeRowKey(sessionId), ...changes }, 'Merge', { etag: current.etag });
         } catch (error) {
@@ -147,6 +203,7 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       const candidates = tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } });
       for await (const entity of ignoreMissingTable(candidates)) {
         try {
+          remembered.forget(bot, toRecord(entity).sessionId);
           await tableClient.deleteEntity(bot, entity.rowKey!, { etag: entity.etag });
           purged.push(toRecord(entity).sessionId);
         } catch (error) {
@@ -160,17 +217,7 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
 }
 
 const CONFLICT = Symbol('conflict');
-
-/** The table is made on the first create that misses it, so no deployment step is needed. */
-async function createEntityCreatingTable(tableClient: TableClient, entity: TableEntity<SessionEntity>): Promise<void> {
-  try {
-    await tableClient.createEntity(entity);
-  } catch (error) {
-    if (!isTableMissing(error)) throw error;
-    await tableClient.createTable();
-    await tableClient.createEntity(entity);
-  }
-}
+const UNREAD = Symbol('unread');
 
 async function* ignoreMissingTable<T>(entities: AsyncIterable<T>): AsyncIterable<T> {
   try {
@@ -187,8 +234,15 @@ function isTableMissing(error: unknown): boolean {
 }
 
 function toEntity(record: SessionRecord): TableEntity<SessionEntity> {
-  const { bot, ...columns } = record;
-  return { partitionKey: bot, rowKey: encodeRowKey(record.sessionId), ...columns };
+  const { bot, previous, ...columns } = record;
+  const entity: TableEntity<SessionEntity> = { partitionKey: bot, rowKey: encodeRowKey(record.sessionId), ...columns };
+  if (previous !== undefined) {
+    entity.previousReason = previous.reason;
+    entity.previousMessageCount = previous.messageCount;
+    entity.previousOpenedAt = previous.openedAt;
+    entity.previousLastActivityAt = previous.lastActivityAt;
+  }
+  return entity;
 }
 
 function toRecord(entity: TableEntityResult<SessionEntity>): StoredSessionRecord {
@@ -206,6 +260,15 @@ function toRecord(entity: TableEntityResult<SessionEntity>): StoredSessionRecord
   };
   if (entity.closedAt !== undefined && entity.closedAt !== null) record.closedAt = requireDate(where, 'closedAt', entity.closedAt);
   if (entity.closeReason !== undefined && entity.closeReason !== null) record.closeReason = entity.closeReason;
+  const previousReason = entity.previousReason;
+  if (previousReason === 'maxSessionDuration' || previousReason === 'maxMessagesPerSession' || previousReason === 'sessionTimeout') {
+    record.previous = {
+      reason: previousReason,
+      messageCount: requireNumber(where, 'previousMessageCount', entity.previousMessageCount),
+      openedAt: requireDate(where, 'previousOpenedAt', entity.previousOpenedAt),
+      lastActivityAt: requireDate(where, 'previousLastActivityAt', entity.previousLastActivityAt),
+    };
+  }
   return record;
 }
 

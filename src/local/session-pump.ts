@@ -84,6 +84,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
   // A session lock that stops being renewed before functionTimeout lets another receiver run the
   // same message while the first run still may (local-host warns when host.json allows that).
   const lockRenewalMs = Math.max(hostOptions.maxAutoLockRenewalDurationMs, functionTimeoutMs);
+  const releaseMarginMs = Math.min(functionTimeoutMs, lockRenewalMs / 2);
   /** Timed-out invocations still running, per session. */
   const hungBySession = new Map<string, number>();
 
@@ -109,9 +110,11 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
         continue;
       }
       stats.sessionsAccepted++;
+      const acceptedAt = Date.now();
+      const lockSpanMs = receiver.sessionLockedUntilUtc.getTime() - acceptedAt;
       const work = (async () => {
         try {
-          await drainSession(receiver);
+          await drainSession(receiver, acceptedAt, lockSpanMs);
         } catch (error) {
           if (!stopController.signal.aborted) log.warn(functionName, `session ${receiver.sessionId} ended:`, describe(error));
         } finally {
@@ -124,8 +127,22 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
     workers[index] = { phase: 'stopped' };
   }
 
-  async function drainSession(receiver: ServiceBusSessionReceiver): Promise<void> {
+  async function drainSession(receiver: ServiceBusSessionReceiver, acceptedAt: number, lockSpanMs: number): Promise<void> {
+    // The SDK renews a lock 10 s (or half the time left, if less) before it ends and, when a
+    // renewal fails (say a 10 s timeout while the event loop was busy), never tries again. A lock
+    // this close to its end has missed its renewal: it will expire under the next message.
+    const overdueMs = Math.min(5_000, lockSpanMs / 4);
+    let handled = 0;
     while (!stopController.signal.aborted) {
+      // The SDK renews the session lock only until acceptedAt + lockRenewalMs ("the maximum duration
+      // within which the session lock will be renewed automatically",
+      // https://learn.microsoft.com/dotnet/api/azure.messaging.servicebus.servicebussessionprocessoroptions.maxautolockrenewalduration). A message started
+      // too close to that end can outlive the lock: its completion then fails, and it runs again
+      // (a duplicate for the target). Let the session go instead; the next accept, by this worker
+      // or another, renews it afresh. The margin is functionTimeout (the longest a message may
+      // run), but at most half the window, so renewal = functionTimeout still keeps a session for
+      // a while; and at least one message per accept, so any host.json makes progress.
+      if (handled > 0 && Date.now() + idleTimeoutMs + releaseMarginMs > acceptedAt + lockRenewalMs) return;
       let messages: ServiceBusReceivedMessage[];
       try {
         messages = await receiver.receiveMessages(1, {
@@ -138,7 +155,19 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       }
       const message = messages[0];
       if (!message) return; // idle: release the session so another worker may take a busier one
+      // A lock gone or about to go (a renewal failed and the SDK does not try again): the broker
+      // hands the message to the next receiver of the session; running it here could run it twice.
+      const lockLeftMs = receiver.sessionLockedUntilUtc.getTime() - Date.now();
+      if (lockLeftMs < overdueMs) {
+        log.warn(
+          functionName,
+          `the lock on session ${receiver.sessionId} ${lockLeftMs <= 0 ? 'expired' : `ends in ${lockLeftMs} ms and was not renewed`}; ` +
+            `releasing the session without running message ${message.messageId} (it is delivered again to the next receiver)`,
+        );
+        return;
+      }
       if ((await handle(receiver, message)) === 'release') return;
+      handled++;
     }
   }
 

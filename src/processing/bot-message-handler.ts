@@ -3,6 +3,7 @@ import type { ServiceBusMessageHandler } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { EventEnvelope, InlineEventEnvelope, JsonObject, PayloadRef } from '../envelope/event-envelope.js';
 import { isPermanent, PermanentError } from '../errors/delivery-errors.js';
+import { reportSessionClosed } from '../lifecycle/report-session-closed.js';
 import type { SessionToucher } from '../lifecycle/session-context.js';
 import type { Telemetry, TelemetryProperties } from '../telemetry/telemetry.js';
 import type { BotTarget } from '../targets/bot-target.js';
@@ -83,7 +84,8 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
       stage = 'claim-check';
       const inline = await step(() => withPayload(envelope, deps.resolvePayload));
       stage = 'session';
-      const session = await step(() => deps.sessions.touch(bot.name, sessionId, facts.messageId, deps.now()));
+      const { session, closed } = await step(() => deps.sessions.touch(bot.name, sessionId, facts.messageId, deps.now()));
+      if (closed !== null) reportSessionClosed(telemetry, { ...closed, bot: bot.name, sessionId, closedBy: 'touch' });
       stage = 'target';
       await step(() => deps.target.deliver({ envelope: inline, session, deliveryCount: facts.deliveryCount }));
 

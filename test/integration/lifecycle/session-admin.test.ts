@@ -129,7 +129,7 @@ test('closes a session by hand; the next message opens the next generation', asy
   assert.equal(session.closeReason, 'manual');
   assert.equal(session.closedAt, at(30).toISOString());
   assert.equal((await call(handlers.closeSession, request('POST', 'merge-warden', 'pr-o/r-1'))).body.outcome, 'alreadyClosed');
-  assert.deepEqual(await store.touch('merge-warden', 'pr-o/r-1', 'a9', at(31)), { id: 'pr-o/r-1', generation: 2, index: 1, isNew: true });
+  assert.deepEqual((await store.touch('merge-warden', 'pr-o/r-1', 'a9', at(31))).session, { id: 'pr-o/r-1', generation: 2, index: 1, isNew: true });
 
   assert.equal((await call(handlers.closeSession, request('POST', 'merge-warden', 'pr-o/r-404'))).status, 404);
   const nameless = await call(handlers.closeSession, request('POST', 'merge-warden', ''));

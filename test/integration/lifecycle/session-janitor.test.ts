@@ -87,7 +87,7 @@ test('the janitor closes by each limit of its bot, with reason and telemetry, an
     assert.equal(record?.state, 'closed', id);
     assert.equal(record?.closeReason, reason, id);
     assert.deepEqual(record?.closedAt, at(61), id);
-    assert.deepEqual(await store.touch('merge-warden', id!, `${id}-next`, at(62)), { id, generation: 2, index: 1, isNew: true });
+    assert.deepEqual((await store.touch('merge-warden', id!, `${id}-next`, at(62))).session, { id, generation: 2, index: 1, isNew: true });
   }
   assert.equal((await store.get('merge-warden', 'pr-o/r-4'))?.state, 'active');
   assert.equal((await store.get('spec-sentinel', 'repo-o/r'))?.state, 'active');

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { startAzurite, type RunningAzurite } from '../../../src/local/start-azurite.js';
 import { encodeRowKey } from '../../../src/lifecycle/encode-row-key.js';
 import { createTableSessionStore } from '../../../src/lifecycle/table-session-store.js';
-import { freshSessionsTable } from '../../support/sessions-table.js';
+import { TableClient } from '@azure/data-tables';
+import { botDefinitionSchema } from '../../../src/bots/bot-config-schema.js';
+import { freshSessionsTable, type TableRequest } from '../../support/sessions-table.js';
 
 let azurite: RunningAzurite;
 before(async () => {
@@ -16,31 +18,37 @@ after(async () => {
 const t0 = new Date('2026-03-01T10:00:00Z');
 const later = (ms: number) => new Date(t0.getTime() + ms);
 
-test('messages of a session are numbered 1, 2, 3 in one generation, at one read and one write each', async () => {
-  const { tableClient, requests } = await freshSessionsTable(azurite.connectionString);
+const counts = (log: TableRequest[], from = 0) => {
+  const slice = log.slice(from);
+  return { reads: slice.filter((r) => r.kind === 'read').length, writes: slice.filter((r) => r.kind === 'write').length };
+};
+
+test('messages of a session are numbered 1, 2, 3 in one generation; after the first, one write and no read each', async () => {
+  const { tableClient, log } = await freshSessionsTable(azurite.connectionString);
   const store = createTableSessionStore({ tableClient });
   const id = 'pr-octocat/Hello-World-123';
 
-  const before = requests();
-  assert.deepEqual(await store.touch('merge-warden', id, 'd-1', t0), { id, generation: 1, index: 1, isNew: true });
-  assert.equal(requests() - before, 2, 'first message: read (404) + create');
+  let mark = log.length;
+  assert.deepEqual(await store.touch('merge-warden', id, 'd-1', t0), { session: { id, generation: 1, index: 1, isNew: true }, closed: null });
+  assert.deepEqual(counts(log, mark), { reads: 1, writes: 1 }, 'first message: read (404) + create');
 
-  const second = requests();
-  assert.deepEqual(await store.touch('merge-warden', id, 'd-2', later(1_000)), { id, generation: 1, index: 2, isNew: false });
-  assert.equal(requests() - second, 2, 'next message: read + merge');
-  assert.deepEqual(await store.touch('merge-warden', id, 'd-3', later(2_000)), { id, generation: 1, index: 3, isNew: false });
+  mark = log.length;
+  assert.deepEqual((await store.touch('merge-warden', id, 'd-2', later(1_000))).session, { id, generation: 1, index: 2, isNew: false });
+  for (let i = 3; i <= 20; i++) assert.equal((await store.touch('merge-warden', id, `d-${i}`, later(i * 1_000))).session.index, i);
+  assert.deepEqual(counts(log, mark), { reads: 0, writes: 19 }, 'steady state: one conditional write per message, zero reads');
+  assert.ok(log.slice(mark).every((r) => r.status === 204), 'no write conflicted');
 
   const record = await store.get('merge-warden', id);
-  assert.equal(record?.messageCount, 3);
-  assert.equal(record?.lastMessageId, 'd-3');
+  assert.equal(record?.messageCount, 20);
+  assert.equal(record?.lastMessageId, 'd-20');
   assert.equal(record?.state, 'active');
   assert.deepEqual(record?.openedAt, t0);
-  assert.deepEqual(record?.lastActivityAt, later(2_000));
+  assert.deepEqual(record?.lastActivityAt, later(20_000));
   // The same id under another bot is another record.
-  assert.equal((await store.touch('task-tactician', id, 'd-1', t0)).index, 1);
+  assert.equal((await store.touch('task-tactician', id, 'd-1', t0)).session.index, 1);
 });
 
-test('a redelivered message gets the index it had and is not counted twice, at one read', async () => {
+test('a redelivered message gets the index it had and is not counted twice, without a request', async () => {
   const { tableClient, requests } = await freshSessionsTable(azurite.connectionString);
   const store = createTableSessionStore({ tableClient });
   const id = 'issue-octocat/Hello-World-7';
@@ -49,27 +57,128 @@ test('a redelivered message gets the index it had and is not counted twice, at o
 
   const before = requests();
   assert.deepEqual(await store.touch('task-tactician', id, 'd-2', later(5_000)), first);
-  assert.equal(requests() - before, 1, 'a redelivery only reads');
+  assert.equal(requests() - before, 0, 'a redelivery in the process that counted it costs nothing');
   assert.equal((await store.get('task-tactician', id))?.messageCount, 2);
+  // Another instance answers the same from the table.
+  assert.deepEqual(await createTableSessionStore({ tableClient }).touch('task-tactician', id, 'd-2', later(6_000)), first);
 
   // Even after the janitor closed the session, the redelivery keeps its place...
   await store.close('task-tactician', id, 'sessionTimeout', later(10_000));
   assert.deepEqual(await store.touch('task-tactician', id, 'd-2', later(11_000)), first);
   // ...and the next new message opens generation 2.
-  assert.deepEqual(await store.touch('task-tactician', id, 'd-3', later(12_000)), { id, generation: 2, index: 1, isNew: true });
+  assert.deepEqual((await store.touch('task-tactician', id, 'd-3', later(12_000))).session, { id, generation: 2, index: 1, isNew: true });
+});
+
+test('a session written by another instance meanwhile costs one 412 and a re-read, and is counted right', async () => {
+  const { tableClient, log } = await freshSessionsTable(azurite.connectionString);
+  const here = createTableSessionStore({ tableClient });
+  const elsewhere = createTableSessionStore({ tableClient: TableClient.fromConnectionString(azurite.connectionString, tableClient.tableName, { allowInsecureConnection: true }) });
+  const id = 'pr-octocat/Hello-World-5';
+  await here.touch('merge-warden', id, 'd-1', t0);
+  await here.touch('merge-warden', id, 'd-2', later(1));
+  // The lock moved: the other instance processed two messages, then the session came back.
+  await elsewhere.touch('merge-warden', id, 'd-3', later(2));
+  await elsewhere.touch('merge-warden', id, 'd-4', later(3));
+
+  let mark = log.length;
+  assert.deepEqual((await here.touch('merge-warden', id, 'd-5', later(4))).session, { id, generation: 1, index: 5, isNew: false });
+  assert.deepEqual(log.slice(mark).map((r) => `${r.kind} ${r.status}`), ['write 412', 'read 200', 'write 204']);
+  mark = log.length;
+  assert.equal((await here.touch('merge-warden', id, 'd-6', later(5))).session.index, 6);
+  assert.deepEqual(counts(log, mark), { reads: 0, writes: 1 }, 'known again after the re-read');
+
+  // A close by the janitor (another instance) is seen the same way: the next message opens generation 2.
+  await elsewhere.close('merge-warden', id, 'sessionTimeout', later(6));
+  assert.deepEqual((await here.touch('merge-warden', id, 'd-7', later(7))).session, { id, generation: 2, index: 1, isNew: true });
 });
 
 test('50 concurrent touches of one session each count once: indexes 1..50, count 50', async () => {
   const { tableClient } = await freshSessionsTable(azurite.connectionString);
   const store = createTableSessionStore({ tableClient });
   const id = 'repo-octocat/Hello-World';
-  const contexts = await Promise.all(
-    Array.from({ length: 50 }, (_, i) => store.touch('spec-sentinel', id, `d-${i}`, later(i))),
-  );
+  const contexts = (
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.touch('spec-sentinel', id, `d-${i}`, later(i))))
+  ).map((result) => result.session);
   assert.deepEqual(contexts.map((c) => c.index).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1));
   assert.equal(contexts.filter((c) => c.isNew).length, 1, 'exactly one touch opened the session');
   assert.ok(contexts.every((c) => c.generation === 1));
   assert.equal((await store.get('spec-sentinel', id))?.messageCount, 50);
+});
+
+const limited = (overrides: Partial<Record<'maxSessionDuration' | 'maxMessagesPerSession' | 'sessionTimeout', unknown>>) =>
+  botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], session: overrides }).session;
+
+test('limits at once: 50 parallel touches with maxMessagesPerSession 7 make generations of exactly 7, each close reported once', async () => {
+  const { tableClient } = await freshSessionsTable(azurite.connectionString);
+  const limits = limited({ maxMessagesPerSession: 7 });
+  // Five instances, ten touches each in flight at once: every write races.
+  const instances = Array.from({ length: 5 }, () =>
+    createTableSessionStore({
+      tableClient: TableClient.fromConnectionString(azurite.connectionString, tableClient.tableName, { allowInsecureConnection: true }),
+      limitsOf: () => limits,
+    }),
+  );
+  const id = 'pr-octocat/Hello-World-42';
+  const results = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => instances[i % 5]!.touch('merge-warden', id, `d-${i}`, later(i))),
+  );
+
+  const byGeneration = new Map<number, number[]>();
+  for (const { session } of results) byGeneration.set(session.generation, [...(byGeneration.get(session.generation) ?? []), session.index]);
+  assert.deepEqual(
+    [...byGeneration.entries()].sort(([a], [b]) => a - b).map(([generation, indexes]) => [generation, indexes.sort((a, b) => a - b)]),
+    Array.from({ length: 8 }, (_, g) => [g + 1, Array.from({ length: g < 7 ? 7 : 1 }, (_, i) => i + 1)]),
+  );
+  const closes = results.flatMap((result) => (result.closed === null ? [] : [result.closed]));
+  assert.deepEqual(
+    closes.map(({ generation, reason, messageCount }) => ({ generation, reason, messageCount })).sort((a, b) => a.generation - b.generation),
+    Array.from({ length: 7 }, (_, g) => ({ generation: g + 1, reason: 'maxMessagesPerSession', messageCount: 7 })),
+  );
+  // Each close came with the message that opened the next generation.
+  for (const result of results) assert.equal(result.closed !== null, result.session.isNew && result.session.generation > 1);
+  const record = await instances[0]!.get('merge-warden', id);
+  assert.deepEqual([record?.generation, record?.messageCount, record?.state], [8, 1, 'active']);
+});
+
+test('limits at once: a message after maxSessionDuration or after sessionTimeout of quiet opens the next generation', async () => {
+  const { tableClient } = await freshSessionsTable(azurite.connectionString);
+  const limits = limited({ maxSessionDuration: 'PT1H', sessionTimeout: 'PT15M' });
+  const store = createTableSessionStore({ tableClient, limitsOf: (bot) => (bot === 'merge-warden' ? limits : undefined) });
+  const id = 'pr-octocat/Hello-World-8';
+  const minutes = (m: number) => later(m * 60_000);
+  for (let m = 0; m <= 60; m += 10) assert.equal((await store.touch('merge-warden', id, `d-${m}`, minutes(m))).session.generation, 1, `minute ${m}`);
+  const late = await store.touch('merge-warden', id, 'd-61', minutes(61));
+  assert.deepEqual(late, {
+    session: { id, generation: 2, index: 1, isNew: true },
+    closed: { generation: 1, reason: 'maxSessionDuration', messageCount: 7, openedAt: minutes(0), lastActivityAt: minutes(60), closedAt: minutes(61) },
+  });
+  // A redelivery of the message that closed generation 1 reports the same close again, here and from the table.
+  assert.deepEqual(await store.touch('merge-warden', id, 'd-61', minutes(62)), late);
+  assert.deepEqual(await createTableSessionStore({ tableClient, limitsOf: () => limits }).touch('merge-warden', id, 'd-61', minutes(62)), late);
+
+  assert.equal((await store.touch('merge-warden', id, 'd-70', minutes(70))).closed, null);
+  const quiet = await store.touch('merge-warden', id, 'd-86', minutes(86));
+  assert.deepEqual(quiet.session, { id, generation: 3, index: 1, isNew: true });
+  assert.deepEqual([quiet.closed?.generation, quiet.closed?.reason, quiet.closed?.messageCount], [2, 'sessionTimeout', 2]);
+  // A bot without limits in the store only gets the janitor's.
+  for (let m = 0; m < 10; m++) await store.touch('spec-sentinel', id, `s-${m}`, minutes(m * 100));
+  assert.deepEqual([(await store.get('spec-sentinel', id))?.generation, (await store.get('spec-sentinel', id))?.messageCount], [1, 10]);
+});
+
+test('the table is created once per process, not per bot, and again if it is deleted while the app runs', async () => {
+  const { tableClient, log } = await freshSessionsTable(azurite.connectionString);
+  await tableClient.deleteTable();
+  const store = createTableSessionStore({ tableClient });
+  const mark = log.length;
+  await Promise.all(['merge-warden', 'task-tactician', 'spec-sentinel'].map((bot) => store.touch(bot, 'pr-o/r-1', 'd-1', t0)));
+  const requests = log.slice(mark);
+  assert.equal(requests.filter((r) => r.kind === 'table').length, 1, 'one create of the table');
+  assert.deepEqual(requests.filter((r) => r.kind === 'write').map((r) => r.status), [204, 204, 204], 'no insert failed for want of the table');
+
+  await tableClient.deleteTable();
+  assert.equal((await store.touch('merge-warden', 'pr-o/r-2', 'd-1', t0)).session.index, 1);
+  assert.equal((await store.touch('merge-warden', 'pr-o/r-1', 'd-2', t0)).session.index, 1, 'the remembered record went with the table');
+  assert.equal((await store.get('merge-warden', 'pr-o/r-2'))?.messageCount, 1);
 });
 
 test('a close guarded by a stale read leaves the session open; an operator close does not need one', async () => {
@@ -130,8 +239,8 @@ test('nasty session ids round-trip through real Table keys', async () => {
     '\u0085'.repeat(128),
   ];
   for (const id of ids) {
-    assert.deepEqual(await store.touch('merge-warden', id, 'd-1', t0), { id, generation: 1, index: 1, isNew: true }, id);
-    assert.equal((await store.touch('merge-warden', id, 'd-2', t0)).index, 2, id);
+    assert.deepEqual((await store.touch('merge-warden', id, 'd-1', t0)).session, { id, generation: 1, index: 1, isNew: true }, id);
+    assert.equal((await store.touch('merge-warden', id, 'd-2', t0)).session.index, 2, id);
     assert.equal((await store.get('merge-warden', id))?.sessionId, id);
   }
   const listed = await store.list('merge-warden');
@@ -156,7 +265,7 @@ test('a table that does not exist yet reads as empty and is created by the first
   assert.deepEqual(await store.list('merge-warden'), []);
   assert.deepEqual(await store.purgeClosed('merge-warden', t0), []);
   assert.equal(await store.get('merge-warden', 'pr-o/r-1'), undefined);
-  assert.equal((await store.touch('merge-warden', 'pr-o/r-1', 'd-1', t0)).index, 1);
+  assert.equal((await store.touch('merge-warden', 'pr-o/r-1', 'd-1', t0)).session.index, 1);
   assert.equal((await store.get('merge-warden', 'pr-o/r-1'))?.messageCount, 1);
 });
 
@@ -182,7 +291,7 @@ test('a message arriving as the janitor purges its closed record is counted, not
     },
   });
   const store = createTableSessionStore({ tableClient: racing });
-  assert.deepEqual(await store.touch('merge-warden', id, 'd-2', later(3_000)), { id, generation: 1, index: 1, isNew: true });
+  assert.deepEqual((await store.touch('merge-warden', id, 'd-2', later(3_000))).session, { id, generation: 1, index: 1, isNew: true });
   assert.deepEqual(purged, [id], 'the race happened');
   assert.equal((await store.get('merge-warden', id))?.lastMessageId, 'd-2');
 });

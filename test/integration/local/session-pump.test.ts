@@ -332,3 +332,81 @@ test('a handler that finishes within functionTimeout is completed as usual, and 
     assert.ok(!lines.some((line) => line.includes('timed out')), lines.join('\n'));
   });
 });
+
+test(
+  'a session busy past its lock renewal window is released and accepted again, so no message outlives its lock and runs twice',
+  { timeout: 60_000 },
+  async () => {
+    // Short locks (2 s) renewed for 3 s only, messages of 500 ms: the session's 10 messages take
+    // 5 s, well past the time the SDK stops renewing (+ the last lock's 2 s).
+    await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10, lockDurationMs: 2_000 }], async ({ broker, client, newClient }) => {
+      await send(client, Array.from({ length: 10 }, (_, n) => ({ sessionId: 'pr-octo/busy', n })));
+      const calls: string[] = [];
+      const w = waiter();
+      const pump = startSessionPump({
+        client: newClient(fastRetries),
+        definition: definition(async (body, context) => {
+          calls.push(`${(body as { n: number }).n}@${context.triggerMetadata!.deliveryCount as number}`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }),
+        hostOptions: { maxConcurrentSessions: 1, sessionIdleTimeoutMs: 200, maxAutoLockRenewalDurationMs: 3_000, functionTimeoutMs: 1_000 },
+        log: silentLog,
+      });
+      const tick = setInterval(() => w.check(), 50);
+      try {
+        await w.until(() => pump.stats().completed === 10 || calls.length > 12);
+      } finally {
+        clearInterval(tick);
+        await pump.stop();
+      }
+      assert.deepEqual(calls, Array.from({ length: 10 }, (_, n) => `${n}@1`), 'each message once, in order, first delivery');
+      assert.ok(pump.stats().sessionsAccepted > 1, 'the session was let go and taken again');
+      assert.equal(broker.queueStats(QUEUE).active, 0);
+    });
+  },
+);
+
+test('a session whose lock missed its renewal is released without running the message, which the next receiver runs once', async () => {
+  await withDevBroker(queue(), async ({ client, newClient }) => {
+    await send(client, [{ sessionId: 'pr-octo/stale', n: 1 }]);
+    const real = newClient(fastRetries);
+    let accepts = 0;
+    // The first receiver looks as a receiver does after the SDK's renewal failed: its lock ends in a moment.
+    const stale = new Proxy(real, {
+      get(target, property) {
+        if (property !== 'acceptNextSession') return Reflect.get(target, property, target) as unknown;
+        return async (...args: Parameters<typeof target.acceptNextSession>) => {
+          const receiver = await target.acceptNextSession(...args);
+          if (++accepts > 1) return receiver;
+          // A 60 s lock when accepted, 100 ms left when the message has arrived.
+          let reads = 0;
+          return new Proxy(receiver, {
+            get: (r, p) =>
+              p === 'sessionLockedUntilUtc' ? new Date(Date.now() + (reads++ === 0 ? 60_000 : 100)) : (Reflect.get(r, p, r) as unknown),
+          });
+        };
+      },
+    });
+    const calls: number[] = [];
+    const lines: string[] = [];
+    const w = waiter();
+    const pump = startSessionPump({
+      client: stale,
+      definition: definition(async (_body, context) => {
+        calls.push(context.triggerMetadata!.deliveryCount as number);
+        w.check();
+      }),
+      hostOptions: { ...hostOptions, maxConcurrentSessions: 1 },
+      log: createLog('debug', (line) => lines.push(line)),
+    });
+    try {
+      await w.until(() => calls.length === 1);
+    } finally {
+      await pump.stop();
+    }
+    // Service Bus counts the delivery to the released receiver, as it counts every peek-lock delivery.
+    assert.deepEqual(calls, [2], 'run once, by the second receiver');
+    assert.ok(accepts >= 2);
+    assert.ok(lines.some((line) => /lock on session pr-octo\/stale ends in \d+ ms and was not renewed/.test(line)), lines.join('\n'));
+  });
+});

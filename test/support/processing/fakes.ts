@@ -1,5 +1,5 @@
 import functions, { type InvocationContext } from '@azure/functions';
-import type { SessionContext, SessionToucher } from '../../../src/lifecycle/session-context.js';
+import type { SessionToucher, TouchResult } from '../../../src/lifecycle/session-context.js';
 import type { PoisonRecord, PoisonStore } from '../../../src/processing/poison-record.js';
 import type { Telemetry, TelemetryProperties } from '../../../src/telemetry/telemetry.js';
 
@@ -24,7 +24,7 @@ export function recordingTelemetry(): RecordedTelemetry {
 /** Sessions in memory, idempotent per message id as the contract asks. */
 export function memorySessions(): SessionToucher & { touches: { bot: string; sessionId: string; messageId: string }[] } {
   const counts = new Map<string, number>();
-  const seen = new Map<string, SessionContext>();
+  const seen = new Map<string, TouchResult>();
   const touches: { bot: string; sessionId: string; messageId: string }[] = [];
   return {
     touches,
@@ -35,9 +35,9 @@ export function memorySessions(): SessionToucher & { touches: { bot: string; ses
       if (again) return again;
       const index = (counts.get(key) ?? 0) + 1;
       counts.set(key, index);
-      const session = { id: sessionId, generation: 1, index, isNew: index === 1 };
-      seen.set(`${key}\u0000${messageId}`, session);
-      return session;
+      const result = { session: { id: sessionId, generation: 1, index, isNew: index === 1 }, closed: null };
+      seen.set(`${key}\u0000${messageId}`, result);
+      return result;
     },
   };
 }
