@@ -135,8 +135,10 @@ var names = {
   functionApp: 'func-${appName}-${token}'
 }
 // Scale groups (per-function scaling): the HTTP functions share one, each bot's queue trigger has
-// its own, and so does the janitor timer (src/lifecycle/session-janitor.ts).
-var scaleGroups = 2 + length(bots)
+// its own, and so does each timer: session-janitor, deadletter-count and webhook-redelivery
+// (src/lifecycle/session-janitor.ts, src/processing/dead-letter-admin.ts, src/redelivery/).
+var timerFunctions = 3
+var scaleGroups = 1 + length(bots) + timerFunctions
 var derivedMaximumInstanceCount = min(100, (regionalQuotaMB - httpAlwaysReadyInstances * instanceMemoryMB) / (instanceMemoryMB * scaleGroups))
 var effectiveMaximumInstanceCount = maximumInstanceCount ?? max(1, derivedMaximumInstanceCount)
 // Blobs are written just before their message is sent and deleted by a daily lifecycle run.

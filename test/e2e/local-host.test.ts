@@ -156,7 +156,7 @@ test('npm start end to end: a few hundred signed real webhooks from concurrent c
     const seen = new Map<string, JournalLine>();
     for (const line of lines) {
       const key = `${line.bot} ${line.deliveryId}`;
-      assert.ok(!seen.has(key), `${key} processed twice`);
+      assert.ok(!seen.has(key), `${key} processed twice: ${JSON.stringify(seen.get(key))} then ${JSON.stringify(line)}`);
       seen.set(key, line);
     }
     for (const e of expected) {
