@@ -47,11 +47,15 @@ const optionalText = z
   .optional()
   .transform((text) => (text === undefined || text.trim() === '' ? undefined : text.trim()));
 
-// App Service leaves a Key Vault reference it cannot resolve (no secret yet, no access) in the
-// setting as written; that text must never become an HMAC key, so it counts as "no secret".
-const webhookSecret = optionalText.transform((text) =>
-  text !== undefined && /^@Microsoft\.KeyVault\(/i.test(text) ? undefined : text,
-);
+// The secret is used exactly as given, surrounding whitespace included: GitHub signs with the
+// secret as typed, so trimming it would make every delivery 401 (webhookSecretWarnings says so
+// at start-up instead). Blank means unset. App Service leaves a Key Vault reference it cannot
+// resolve (no secret yet, no access) in the setting as written; that text must never become
+// an HMAC key, so it counts as "no secret".
+const webhookSecret = z
+  .string()
+  .optional()
+  .transform((text) => (text === undefined || text.trim() === '' || /^@Microsoft\.KeyVault\(/i.test(text.trim()) ? undefined : text));
 
 const settingsSchema = z.object({
   GITHUB_WEBHOOK_SECRET: webhookSecret,
@@ -93,9 +97,30 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return parsed.data;
 }
 
-/** The configured webhook secrets, current first; empty means the webhook must fail closed. */
+/**
+ * The configured webhook secrets, current first; empty means the webhook must fail closed.
+ * The previous secret is only ever a second chance during a rotation: without a current
+ * secret (missing, blank, an unresolved Key Vault reference) nothing verifies, so a half-done
+ * rotation or a broken reference fails closed instead of accepting only the old secret.
+ */
 export function webhookSecrets(settings: Settings): string[] {
-  return [settings.GITHUB_WEBHOOK_SECRET, settings.GITHUB_WEBHOOK_SECRET_PREVIOUS].filter(
-    (secret): secret is string => secret !== undefined,
-  );
+  if (settings.GITHUB_WEBHOOK_SECRET === undefined) return [];
+  return settings.GITHUB_WEBHOOK_SECRET_PREVIOUS === undefined
+    ? [settings.GITHUB_WEBHOOK_SECRET]
+    : [settings.GITHUB_WEBHOOK_SECRET, settings.GITHUB_WEBHOOK_SECRET_PREVIOUS];
+}
+
+/** Start-up warnings about the secrets' configuration (never their values). */
+export function webhookSecretWarnings(settings: Settings): string[] {
+  const warnings: string[] = [];
+  for (const name of ['GITHUB_WEBHOOK_SECRET', 'GITHUB_WEBHOOK_SECRET_PREVIOUS'] as const) {
+    const secret = settings[name];
+    if (secret !== undefined && secret !== secret.trim()) {
+      warnings.push(`${name} begins or ends with whitespace; it is used exactly as given (GitHub signs with the secret as typed), so check that GitHub's copy has it too`);
+    }
+  }
+  if (settings.GITHUB_WEBHOOK_SECRET === undefined && settings.GITHUB_WEBHOOK_SECRET_PREVIOUS !== undefined) {
+    warnings.push('GITHUB_WEBHOOK_SECRET is not set but GITHUB_WEBHOOK_SECRET_PREVIOUS is: every delivery is refused until the current secret is set');
+  }
+  return warnings;
 }

@@ -68,7 +68,7 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
         dispatcher,
         claimCheck,
         thresholdBytes: settings.CLAIM_CHECK_THRESHOLD_BYTES,
-        payloadText: delivery.payloadText,
+        payloadBytes: delivery.payloadBytes,
         signal: budget,
       });
       if (outcome.payloadRef !== null) {

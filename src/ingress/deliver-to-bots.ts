@@ -3,7 +3,7 @@ import { isPermanent } from '../errors/delivery-errors.js';
 import type { ClaimCheck } from '../transport/claim-check.js';
 import { DispatchError, type DispatchReservation, type Dispatcher } from '../transport/dispatcher.js';
 import type { MessageRoute } from '../transport/outgoing-message.js';
-import { envelopeBytes } from '../transport/envelope-bytes.js';
+import { planInlineEnvelope } from '../transport/envelope-bytes.js';
 import { describeSendError } from '../transport/send-with-retry.js';
 import { WebhookRejection } from './webhook-rejection.js';
 
@@ -11,8 +11,8 @@ export interface DeliverOptions {
   dispatcher: Dispatcher;
   claimCheck: Pick<ClaimCheck, 'store'>;
   thresholdBytes: number;
-  /** The payload's JSON text as GitHub sent it: what the claim check stores. */
-  payloadText: string;
+  /** The payload's JSON as the raw bytes GitHub signed: what the message carries, or the claim check stores. */
+  payloadBytes: Buffer;
   /** The webhook's time budget. */
   signal: AbortSignal;
 }
@@ -35,17 +35,21 @@ export interface DeliveryOutcome {
 export async function deliverToBots(
   envelope: InlineEventEnvelope,
   routes: readonly MessageRoute[],
-  { dispatcher, claimCheck, thresholdBytes, payloadText, signal }: DeliverOptions,
+  { dispatcher, claimCheck, thresholdBytes, payloadBytes, signal }: DeliverOptions,
 ): Promise<DeliveryOutcome> {
   const reservation = dispatcher.reserve(routes);
   try {
-    const size = envelopeBytes(envelope).byteLength;
+    // Decided from the raw byte length: the payload is never re-serialised to measure it.
+    const inline = planInlineEnvelope(envelope, payloadBytes);
+    const size = inline.size;
     let sent: EventEnvelope = envelope;
     let payloadRef: PayloadRef | null = null;
     if (size > thresholdBytes) {
-      payloadRef = await storePayload(claimCheck, envelope.eventId, Buffer.from(payloadText, 'utf8'), signal);
+      payloadRef = await storePayload(claimCheck, envelope.eventId, payloadBytes, signal);
       const { payload: _inline, ...withoutPayload } = envelope;
       sent = { ...withoutPayload, payloadRef };
+    } else {
+      inline.bytes();
     }
     await dispatchOrReject(reservation, sent, signal);
     return { payloadRef, envelopeBytes: size };
