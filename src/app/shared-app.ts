@@ -1,3 +1,4 @@
+import { webhookSecretWarnings } from '../config/settings.js';
 import { createApp, type App } from './create-app.js';
 
 let shared: App | undefined;
@@ -7,6 +8,10 @@ let shared: App | undefined;
  * part of the same instance, so there is one Service Bus client and one storage client set.
  */
 export function sharedApp(): App {
-  shared ??= createApp();
+  if (shared === undefined) {
+    shared = createApp();
+    // The worker forwards console output to the host log (and Application Insights): said once, at start-up.
+    for (const warning of webhookSecretWarnings(shared.settings)) console.warn(`session-router: ${warning}`);
+  }
   return shared;
 }

@@ -85,3 +85,27 @@ test('readBodyWithLimit counts the bytes while streaming when the length is abse
     });
   }
 });
+
+test('readBodyWithLimit over a streamed body (enableHttpStream): stops pulling at the limit and leaves the stream uncancelled', async () => {
+  let pulled = 0;
+  let cancelled = false;
+  const chunk = new Uint8Array(100).fill(0x61);
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+      cancel() {
+        cancelled = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const request = new HttpRequest({ method: 'POST', url: 'http://localhost/api/github/webhooks', body: { bytes: Buffer.alloc(0) } });
+  Object.defineProperty(request, 'body', { value: body });
+  await assert.rejects(readBodyWithLimit(request, 1000), (error: WebhookRejection) => error.status === 413);
+  assert.ok(pulled <= 1100, `pulled ${pulled} bytes from an endless stream`);
+  assert.equal(cancelled, false, 'cancelling would destroy the host proxy connection before the 413 is written');
+  assert.equal(body.locked, false);
+});
