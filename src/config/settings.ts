@@ -31,6 +31,17 @@ const isoDurationMs = (fallback: string) =>
     return ms !== undefined && ms > 0 ? ms : undefined;
   }, 'an ISO 8601 duration such as P7D');
 
+/** Blank = null (the caller's default); `PT0S` = 0 (off). */
+const optionalIsoDurationMs = setting(
+  '',
+  (text) => {
+    if (text === '') return null;
+    const ms = parseIsoDuration(text);
+    return ms !== undefined && ms >= 0 ? ms : undefined;
+  },
+  'an ISO 8601 duration such as PT10M (PT0S = off)',
+);
+
 // Storage rejects a bad name only at the first write, as an opaque 400 on every message; check at start-up.
 const tableName = (fallback: string) =>
   setting(fallback, (text) => (/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(text) ? text : undefined), 'a Table name: 3-63 letters and digits, starting with a letter');
@@ -64,6 +75,8 @@ const settingsSchema = z.object({
   WEBHOOK_SEND_BUDGET_MS: positiveInt(8_000),
   CLAIM_CHECK_THRESHOLD_BYTES: positiveInt(192 * 1024),
   CLAIM_CHECK_CONTAINER: containerName('webhook-payloads'),
+  WEBHOOK_REPLAY_WINDOW: optionalIsoDurationMs,
+  WEBHOOK_REPLAY_TABLE: tableName('webhookreplays'),
   ServiceBusConnection: optionalText,
   ServiceBusConnection__fullyQualifiedNamespace: optionalText,
   ServiceBusConnection__clientId: optionalText,

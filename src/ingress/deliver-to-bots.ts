@@ -5,6 +5,7 @@ import { DispatchError, type DispatchReservation, type Dispatcher } from '../tra
 import type { MessageRoute } from '../transport/outgoing-message.js';
 import { planInlineEnvelope } from '../transport/envelope-bytes.js';
 import { describeSendError } from '../transport/send-with-retry.js';
+import type { ReplayDecision } from './replay-guard.js';
 import { WebhookRejection } from './webhook-rejection.js';
 
 export interface DeliverOptions {
@@ -15,11 +16,15 @@ export interface DeliverOptions {
   payloadBytes: Buffer;
   /** The webhook's time budget. */
   signal: AbortSignal;
+  /** The replay guard's decision, awaited once the event holds its place in line; undefined = not checked. */
+  replay?: Promise<ReplayDecision | undefined>;
 }
 
 export interface DeliveryOutcome {
   payloadRef: PayloadRef | null;
   envelopeBytes: number;
+  /** What the replay guard said; on `duplicate` nothing was stored or sent. */
+  replay: ReplayDecision | undefined;
 }
 
 /**
@@ -35,13 +40,16 @@ export interface DeliveryOutcome {
 export async function deliverToBots(
   envelope: InlineEventEnvelope,
   routes: readonly MessageRoute[],
-  { dispatcher, claimCheck, thresholdBytes, payloadBytes, signal }: DeliverOptions,
+  { dispatcher, claimCheck, thresholdBytes, payloadBytes, signal, replay: replayDecision }: DeliverOptions,
 ): Promise<DeliveryOutcome> {
   const reservation = dispatcher.reserve(routes);
+  let replay: ReplayDecision | undefined;
   try {
     // Decided from the raw byte length: the payload is never re-serialised to measure it.
     const inline = planInlineEnvelope(envelope, payloadBytes);
     const size = inline.size;
+    replay = await replayDecision;
+    if (replay?.kind === 'duplicate') return { payloadRef: null, envelopeBytes: size, replay };
     let sent: EventEnvelope = envelope;
     let payloadRef: PayloadRef | null = null;
     if (size > thresholdBytes) {
@@ -52,7 +60,11 @@ export async function deliverToBots(
       inline.bytes();
     }
     await dispatchOrReject(reservation, sent, signal);
-    return { payloadRef, envelopeBytes: size };
+    return { payloadRef, envelopeBytes: size, replay };
+  } catch (error) {
+    // Not accepted: a later copy of this body (another hook's, or this one under a new id) must not be dropped.
+    if (replay?.kind === 'new') await replay.release();
+    throw error;
   } finally {
     reservation.release();
   }
