@@ -35,7 +35,9 @@ export interface DeliveryOutcome {
  *
  * The event's place in each session's line is taken on the first line, synchronously, before the
  * Blob write: a large event is not overtaken by a smaller later one of its pull request. The
- * `finally` gives the places up on every way out that did not send.
+ * `finally` gives the places up on every way out that did not send. The replay guard's answer
+ * is awaited after the place is taken (so its Table round trip cannot reorder a session); a
+ * duplicate sends nothing, and a claim whose sends failed is released for a later copy.
  */
 export async function deliverToBots(
   envelope: InlineEventEnvelope,
