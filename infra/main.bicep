@@ -263,6 +263,9 @@ var appSettings = union(
     // Under the Standard tier's 256 KB message limit, leaving room for the envelope.
     CLAIM_CHECK_THRESHOLD_BYTES: '196608'
     CLAIM_CHECK_CONTAINER: claimCheckContainerName
+    // Blank = the longest duplicate-detection window of the bots' queues; PT0S = no replay check.
+    WEBHOOK_REPLAY_WINDOW: ''
+    WEBHOOK_REPLAY_TABLE: 'webhookreplays'
     SESSIONS_TABLE: sessionsTableName
     POISON_TABLE: poisonTableName
     // The package is mounted read-only; /tmp is the instance's writable disk.

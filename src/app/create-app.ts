@@ -5,6 +5,7 @@ import { readFunctionTimeoutMs } from '../config/read-function-timeout.js';
 import { readSettings, type Settings } from '../config/settings.js';
 import { createWebhookHandler, type WebhookDependencies } from '../ingress/create-webhook-handler.js';
 import { defineWebhookFunction } from '../ingress/define-webhook-function.js';
+import { createTableReplayGuard } from '../ingress/replay-guard.js';
 import { createLifecycleFunctions } from '../lifecycle/lifecycle-functions.js';
 import { createTableSessionStore } from '../lifecycle/table-session-store.js';
 import { defineDeadLetterAdminFunctions, defineDeadLetterCountFunction } from '../processing/dead-letter-admin.js';
@@ -86,7 +87,10 @@ export function createApp(options: CreateAppOptions = {}): App {
   // Last: the only part that holds a connection, so a bad setting above leaks nothing.
   const client = createServiceBusClient(settings, webhookSenderOptions(settings));
   const dispatcher = createServiceBusDispatcher({ client, telemetry });
-  const webhook: WebhookDependencies = { settings, registry, dispatcher, claimCheck, telemetry, now };
+  // Default window: the longest duplicate-detection window of the bots' queues (P3D unless bots.json says otherwise).
+  const replayWindowMs = settings.WEBHOOK_REPLAY_WINDOW ?? Math.max(0, ...bots.map((bot) => bot.delivery.duplicateDetectionWindow.ms));
+  const replayGuard = replayWindowMs > 0 ? createTableReplayGuard({ tableClient: storage.table(settings.WEBHOOK_REPLAY_TABLE), windowMs: replayWindowMs, now }) : undefined;
+  const webhook: WebhookDependencies = { settings, registry, dispatcher, claimCheck, telemetry, now, ...(replayGuard === undefined ? {} : { replayGuard }) };
   const deadLetterDeps = { bots, deadLetters: createDeadLetterQueue(client), telemetry };
   const deadLetters = [...defineDeadLetterAdminFunctions(deadLetterDeps), defineDeadLetterCountFunction(deadLetterDeps, settings.JANITOR_SCHEDULE)];
 

@@ -1,4 +1,5 @@
 import { closeWhenHostStops } from './close-when-host-stops.js';
+import { webhookSecretWarnings } from '../config/settings.js';
 import { createApp, type App } from './create-app.js';
 
 let shared: App | undefined;
@@ -11,6 +12,8 @@ export function sharedApp(): App {
   if (shared === undefined) {
     shared = createApp();
     closeWhenHostStops(shared);
+    // The worker forwards console output to the host log (and Application Insights): said once, at start-up.
+    for (const warning of webhookSecretWarnings(shared.settings)) console.warn(`session-router: ${warning}`);
   }
   return shared;
 }

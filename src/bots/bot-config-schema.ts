@@ -82,7 +82,6 @@ const sessionConfigSchema = z
     maxSessionDuration: duration('PT2H'),
     maxMessagesPerSession: z.number().int().positive().default(1000),
     sessionTimeout: duration('PT30M'),
-    enableSessionAffinity: z.boolean().default(true),
     /** The seed's custom strategy parameters; handed to a custom strategy under its `strategy.params`. */
     strategyParams: stringParams.default({}),
   })

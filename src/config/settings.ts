@@ -35,6 +35,17 @@ const isoDurationMs = (fallback: string) =>
     return ms !== undefined && ms > 0 ? ms : undefined;
   }, 'an ISO 8601 duration such as P7D');
 
+/** Blank = null (the caller's default); `PT0S` = 0 (off). */
+const optionalIsoDurationMs = setting(
+  '',
+  (text) => {
+    if (text === '') return null;
+    const ms = parseIsoDuration(text);
+    return ms !== undefined && ms >= 0 ? ms : undefined;
+  },
+  'an ISO 8601 duration such as PT10M (PT0S = off)',
+);
+
 // Storage rejects a bad name only at the first write, as an opaque 400 on every message; check at start-up.
 const tableName = (fallback: string) =>
   setting(fallback, (text) => (/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(text) ? text : undefined), 'a Table name: 3-63 letters and digits, starting with a letter');
@@ -51,11 +62,15 @@ const optionalText = z
   .optional()
   .transform((text) => (text === undefined || text.trim() === '' ? undefined : text.trim()));
 
-// App Service leaves a Key Vault reference it cannot resolve (no secret yet, no access) in the
-// setting as written; that text must never become an HMAC key, so it counts as "no secret".
-const webhookSecret = optionalText.transform((text) =>
-  text !== undefined && /^@Microsoft\.KeyVault\(/i.test(text) ? undefined : text,
-);
+// The secret is used exactly as given, surrounding whitespace included: GitHub signs with the
+// secret as typed, so trimming it would make every delivery 401 (webhookSecretWarnings says so
+// at start-up instead). Blank means unset. App Service leaves a Key Vault reference it cannot
+// resolve (no secret yet, no access) in the setting as written; that text must never become
+// an HMAC key, so it counts as "no secret".
+const webhookSecret = z
+  .string()
+  .optional()
+  .transform((text) => (text === undefined || text.trim() === '' || /^@Microsoft\.KeyVault\(/i.test(text.trim()) ? undefined : text));
 
 /**
  * The journal target's default file: outside the app root, where the Functions host does not
@@ -101,6 +116,8 @@ const settingsSchema = z.object({
   WEBHOOK_SEND_BUDGET_MS: positiveInt(8_000),
   CLAIM_CHECK_THRESHOLD_BYTES: positiveInt(192 * 1024),
   CLAIM_CHECK_CONTAINER: containerName('webhook-payloads'),
+  WEBHOOK_REPLAY_WINDOW: optionalIsoDurationMs,
+  WEBHOOK_REPLAY_TABLE: tableName('webhookreplays'),
   ServiceBusConnection: optionalText,
   ServiceBusConnection__fullyQualifiedNamespace: optionalText,
   ServiceBusConnection__credential: optionalText,
@@ -180,9 +197,30 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return parsed.data;
 }
 
-/** The configured webhook secrets, current first; empty means the webhook must fail closed. */
+/**
+ * The configured webhook secrets, current first; empty means the webhook must fail closed.
+ * The previous secret is only ever a second chance during a rotation: without a current
+ * secret (missing, blank, an unresolved Key Vault reference) nothing verifies, so a half-done
+ * rotation or a broken reference fails closed instead of accepting only the old secret.
+ */
 export function webhookSecrets(settings: Settings): string[] {
-  return [settings.GITHUB_WEBHOOK_SECRET, settings.GITHUB_WEBHOOK_SECRET_PREVIOUS].filter(
-    (secret): secret is string => secret !== undefined,
-  );
+  if (settings.GITHUB_WEBHOOK_SECRET === undefined) return [];
+  return settings.GITHUB_WEBHOOK_SECRET_PREVIOUS === undefined
+    ? [settings.GITHUB_WEBHOOK_SECRET]
+    : [settings.GITHUB_WEBHOOK_SECRET, settings.GITHUB_WEBHOOK_SECRET_PREVIOUS];
+}
+
+/** Start-up warnings about the secrets' configuration (never their values). */
+export function webhookSecretWarnings(settings: Settings): string[] {
+  const warnings: string[] = [];
+  for (const name of ['GITHUB_WEBHOOK_SECRET', 'GITHUB_WEBHOOK_SECRET_PREVIOUS'] as const) {
+    const secret = settings[name];
+    if (secret !== undefined && secret !== secret.trim()) {
+      warnings.push(`${name} begins or ends with whitespace; it is used exactly as given (GitHub signs with the secret as typed), so check that GitHub's copy has it too`);
+    }
+  }
+  if (settings.GITHUB_WEBHOOK_SECRET === undefined && settings.GITHUB_WEBHOOK_SECRET_PREVIOUS !== undefined) {
+    warnings.push('GITHUB_WEBHOOK_SECRET is not set but GITHUB_WEBHOOK_SECRET_PREVIOUS is: every delivery is refused until the current secret is set');
+  }
+  return warnings;
 }

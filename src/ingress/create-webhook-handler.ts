@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { BotRegistry } from '../bots/bot-registry.js';
 import { webhookSecrets, type Settings } from '../config/settings.js';
@@ -10,6 +11,7 @@ import { deliverToBots } from './deliver-to-bots.js';
 import { ingressLog, type IngressLog } from './ingress-log.js';
 import { isValidDeliveryId } from './validate-delivery-id.js';
 import { receiveDelivery } from './receive-delivery.js';
+import type { ReplayDecision, ReplayGuard } from './replay-guard.js';
 import { jsonResponse, rejectionResponse } from './webhook-response.js';
 import { WebhookRejection } from './webhook-rejection.js';
 
@@ -22,6 +24,8 @@ export interface WebhookDependencies {
   telemetry: Telemetry;
   /** The clock for `receivedAt` (time-partitioned sessions derive from it). */
   now: () => Date;
+  /** Drops a body already accepted under another delivery id; absent = no replay check. */
+  replayGuard?: ReplayGuard;
 }
 
 /** An HttpHandler that always answers with a plain HttpResponseInit (JSON body). */
@@ -33,7 +37,7 @@ export type WebhookHandler = (request: HttpRequest, context: InvocationContext) 
  * anything else is `{error, detail}` with the status DESIGN.md lists.
  */
 export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler {
-  const { settings, registry, dispatcher, claimCheck, telemetry, now } = deps;
+  const { settings, registry, dispatcher, claimCheck, telemetry, now, replayGuard } = deps;
   const secrets = webhookSecrets(settings);
 
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
@@ -63,14 +67,34 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
         return jsonResponse(202, { deliveryId: delivery.deliveryId, routes: [], detail: `no bot subscribes to ${event}; nothing was queued` });
       }
 
+      // GitHub signs the body, not the headers: the same body under a new delivery id is a replay.
+      // Asked now, awaited inside deliverToBots after it has taken the event's place in line.
+      const replay: Promise<ReplayDecision | undefined> =
+        replayGuard === undefined ? Promise.resolve(undefined) : replayGuard.claim(createHash('sha256').update(delivery.body).digest('hex'), delivery.deliveryId, budget);
       // Synchronously after routing: deliverToBots takes the event's place in each session's line before its first await.
       const outcome = await deliverToBots(envelope, routes, {
         dispatcher,
         claimCheck,
         thresholdBytes: settings.CLAIM_CHECK_THRESHOLD_BYTES,
-        payloadText: delivery.payloadText,
+        payloadBytes: delivery.payloadBytes,
         signal: budget,
+        replay,
       });
+      if (outcome.replay?.kind === 'unchecked') {
+        telemetry.trackEvent('WebhookReplayCheckFailed', { deliveryId: delivery.deliveryId, eventType });
+        log.warn('replay check unavailable, delivered anyway', { error: errorText(outcome.replay.error) });
+      }
+      if (outcome.replay?.kind === 'duplicate') {
+        const { firstDeliveryId } = outcome.replay;
+        telemetry.trackEvent('WebhookDuplicate', { deliveryId: delivery.deliveryId, eventType, firstDeliveryId });
+        log.info('webhook dropped: the same body was already accepted', { firstDeliveryId, ms: elapsed(started) });
+        return jsonResponse(202, {
+          deliveryId: delivery.deliveryId,
+          duplicate: true,
+          firstDeliveryId,
+          detail: `this body was already accepted as delivery ${firstDeliveryId}; nothing was queued again`,
+        });
+      }
       if (outcome.payloadRef !== null) {
         telemetry.trackEvent('WebhookClaimChecked', { deliveryId: delivery.deliveryId, eventType, bytes: outcome.payloadRef.size });
       }

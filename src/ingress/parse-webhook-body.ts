@@ -1,4 +1,5 @@
 import type { JsonObject } from '../envelope/event-envelope.js';
+import { MAX_PAYLOAD_DEPTH, nestsDeeperThan } from './payload-depth.js';
 import { WebhookRejection } from './webhook-rejection.js';
 
 export const WEBHOOK_CONTENT_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
@@ -20,32 +21,56 @@ export function webhookContentType(header: string | null): WebhookContentType {
 
 export interface ParsedWebhookBody {
   payload: JsonObject;
-  /** The payload's JSON text exactly as GitHub sent it (the form field, decoded): what a claim check stores. */
-  payloadText: string;
+  /**
+   * The payload's JSON text as raw UTF-8 bytes: the verified body itself for JSON (no copy, a
+   * leading BOM left out), the decoded `payload` field for a form. What the envelope message
+   * carries and a claim check stores, byte for byte, instead of a re-serialisation.
+   */
+  payloadBytes: Buffer;
 }
 
+const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
+
 /**
- * Parses a verified body. GitHub's form encoding puts the JSON in a `payload` field; the
+ * Parses a verified body, once. GitHub's form encoding puts the JSON in a `payload` field; the
  * signature covers the encoded body, so this runs only after verification. Errors never quote
  * the body (V8's JSON errors do), because it may hold private repository content.
  */
-export function parseWebhookBody(contentType: WebhookContentType, body: string): ParsedWebhookBody {
-  let payloadText = body;
+export function parseWebhookBody(contentType: WebhookContentType, body: Buffer): ParsedWebhookBody {
+  let text: string;
+  try {
+    // Fatal: bytes that are not UTF-8 are refused, not silently replaced. Drops a leading BOM.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    throw malformed('the body is not valid UTF-8');
+  }
+  let payloadBytes: Buffer;
   if (contentType === 'application/x-www-form-urlencoded') {
-    const field = new URLSearchParams(body).get('payload');
+    const field = new URLSearchParams(text).get('payload');
     if (field === null) throw malformed('the form-encoded body has no "payload" field');
-    payloadText = field;
+    text = field;
+    payloadBytes = Buffer.from(field, 'utf8');
+  } else {
+    payloadBytes = startsWithBom(body) ? body.subarray(UTF8_BOM.length) : body;
+  }
+  const where = contentType === 'application/json' ? 'body' : '"payload" field';
+  if (nestsDeeperThan(payloadBytes)) {
+    throw new WebhookRejection(400, 'payload_too_deep', `the ${where} nests objects or arrays deeper than ${MAX_PAYLOAD_DEPTH} levels; GitHub's payloads never do`);
   }
   let payload: unknown;
   try {
-    payload = JSON.parse(payloadText);
+    payload = JSON.parse(text);
   } catch {
-    throw malformed(`the ${contentType === 'application/json' ? 'body' : '"payload" field'} is not valid JSON`);
+    throw malformed(`the ${where} is not valid JSON`);
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw malformed('the payload must be a JSON object');
   }
-  return { payload: payload as JsonObject, payloadText };
+  return { payload: payload as JsonObject, payloadBytes };
+}
+
+function startsWithBom(bytes: Buffer): boolean {
+  return bytes[0] === UTF8_BOM[0] && bytes[1] === UTF8_BOM[1] && bytes[2] === UTF8_BOM[2];
 }
 
 function malformed(detail: string): WebhookRejection {

@@ -4,7 +4,10 @@ import { WebhookRejection } from './webhook-rejection.js';
 /**
  * Reads the raw body, refusing more than `maxBytes` without buffering it: a declared
  * Content-Length over the limit is refused before reading anything, and the bytes are counted
- * while streaming because a client may lie about (or omit) the length.
+ * while streaming because a client may lie about (or omit) the length. This holds in Azure
+ * because the app runs with `app.setup({ enableHttpStream: true })` (src/app/enable-http-stream.ts):
+ * `request.body` is then a web ReadableStream over the host's proxied request, not a buffer the
+ * worker filled first.
  */
 export async function readBodyWithLimit(request: HttpRequest, maxBytes: number): Promise<Buffer> {
   const declared = request.headers.get('content-length');
@@ -21,7 +24,9 @@ export async function readBodyWithLimit(request: HttpRequest, maxBytes: number):
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      // Stop reading, but do not cancel: with HTTP streams, cancelling destroys the proxied
+      // request (and its connection) before the 413 is written. The host discards the rest.
+      reader.releaseLock();
       throw tooLarge(`the body exceeds the limit of ${maxBytes} bytes (WEBHOOK_MAX_BODY_BYTES)`);
     }
     chunks.push(value);

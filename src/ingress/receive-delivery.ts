@@ -1,5 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import type { JsonObject } from '../envelope/event-envelope.js';
+import { checkPayloadFitsEvent } from './check-payload-fits-event.js';
 import { getMissingHeaders } from './get-missing-headers.js';
 import { parseWebhookBody, webhookContentType, type WebhookContentType } from './parse-webhook-body.js';
 import { readBodyWithLimit } from './read-body.js';
@@ -12,8 +13,10 @@ export interface VerifiedDelivery {
   deliveryId: string;
   eventType: string;
   payload: JsonObject;
-  /** The payload's JSON text as GitHub sent it (what a claim check stores). */
-  payloadText: string;
+  /** The payload's JSON as the raw bytes GitHub signed (form: the decoded field): what the message carries. */
+  payloadBytes: Buffer;
+  /** The whole verified body (a replay of it is recognised by its hash). */
+  body: Buffer;
   contentType: WebhookContentType;
   hookId: string | null;
   targetType: string | null;
@@ -32,7 +35,8 @@ export interface ReceiveOptions {
 /**
  * Everything GitHub's request must satisfy before anything is routed, cheapest check first:
  * headers, delivery id and content type before reading the body; the body within its limit;
- * the HMAC before trusting a byte of it; then the JSON.
+ * the HMAC over the raw bytes before trusting a byte of it; then the JSON, parsed once, and
+ * whether it fits the event it claims to be.
  */
 export async function receiveDelivery(request: HttpRequest, { secrets, maxBodyBytes }: ReceiveOptions): Promise<VerifiedDelivery> {
   if (secrets.length === 0) {
@@ -49,32 +53,29 @@ export async function receiveDelivery(request: HttpRequest, { secrets, maxBodyBy
   }
   const contentType = webhookContentType(request.headers.get('content-type'));
 
-  const bytes = await readBodyWithLimit(request, maxBodyBytes);
-  if (bytes.byteLength === 0) throw new WebhookRejection(400, 'empty_body', 'the request body is empty');
-  let body: string;
-  try {
-    body = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new WebhookRejection(400, 'malformed_body', 'the body is not valid UTF-8');
-  }
+  const body = await readBodyWithLimit(request, maxBodyBytes);
+  if (body.byteLength === 0) throw new WebhookRejection(400, 'empty_body', 'the request body is empty');
 
-  const signature = await verifySignature(secrets, body, header('x-hub-signature-256')!);
+  const signature = verifySignature(secrets, body, header('x-hub-signature-256')!);
   if (!signature.valid) {
     throw new WebhookRejection(401, 'bad_signature', 'X-Hub-Signature-256 does not match the body for any configured secret');
   }
 
-  const { payload, payloadText } = parseWebhookBody(contentType, body);
+  const eventType = header('x-github-event')!;
+  const { payload, payloadBytes } = parseWebhookBody(contentType, body);
+  checkPayloadFitsEvent(eventType, payload);
   return {
     deliveryId,
-    eventType: header('x-github-event')!,
+    eventType,
     payload,
-    payloadText,
+    payloadBytes,
+    body,
     contentType,
     hookId: header('x-github-hook-id'),
     targetType: header('x-github-hook-installation-target-type'),
     targetId: header('x-github-hook-installation-target-id'),
     userAgent: header('user-agent'),
-    bodyBytes: bytes.byteLength,
+    bodyBytes: body.byteLength,
     secretIndex: signature.secretIndex,
   };
 }

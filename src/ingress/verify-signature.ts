@@ -1,21 +1,25 @@
-import { verify } from '@octokit/webhooks-methods';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type SignatureCheck = { valid: true; secretIndex: number } | { valid: false };
 
+const SIGNATURE_HEADER = /^sha256=([0-9a-f]{64})$/;
+
 /**
- * Checks `X-Hub-Signature-256` against every configured secret (current first, then the
- * previous one during a rotation) with the timing-safe compare of @octokit/webhooks-methods.
- * `secretIndex` tells which secret matched, so a rotation still leaning on the old secret shows
- * up in the logs. An empty list never verifies: the caller must fail closed before this.
+ * Checks `X-Hub-Signature-256` over the raw body bytes, exactly as GitHub computes it: HMAC
+ * SHA-256 keyed with the secret as typed (UTF-8), hex, prefixed `sha256=`, compared in constant
+ * time (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries).
+ * Over the bytes, not decoded text: a decoder drops a BOM or rewrites bad sequences, so a text
+ * signature could accept bytes GitHub never signed. (@octokit/webhooks-methods only takes a
+ * string, hence node:crypto here.) Current secret first, then the previous one during a
+ * rotation; `secretIndex` says which matched. An empty list never verifies.
  */
-export async function verifySignature(
-  secrets: readonly string[],
-  body: string,
-  signatureHeader: string,
-): Promise<SignatureCheck> {
-  if (body.length === 0 || !/^sha256=[0-9a-f]{64}$/.test(signatureHeader)) return { valid: false };
+export function verifySignature(secrets: readonly string[], body: Uint8Array, signatureHeader: string): SignatureCheck {
+  const match = SIGNATURE_HEADER.exec(signatureHeader);
+  if (body.byteLength === 0 || match === null) return { valid: false };
+  const expected = Buffer.from(match[1]!, 'hex');
   for (const [secretIndex, secret] of secrets.entries()) {
-    if (await verify(secret, body, signatureHeader)) return { valid: true, secretIndex };
+    const actual = createHmac('sha256', secret).update(body).digest();
+    if (timingSafeEqual(actual, expected)) return { valid: true, secretIndex };
   }
   return { valid: false };
 }

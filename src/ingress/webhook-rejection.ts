@@ -11,6 +11,8 @@ export type RejectionReason =
   | 'body_too_large'
   | 'empty_body'
   | 'malformed_body'
+  | 'payload_too_deep'
+  | 'payload_mismatch'
   | 'bad_signature'
   | 'payload_conflict'
   | 'queues_unavailable'

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Session ids become Table RowKeys. Table keys forbid `/ \ # ?`, U+0000–U+001F and
  * U+007F–U+009F, and travel inside request URLs (`sessions(PartitionKey='…',RowKey='…')`)
@@ -10,15 +12,39 @@
  *
  *   pr-octocat/Hello-World-123  →  pr-octocat~2FHello-World-123
  *
- * Table keys hold at most 1 KiB, which the service and Azurite take as 512 UTF-16 code
- * units. A well-formed id costs at most 3 code units (and 3 UTF-8 bytes) per code unit of
- * the id, so every Service Bus SessionId (≤ 128) fits, at ≤ 384. Only ids with many lone
- * surrogates (6 each; none can come through Service Bus) can be too long, and are refused.
+ * Table keys hold at most 1 KiB ("up to 1 KiB in size",
+ * https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model),
+ * which the service and Azurite take as 512 UTF-16 code units. Escapes triple an id's length,
+ * so a long id (a 255-byte branch name, an admin caller's id, a message id) can encode to more:
+ * such a key keeps its first `HASHED_PREFIX_LENGTH` characters and ends in `~h` + the SHA-256
+ * of the whole encoded id (64 hex digits). Deterministic, so the same id always finds its row;
+ * `~h` never occurs in an unhashed key (every other `~` is followed by a hex digit or `u`), so
+ * hashed and plain keys never collide. A hashed key cannot be decoded: the table keeps the raw
+ * id in a property (`sessionId`), which readers use.
  */
 const KEPT = /^[A-Za-z0-9._-]$/;
-const MAX_KEY_LENGTH = 512;
+export const MAX_KEY_LENGTH = 512;
+const HASH_MARK = '~h';
+const HASHED_PREFIX_LENGTH = MAX_KEY_LENGTH - HASH_MARK.length - 64;
 
 export function encodeRowKey(sessionId: string): string {
+  const key = escapeId(sessionId);
+  if (key.length <= MAX_KEY_LENGTH) return key;
+  const hash = createHash('sha256').update(key, 'utf8').digest('hex');
+  return `${key.slice(0, cutBefore(key, HASHED_PREFIX_LENGTH))}${HASH_MARK}${hash}`;
+}
+
+/** The cut at `at` or just before it so no escape or surrogate pair is split. */
+function cutBefore(key: string, at: number): number {
+  let cut = at;
+  const escapeStart = key.lastIndexOf('~', cut - 1);
+  if (escapeStart >= 0 && escapeStart + (key[escapeStart + 1] === 'u' ? 6 : 3) > cut) cut = escapeStart;
+  const last = key.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
+  return cut;
+}
+
+function escapeId(sessionId: string): string {
   let key = '';
   for (let i = 0; i < sessionId.length; i++) {
     const unit = sessionId.charCodeAt(i);
@@ -33,11 +59,6 @@ export function encodeRowKey(sessionId: string): string {
       key += sessionId[i]!;
     }
   }
-  if (key.length > MAX_KEY_LENGTH) {
-    throw new RangeError(
-      `session id of ${sessionId.length} characters encodes to a ${key.length}-character RowKey, over the ${MAX_KEY_LENGTH} that Table Storage allows`,
-    );
-  }
   return key;
 }
 
@@ -45,6 +66,7 @@ const ESCAPE = /~(?:u([0-9A-F]{4})|([0-9A-F]{2}))/y;
 
 /** The inverse of `encodeRowKey`; throws on text that `encodeRowKey` cannot have produced. */
 export function decodeRowKey(key: string): string {
+  if (/~h[0-9a-f]{64}$/.test(key)) throw notEncoded(key, 'a hashed key of a long id; read the row\'s sessionId property');
   let sessionId = '';
   for (let i = 0; i < key.length; ) {
     if (key[i] !== '~') {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import functions, { type HttpResponse as HttpResponseType, type HttpResponseInit } from '@azure/functions';
+import functions, { type HttpRequestInit, type HttpResponse as HttpResponseType, type HttpResponseInit } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../app/function-definitions.js';
 import { compileRoute, type CompiledRoute } from './route-template.js';
 import type { Log } from './log.js';
@@ -69,7 +69,15 @@ export async function startHttpHost(options: HttpHostOptions): Promise<RunningHt
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const url = requestUrl(req);
+    if (url === undefined) {
+      return sendJson(res, 400, { error: 'The Host header or the request target is not a valid URL' });
+    }
+    const foreign = foreignOrigin(req);
+    if (foreign !== undefined) {
+      // A browser page on another site (or a DNS-rebinding one) must not drive the local app.
+      return sendJson(res, 403, { error: `Requests from origin ${JSON.stringify(foreign.slice(0, 200))} are refused: the local host serves only local pages and non-browser clients` });
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
     if (!(path === prefix || path.startsWith(prefix + '/'))) {
@@ -88,17 +96,11 @@ export async function startHttpHost(options: HttpHostOptions): Promise<RunningHt
       return sendJson(res, 401, { error: `${definition.name} needs a function key: ?code=<LOCAL_FUNCTION_KEY> or header x-functions-key` });
     }
 
-    const body = await readBody(req, maxBodyBytes);
-    if (body === 'too-large') {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBodyBytes) {
       return sendJson(res, 413, { error: `The request body is larger than the host's limit of ${maxBodyBytes} bytes` });
     }
-    const request = new HttpRequest({
-      method,
-      url: url.toString(),
-      headers: flattenHeaders(req),
-      body: { bytes: body },
-      params: match.params,
-    });
+    const request = streamingRequest(req, method, url, match.params, maxBodyBytes);
     const invocationId = randomUUID();
     const context = new InvocationContext({
       functionName: definition.name,
@@ -124,6 +126,12 @@ export async function startHttpHost(options: HttpHostOptions): Promise<RunningHt
     }
     res.setHeader('content-length', bytes.length);
     res.end(bytes);
+    // A handler that answered without reading the whole body (a 413): the rest drains into
+    // the void, as the Functions host does, so the client reads the answer and nothing is held.
+    if (!req.complete) {
+      req.removeAllListeners('data');
+      req.resume();
+    }
     log.debug(definition.name, `${method} ${path} → ${response.status} in ${(performance.now() - started).toFixed(1)} ms`);
   }
 
@@ -188,30 +196,86 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
+/**
+ * The request as the Functions host hands it over with `app.setup({ enableHttpStream: true })`:
+ * the body is a stream the handler reads as it needs, so a handler that refuses a body (the
+ * webhook's 413) does so without it being buffered here first. @azure/functions builds the same
+ * kind of request from a `Request` (`createStreamRequest`); its `nativeRequest` init field is
+ * internal, hence the widened init type. Development code only.
+ */
+function streamingRequest(req: IncomingMessage, method: string, url: URL, params: Record<string, string>, maxBodyBytes: number): InstanceType<typeof HttpRequest> {
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  const nativeRequest = new Request(url, {
+    method,
+    headers: flattenHeaders(req),
+    ...(hasBody ? { body: bodyStream(req, maxBodyBytes), duplex: 'half' } : {}),
+  } as RequestInit);
+  const init: HttpRequestInit & { nativeRequest: Request } = { nativeRequest, params };
+  return new HttpRequest(init);
+}
+
+/**
+ * The request body as a web stream with back-pressure. Cancelling it (a reader that stopped
+ * at its limit) detaches and lets the rest of the upload drain into the void, so the answer
+ * still reaches a client that is still sending, and nothing more is held in memory.
+ */
+function bodyStream(req: IncomingMessage, maxBodyBytes: number): ReadableStream<Uint8Array> {
+  let total = 0;
+  const detach = () => {
+    req.removeAllListeners('data');
+    req.resume();
+  };
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => {
+        total += chunk.byteLength;
+        if (total > maxBodyBytes) {
+          detach();
+          controller.error(new Error(`The request body is larger than the host's limit of ${maxBodyBytes} bytes`));
+          return;
+        }
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 1) <= 0) req.pause();
+      });
+      req.once('end', () => controller.close());
+      req.once('error', (error) => controller.error(error));
+      req.once('close', () => {
+        if (!req.complete) controller.error(new Error('The client closed the connection before the body was complete'));
+      });
+      req.pause();
+    },
+    pull() {
       req.resume();
-      return resolve('too-large');
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Keep reading into the void so the 413 reaches a client that is still sending.
-        req.off('data', onData);
-        req.resume();
-        resolve('too-large');
-      } else {
-        chunks.push(chunk);
-      }
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
+    },
+    cancel() {
+      detach();
+    },
   });
+}
+
+/** The request URL, or undefined for a Host header or target that does not form one (400, as the real host answers). */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    const host = req.headers.host ?? 'localhost';
+    return new URL(req.url ?? '/', `http://${host}`);
+  } catch {
+    return undefined;
+  }
+}
+
+const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The Origin header when it names a page that is not on this machine; undefined when absent or local. */
+function foreignOrigin(req: IncomingMessage): string | undefined {
+  const origin = headerValue(req, 'origin');
+  if (origin === undefined) return undefined;
+  try {
+    const { hostname, protocol } = new URL(origin);
+    if ((protocol === 'http:' || protocol === 'https:') && (LOCAL_HOSTNAMES.has(hostname) || hostname.endsWith('.localhost'))) return undefined;
+  } catch {
+    // `null` (a sandboxed or file page) and garbage are not local pages.
+  }
+  return origin;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -7,7 +7,7 @@ import type {
   TimerFunctionDefinition,
 } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
-import { readSettings, type Settings } from '../config/settings.js';
+import { readSettings, webhookSecretWarnings, type Settings } from '../config/settings.js';
 import { createCredential } from '../transport/create-credential.js';
 import { formatBanner, type BannerInfo } from './banner.js';
 import { lockRenewalWarning, readHttpRoutePrefix, readServiceBusHostOptions, type ServiceBusHostOptions } from './host-options.js';
@@ -86,6 +86,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     cleanups.push({ name: 'Service Bus', run: () => bus.close() });
 
     const settings = readSettings(env);
+    for (const warning of webhookSecretWarnings(settings)) log.warn('settings', warning);
     const built = await options.buildDefinitions(settings);
     const app: LocalApp = Array.isArray(built) ? { definitions: built } : built;
     if (app.close) cleanups.push({ name: 'app', run: () => app.close!() });

@@ -3,6 +3,7 @@ import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { PermanentError, TransientError } from '../errors/delivery-errors.js';
 import type { BotTarget, TargetInput } from './bot-target.js';
 import { parseRetryAfter } from './parse-retry-after.js';
+import { encodeHeaderValue } from './encode-header-value.js';
 
 type HttpTargetConfig = Extract<BotDefinition['target'], { type: 'http' }>;
 
@@ -31,8 +32,9 @@ export function createHttpTarget(bot: BotDefinition, deps: HttpTargetDeps): BotT
   return {
     async deliver(input) {
       // GitHub's exact bytes are gone once the envelope was parsed: this is the same JSON
-      // value re-serialised, and the signature covers exactly these bytes.
-      const body = JSON.stringify(input.envelope.payload);
+      // value re-serialised, plus the session as raw JSON (`session_router`), and the
+      // signature covers exactly these bytes.
+      const body = requestBody(input);
       const headers = await requestHeaders(input, body, secret, deps.userAgent);
       let response: Response;
       try {
@@ -57,21 +59,32 @@ async function requestHeaders(
   secret: string | undefined,
   userAgent: string,
 ): Promise<Record<string, string>> {
+  // Values that come from users (a branch name in the session id) or from headers GitHub sent
+  // are percent-encoded: an HTTP header carries no reliable non-ASCII (RFC 9110 §5.5), and
+  // fetch refuses such a value outright, which used to fail every delivery of a `日本語` branch.
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': userAgent,
-    'x-github-event': envelope.eventType,
-    'x-github-delivery': envelope.eventId,
-    'x-session-id': session.id,
+    'x-github-event': encodeHeaderValue(envelope.eventType),
+    'x-github-delivery': encodeHeaderValue(envelope.eventId),
+    'x-session-id': encodeHeaderValue(session.id),
     'x-session-generation': String(session.generation),
     'x-session-index': String(session.index),
   };
   const { hookId, targetType, targetId } = envelope.metadata;
-  if (hookId) headers['x-github-hook-id'] = hookId;
-  if (targetType) headers['x-github-hook-installation-target-type'] = targetType;
-  if (targetId) headers['x-github-hook-installation-target-id'] = targetId;
+  if (hookId) headers['x-github-hook-id'] = encodeHeaderValue(hookId);
+  if (targetType) headers['x-github-hook-installation-target-type'] = encodeHeaderValue(targetType);
+  if (targetId) headers['x-github-hook-installation-target-id'] = encodeHeaderValue(targetId);
   if (secret !== undefined) headers['x-hub-signature-256'] = await sign(secret, body);
   return headers;
+}
+
+/** The payload with the session appended as `session_router`: the raw id, for a bot that prefers the body to the header. */
+function requestBody({ envelope, session }: TargetInput): string {
+  const payload = JSON.stringify(envelope.payload);
+  const sessionMember = JSON.stringify({ session_id: session.id, generation: session.generation, index: session.index });
+  // The payload is a JSON object: the member goes before its closing brace (an empty object gets no comma).
+  return `${payload.slice(0, -1)}${payload === '{}' ? '' : ','}"session_router":${sessionMember}}`;
 }
 
 async function answerToOutcome(botName: string, url: URL, response: Response): Promise<void> {

@@ -38,6 +38,8 @@ export async function startIngressEnvironment(env: Record<string, string> = {}):
     GITHUB_WEBHOOK_SECRET: CURRENT_SECRET,
     ServiceBusConnection: broker.connectionString,
     AzureWebJobsStorage: azurite.connectionString,
+    // These tests post the same example bodies under new delivery ids on purpose; replays have their own test.
+    WEBHOOK_REPLAY_WINDOW: 'PT0S',
     ...env,
   });
   const app = createApp({ settings });

@@ -5,6 +5,7 @@ import { loadBots } from '../../src/bots/load-bots.js';
 import { readSettings, type Settings } from '../../src/config/settings.js';
 import type { PayloadRef } from '../../src/envelope/event-envelope.js';
 import { createWebhookHandler, type WebhookDependencies } from '../../src/ingress/create-webhook-handler.js';
+import type { ReplayGuard } from '../../src/ingress/replay-guard.js';
 import type { ClaimCheck } from '../../src/transport/claim-check.js';
 import type { Dispatcher } from '../../src/transport/dispatcher.js';
 import type { OutgoingMessage } from '../../src/transport/outgoing-message.js';
@@ -63,6 +64,7 @@ export interface HarnessOptions {
   dispatcher?: Dispatcher;
   claimCheck?: Pick<ClaimCheck, 'store'>;
   registry?: BotRegistry;
+  replayGuard?: ReplayGuard;
 }
 
 /** The exported handler with real settings parsing and the shipped bots, and fakes for I/O. */
@@ -76,6 +78,7 @@ export function webhookHarness(options: HarnessOptions = {}): Harness {
     claimCheck: options.claimCheck ?? recordingClaimCheck().claimCheck,
     telemetry,
     now: () => RECEIVED_AT,
+    ...(options.replayGuard === undefined ? {} : { replayGuard: options.replayGuard }),
   };
   const handler = createWebhookHandler(deps);
   const logs: string[] = [];

@@ -1,3 +1,4 @@
+import { botDefinitionSchema } from '../../../src/bots/bot-config-schema.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,17 +32,17 @@ test('the shipped bots.json loads with the seed\'s values', () => {
   const limits = Object.fromEntries(
     registry.bots.map((bot) => [
       bot.name,
-      [bot.strategy.type, bot.session.maxSessionDuration.ms, bot.session.maxMessagesPerSession, bot.session.sessionTimeout.ms, bot.session.enableSessionAffinity],
+      [bot.strategy.type, bot.session.maxSessionDuration.ms, bot.session.maxMessagesPerSession, bot.session.sessionTimeout.ms],
     ]),
   );
   const hours = 3_600_000;
   const minutes = 60_000;
   assert.deepEqual(limits, {
-    'task-tactician': ['entity', 2 * hours, 1000, 30 * minutes, true],
-    'merge-warden': ['entity', 1 * hours, 500, 15 * minutes, true],
-    'spec-sentinel': ['repository', 4 * hours, 2000, 1 * hours, true],
-    'security-scanner': ['repository', 2 * hours, 1000, 30 * minutes, true],
-    'dependency-updater': ['entity-repository-hybrid', 2 * hours, 1000, 30 * minutes, true],
+    'task-tactician': ['entity', 2 * hours, 1000, 30 * minutes],
+    'merge-warden': ['entity', 1 * hours, 500, 15 * minutes],
+    'spec-sentinel': ['repository', 4 * hours, 2000, 1 * hours],
+    'security-scanner': ['repository', 2 * hours, 1000, 30 * minutes],
+    'dependency-updater': ['entity-repository-hybrid', 2 * hours, 1000, 30 * minutes],
   });
   assert.equal(registry.byName('merge-warden')?.queue, 'bot-merge-warden');
   assert.equal(registry.byName('nobody'), undefined);
@@ -185,4 +186,9 @@ test('BOTS_CONFIG_PATH: a file elsewhere is read, and named in errors', (t) => {
 
   const missing = join(directory, 'nope.json');
   assert.throws(() => loadBots({ path: missing }), (error: unknown) => error instanceof BotsConfigError && error.message.startsWith(`${missing}: cannot read`));
+});
+
+test('enableSessionAffinity is not a setting (Service Bus sessions always give one receiver per session): a bots.json naming it is refused, naming the key', () => {
+  const bot = { name: 'affine', queue: 'bot-affine', events: ['push'], target: { type: 'journal' }, session: { enableSessionAffinity: false } };
+  assert.throws(() => botDefinitionSchema.parse(bot), /enableSessionAffinity/);
 });

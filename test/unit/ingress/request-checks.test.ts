@@ -28,21 +28,33 @@ test('delivery ids: GitHub GUIDs pass; empty, over 128 characters, or with path 
 });
 
 test('verifySignature accepts the current or the previous secret and says which matched', async () => {
-  const body = JSON.stringify(example('push'));
+  const text = JSON.stringify(example('push'));
+  const body = Buffer.from(text);
   const secrets = ['current-secret', 'previous-secret'];
-  assert.deepEqual(await verifySignature(secrets, body, await sign('current-secret', body)), { valid: true, secretIndex: 0 });
-  assert.deepEqual(await verifySignature(secrets, body, await sign('previous-secret', body)), { valid: true, secretIndex: 1 });
+  assert.deepEqual(verifySignature(secrets, body, await sign('current-secret', text)), { valid: true, secretIndex: 0 });
+  assert.deepEqual(verifySignature(secrets, body, await sign('previous-secret', text)), { valid: true, secretIndex: 1 });
 });
 
 test('verifySignature refuses another secret, a changed body, a malformed header, and an empty secret list', async () => {
-  const body = JSON.stringify(example('push'));
-  const signature = await sign('current-secret', body);
-  assert.deepEqual(await verifySignature(['current-secret'], body.replace('"push"', '"pushed"') + ' ', signature), { valid: false });
-  assert.deepEqual(await verifySignature(['other-secret'], body, signature), { valid: false });
-  assert.deepEqual(await verifySignature(['current-secret'], body, signature.replace('sha256=', 'sha1=')), { valid: false });
-  assert.deepEqual(await verifySignature(['current-secret'], body, signature.toUpperCase()), { valid: false });
-  assert.deepEqual(await verifySignature([], body, signature), { valid: false });
-  assert.deepEqual(await verifySignature(['current-secret'], '', signature), { valid: false });
+  const text = JSON.stringify(example('push'));
+  const body = Buffer.from(text);
+  const signature = await sign('current-secret', text);
+  assert.deepEqual(verifySignature(['current-secret'], Buffer.from(text.replace('"push"', '"pushed"') + ' '), signature), { valid: false });
+  assert.deepEqual(verifySignature(['other-secret'], body, signature), { valid: false });
+  assert.deepEqual(verifySignature(['current-secret'], body, signature.replace('sha256=', 'sha1=')), { valid: false });
+  assert.deepEqual(verifySignature(['current-secret'], body, signature.toUpperCase()), { valid: false });
+  assert.deepEqual(verifySignature([], body, signature), { valid: false });
+  assert.deepEqual(verifySignature(['current-secret'], Buffer.alloc(0), signature), { valid: false });
+});
+
+test('verifySignature checks the bytes GitHub signed: a BOM or an invalid byte the signature does not cover fails', async () => {
+  const text = JSON.stringify(example('push'));
+  const signature = await sign('current-secret', text);
+  const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+  assert.deepEqual(verifySignature(['current-secret'], withBom, signature), { valid: false });
+  // A secret with surrounding whitespace signs as typed.
+  const spaced = ' secret-with-spaces \n';
+  assert.deepEqual(verifySignature([spaced], Buffer.from(text), await sign(spaced, text)), { valid: true, secretIndex: 0 });
 });
 
 const requestWith = (bytes: number, headers: Record<string, string> = {}) =>
@@ -72,4 +84,28 @@ test('readBodyWithLimit counts the bytes while streaming when the length is abse
       return true;
     });
   }
+});
+
+test('readBodyWithLimit over a streamed body (enableHttpStream): stops pulling at the limit and leaves the stream uncancelled', async () => {
+  let pulled = 0;
+  let cancelled = false;
+  const chunk = new Uint8Array(100).fill(0x61);
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+      cancel() {
+        cancelled = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const request = new HttpRequest({ method: 'POST', url: 'http://localhost/api/github/webhooks', body: { bytes: Buffer.alloc(0) } });
+  Object.defineProperty(request, 'body', { value: body });
+  await assert.rejects(readBodyWithLimit(request, 1000), (error: WebhookRejection) => error.status === 413);
+  assert.ok(pulled <= 1100, `pulled ${pulled} bytes from an endless stream`);
+  assert.equal(cancelled, false, 'cancelling would destroy the host proxy connection before the 413 is written');
+  assert.equal(body.locked, false);
 });

@@ -93,6 +93,27 @@ test('decoding text that is not an encoding fails and says why', () => {
   }
 });
 
-test('an id too long for a Table key is refused with its length', () => {
-  assert.throws(() => encodeRowKey('/'.repeat(200)), /200 characters.*600-character RowKey.*512/);
+test('item 6: an id too long for a Table key gets a deterministic hashed key within 512 characters, never a throw', () => {
+  const long = '/'.repeat(200);
+  const key = encodeRowKey(long);
+  assert.ok(key.length <= 512, `${key.length}`);
+  assert.match(key, /^(~2F)+~h[0-9a-f]{64}$/);
+  assert.equal(encodeRowKey(long), key, 'deterministic');
+  assert.notEqual(encodeRowKey(long + '/'), key, 'a longer id, another key');
+  assert.throws(() => decodeRowKey(key), /hashed key of a long id; read the row's sessionId property/);
+});
+
+test('item 6 (property): any id, however long or non-ASCII, gets a legal key of at most 512 characters; distinct ids get distinct keys', () => {
+  const escaped = fc.array(fc.constantFrom('/', ' ', '#', '日', '🎉', 'a', '~'), { maxLength: 400 }).map((chars) => chars.join(''));
+  const anyId = fc.oneof(escaped, fc.string({ unit: 'grapheme', maxLength: 400 }), fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ maxLength: 600 }));
+  fc.assert(
+    fc.property(anyId, anyId, (a, b) => {
+      const key = encodeRowKey(a);
+      assert.ok(key.length <= 512);
+      assert.doesNotMatch(key, ILLEGAL);
+      assert.doesNotMatch(key, LONE_SURROGATE);
+      if (a !== b) assert.notEqual(key, encodeRowKey(b));
+    }),
+    { numRuns: 2000 },
+  );
 });

@@ -44,7 +44,7 @@ describe('http target', () => {
     await target.deliver(sent);
     const request = server.requests[before]!;
     assert.equal(request.method, 'POST');
-    assert.deepEqual(JSON.parse(request.body), sent.envelope.payload);
+    assert.deepEqual(JSON.parse(request.body), { ...sent.envelope.payload, session_router: { session_id: 'pr-octo/repo-42', generation: 2, index: 3 } });
     assert.equal(await verify(SECRET, request.body, String(request.headers['x-hub-signature-256'])), true);
     assert.equal(await verify('another-secret', request.body, String(request.headers['x-hub-signature-256'])), false);
     assert.equal(request.headers['x-github-event'], 'pull_request');
