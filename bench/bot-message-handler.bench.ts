@@ -25,7 +25,7 @@ const context = new functions.InvocationContext({
   logHandler: () => undefined,
 });
 let index = 0;
-const sessions: SessionToucher = { touch: async (_bot, id) => ({ session: { id, generation: 1, index: ++index, isNew: false }, closed: null }) };
+const sessions: SessionToucher = { look: async () => null, touch: async (_bot, id) => ({ session: { id, generation: 1, index: ++index, isNew: false }, closed: null }) };
 const poison: PoisonStore = { record: async () => undefined, list: async () => [], get: async () => undefined };
 const now = () => new Date();
 const handlerWith = (target: ReturnType<typeof createTarget>) =>

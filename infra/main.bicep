@@ -146,6 +146,7 @@ var claimCheckContainerName = 'webhook-payloads'
 var deploymentContainerName = 'app-package'
 var sessionsTableName = 'sessions'
 var poisonTableName = 'poisonmessages'
+var heldTableName = 'heldmessages'
 var webhookSecretName = 'github-webhook-secret'
 
 // ---- bots: src/bots/bots.json is the one source of truth ---------------------------------
@@ -189,6 +190,7 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     sessionsTableName: sessionsTableName
     poisonTableName: poisonTableName
+    heldTableName: heldTableName
     claimCheckRetentionDays: claimCheckRetentionDays
   }
 }
@@ -263,6 +265,7 @@ var appSettings = union(
     CLAIM_CHECK_CONTAINER: claimCheckContainerName
     SESSIONS_TABLE: sessionsTableName
     POISON_TABLE: poisonTableName
+    HELD_TABLE: heldTableName
     // The package is mounted read-only; /tmp is the instance's writable disk.
     JOURNAL_PATH: '/tmp/session-router/journal.jsonl'
     JANITOR_SCHEDULE: '0 */1 * * * *'
