@@ -49,8 +49,16 @@ export interface BotMessageHandlerDeps {
  *   recorded as poison (`MaxDeliveryCountExceeded` + the last error), so the message the broker
  *   dead-letters is also in the poison store.
  * - Permanent failure: record as poison with its reason, report, and return, so the session
- *   moves on. If the poison store cannot be written the message is retried instead: never
- *   completed unrecorded.
+ *   moves on (`onPoison: "skip"`), or stop the session at it (`"hold"`: the message heads the
+ *   session's line in the held-message store; so does one past its last delivery, instead of the
+ *   dead-letter queue). If the poison or held store cannot be written the message is retried
+ *   instead: never completed unrecorded.
+ * - Held session (`"hold"`): the hold marker is on the session record that the touch reads or
+ *   remembers anyway (`look`, its read handed to the touch), so a session that is not held costs
+ *   nothing extra; a message of a held session is kept in line, in order, and completed.
+ * - A session-closed control message (a close by the janitor or an operator) is told to the target,
+ *   in order, without touching the session; a close by the touch is told just before the message
+ *   that opened the next generation. A bot without sessions (strategy none) is told of none.
  * - A message that fails before its target (bad envelope, claim check) never touches its
  *   session: the bot never saw it, so it does not count toward the session's limits. A target's
  *   rejection happens after the touch, so it counts, like any message the bot was shown.

@@ -4,7 +4,8 @@ import type { SessionClosedNotice } from '../lifecycle/session-closed-notice.js'
 
 /**
  * An in-process bot. Throw a `PermanentError` for a message that can never succeed (it is
- * recorded as poison and the session moves on); anything else thrown is retried in order.
+ * recorded as poison, then skipped or its session held, per the bot's `onPoison`); anything else
+ * thrown is retried in order.
  */
 export type BotModuleHandler = (envelope: InlineEventEnvelope, session: SessionContext) => Promise<void> | void;
 
