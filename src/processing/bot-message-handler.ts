@@ -127,10 +127,23 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     return { kind: 'processed', session, inline };
   }
 
+  /**
+   * A transient failure is retried like a message (the notice is at least once, in order). A bot
+   * that rejects the notice for good (say an existing GitHub app answering 400 to a request
+   * without `X-GitHub-Event`) does not take notices: that is tracked, and neither poisons nor
+   * holds its session.
+   */
   async function tellSessionClosed(notice: SessionClosedNotice, step: Step): Promise<void> {
     if (!notices || deps.target.sessionClosed === undefined) return;
-    await step(() => deps.target.sessionClosed!(notice));
-    telemetry.trackEvent('SessionClosedNoticeDelivered', { bot: bot.name, sessionId: notice.sessionId, generation: notice.generation, reason: notice.reason });
+    const properties = { bot: bot.name, sessionId: notice.sessionId, generation: notice.generation, reason: notice.reason };
+    try {
+      await step(() => deps.target.sessionClosed!(notice));
+    } catch (error) {
+      if (!isPermanent(error)) throw error;
+      telemetry.trackEvent('SessionClosedNoticeRejected', { ...properties, detail: error.message });
+      return;
+    }
+    telemetry.trackEvent('SessionClosedNoticeDelivered', properties);
   }
 
   /** Keeps the message in its held session's line (with `poison`: stops the session at it). */

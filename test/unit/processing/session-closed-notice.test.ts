@@ -76,3 +76,23 @@ it('onPoison defaults by strategy, and "hold" without sessions stops start-up na
   assert.equal(result.success, false);
   assert.deepEqual(result.error?.issues[0]?.path, ['onPoison']);
 });
+
+it('a bot that rejects a notice for good is not poisoned or held for it', async () => {
+  const { PermanentError } = await import('../../../src/errors/delivery-errors.js');
+  const poison = memoryPoisonStore();
+  const telemetry = recordingTelemetry();
+  const handler = createBotMessageHandler({
+    bot: bot({}),
+    parseEnvelope,
+    resolvePayload: async () => ({}),
+    sessions: memorySessions(),
+    target: { deliver: async () => {}, sessionClosed: async () => { throw new PermanentError('TargetRejected', 'Bot answered 400: missing x-github-event'); } },
+    poison,
+    telemetry,
+    now: () => new Date(),
+  });
+  const message = toSessionClosedMessage('merge-warden', notice);
+  await handler(message.body, queueContext({ sessionId: notice.sessionId, messageId: String(message.messageId) }));
+  assert.deepEqual(poison.records, []);
+  assert.ok(telemetry.events.some((e) => e.name === 'SessionClosedNoticeRejected'));
+});
