@@ -138,13 +138,15 @@ function sessionIdOf(request: HttpRequest): string | HttpResponseInit {
 
 /** The record as JSON, with the RowKey for people who look at the table directly. */
 function present(record: SessionRecord): Record<string, unknown> {
-  const { bot, sessionId, generation, state, openedAt, lastActivityAt, messageCount, lastMessageId, closedAt, closeReason } = record;
+  const { bot, sessionId, generation, state, openedAt, lastActivityAt, messageCount, lastMessageId, closedAt, closeReason, hold } = record;
   return {
     bot, sessionId, rowKey: encodeRowKey(sessionId), generation, state,
     openedAt: openedAt.toISOString(), lastActivityAt: lastActivityAt.toISOString(),
     messageCount, lastMessageId,
     ...(closedAt === undefined ? {} : { closedAt: closedAt.toISOString() }),
     ...(closeReason === undefined ? {} : { closeReason }),
+    // Held on poison: its messages wait in line (see /api/held/{bot}).
+    ...(hold === undefined ? {} : { hold: { messageId: hold.messageId, reason: hold.reason, since: hold.since.toISOString() } }),
   };
 }
 
