@@ -12,6 +12,7 @@ import { silentLog } from '../src/local/log.js';
 import { startSessionPump } from '../src/local/session-pump.js';
 import { startAzurite } from '../src/local/start-azurite.js';
 import { createBotQueueFunctions } from '../src/processing/bot-queue-functions.js';
+import { createTableHeldMessageStore } from '../src/processing/held-message-store.js';
 import { createTablePoisonStore } from '../src/processing/poison-store.js';
 import { noTelemetry } from '../src/telemetry/telemetry.js';
 import { toServiceBusMessage } from '../src/transport/to-service-bus-message.js';
@@ -55,15 +56,18 @@ async function main(): Promise<void> {
         return next(request);
       },
     });
+    const sessionStore = createTableSessionStore({ tableClient: sessionsTable });
     const [definition] = createBotQueueFunctions([bot], {
       settings: { JOURNAL_PATH: journalPath },
       env: {},
       parseEnvelope,
       resolvePayload: async () => ({}),
-      sessions: createTableSessionStore({ tableClient: sessionsTable }),
+      sessions: sessionStore,
       poison: createTablePoisonStore({ tableClient: table('poisonmessages') }),
       telemetry: noTelemetry,
       now: () => new Date(),
+      // An entity bot holds on poison: its hold check rides on the touch (counted above); the held store is only used while held.
+      holds: { sessions: sessionStore, held: createTableHeldMessageStore({ tableClient: table('heldmessages') }) },
     });
     const started = performance.now();
     const pump = startSessionPump({

@@ -148,6 +148,7 @@ var claimCheckContainerName = 'webhook-payloads'
 var deploymentContainerName = 'app-package'
 var sessionsTableName = 'sessions'
 var poisonTableName = 'poisonmessages'
+var heldTableName = 'heldmessages'
 var webhookSecretName = 'github-webhook-secret'
 
 // ---- bots: src/bots/bots.json is the one source of truth ---------------------------------
@@ -191,6 +192,7 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     sessionsTableName: sessionsTableName
     poisonTableName: poisonTableName
+    heldTableName: heldTableName
     claimCheckRetentionDays: claimCheckRetentionDays
   }
 }
@@ -268,6 +270,7 @@ var appSettings = union(
     WEBHOOK_REPLAY_TABLE: 'webhookreplays'
     SESSIONS_TABLE: sessionsTableName
     POISON_TABLE: poisonTableName
+    HELD_TABLE: heldTableName
     // The package is mounted read-only; /tmp is the instance's writable disk.
     JOURNAL_PATH: '/tmp/session-router/journal.jsonl'
     JANITOR_SCHEDULE: '0 */1 * * * *'

@@ -9,6 +9,7 @@ param claimCheckContainerName string
 param deploymentContainerName string
 param sessionsTableName string
 param poisonTableName string
+param heldTableName string
 
 @description('Claim-check payloads are deleted this many days after they were written.')
 @minValue(1)
@@ -57,6 +58,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
 
     resource poison 'tables' = {
       name: poisonTableName
+    }
+
+    resource held 'tables' = {
+      name: heldTableName
     }
   }
 

@@ -4,7 +4,10 @@ import type { JournalEntry } from '../../src/targets/journal-target.js';
 /** One line the journal target writes. */
 export type JournalLine = JournalEntry;
 
-/** Every line of the journal, in the order it was written; a missing file is an empty journal. */
+/**
+ * Every event line of the journal, in the order it was written; a missing file is an empty
+ * journal. Session-closed notice lines (`"event": "session-closed"`) are left out.
+ */
 export function readJournal(file: string): JournalLine[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
@@ -12,11 +15,12 @@ export function readJournal(file: string): JournalLine[] {
     .filter((line) => line.trim() !== '')
     .map((line, i) => {
       try {
-        return JSON.parse(line) as JournalLine;
+        return JSON.parse(line) as JournalLine & { event?: string };
       } catch {
         throw new Error(`${file}:${i + 1} is not a JSON line`);
       }
-    });
+    })
+    .filter((line) => line.event !== 'session-closed');
 }
 
 /** bot → session → lines, each in processing order. */

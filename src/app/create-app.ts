@@ -20,6 +20,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import { createClaimCheck } from '../transport/claim-check.js';
 import { createServiceBusClient, webhookSenderOptions } from '../transport/service-bus-connection.js';
 import { createServiceBusDispatcher } from '../transport/service-bus-dispatcher.js';
+import { createSessionClosedSender } from '../transport/session-closed-sender.js';
 import { createStorageClients } from '../transport/storage-clients.js';
 import type { FunctionDefinition } from './function-definitions.js';
 
@@ -80,7 +81,9 @@ export function createApp(options: CreateAppOptions = {}): App {
     now,
     ...(options.modules === undefined ? {} : { modules: options.modules }),
   });
-  const lifecycle = createLifecycleFunctions({ bots, settings, store: sessions, telemetry, now });
+  // Session-closed notices go to the bots' own queues through the client made below, on first use.
+  const closedNotices = createSessionClosedSender(() => client);
+  const lifecycle = createLifecycleFunctions({ bots, settings, store: sessions, telemetry, now, sendClosedNotice: (bot, notice) => closedNotices.send(bot, notice) });
   // Catch-up redelivery through GitHub's API: only when GitHub credentials are configured.
   const redeliveryConfig = readRedeliveryConfig(settings);
   const redelivery = redeliveryConfig === undefined ? [] : [defineRedeliveryFunction({ config: redeliveryConfig, telemetry, now })];
@@ -102,6 +105,7 @@ export function createApp(options: CreateAppOptions = {}): App {
     async close() {
       try {
         await dispatcher.close();
+        await closedNotices.close();
         await client.close();
         await closeJournalWriters();
       } finally {

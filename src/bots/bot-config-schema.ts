@@ -141,8 +141,33 @@ export const botDefinitionSchema = z
     session: sessionConfigSchema.default(() => sessionConfigSchema.parse({})),
     delivery: deliveryConfigSchema.default(() => deliveryConfigSchema.parse({})),
     target: targetConfigSchema.default({ type: 'journal' }),
+    /**
+     * What a message that can never succeed does to its session: `skip` records it as poison and
+     * the session goes on; `hold` records it and stops that session (later messages kept in order,
+     * not processed) until an operator resumes it. Default per strategy: `defaultPoisonPolicy`.
+     */
+    onPoison: z.enum(['skip', 'hold']).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((bot, ctx) => {
+    if (bot.onPoison === 'hold' && bot.strategy.type === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['onPoison'], message: '"hold" stops a session, but strategy "none" has no sessions to stop: use "skip"' });
+    }
+  })
+  .transform((bot) => ({ ...bot, onPoison: bot.onPoison ?? defaultPoisonPolicy(bot.strategy.type) }));
+
+export type PoisonPolicy = 'skip' | 'hold';
+
+/**
+ * `hold` where a session carries one thing's state, so a later event acted on without an earlier
+ * one would be wrong (entity, repository, the hybrid of the two, a time partition of an entity,
+ * and a custom key, which a bot author chose for its ordering); `skip` where order is only a
+ * convenience: `none` (no sessions) and `user` (one user's events across many unrelated entities,
+ * which one poison message should not stall).
+ */
+export function defaultPoisonPolicy(strategy: StrategyType): PoisonPolicy {
+  return strategy === 'none' || strategy === 'user' ? 'skip' : 'hold';
+}
 
 export type BotDefinition = z.infer<typeof botDefinitionSchema>;
 

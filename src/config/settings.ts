@@ -132,6 +132,7 @@ const settingsSchema = z.object({
   BOTS_CONFIG_PATH: optionalText,
   SESSIONS_TABLE: tableName('sessions'),
   POISON_TABLE: tableName('poisonmessages'),
+  HELD_TABLE: tableName('heldmessages'),
   JOURNAL_PATH: setting(defaultJournalPath, (text) => text, 'a file path'),
   JANITOR_SCHEDULE: z.string().default('0 */1 * * * *'),
   SESSION_RETENTION: isoDurationMs('P7D'),

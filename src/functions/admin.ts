@@ -2,5 +2,5 @@ import { registerWithFunctionsHost } from '../app/register-with-functions-host.j
 import { sharedApp } from '../app/shared-app.js';
 import { WEBHOOK_FUNCTION_NAME } from '../ingress/define-webhook-function.js';
 
-// Sessions, poison records and dead letters per bot (authLevel function).
+// Sessions, poison records, held sessions and dead letters per bot (authLevel function).
 registerWithFunctionsHost(sharedApp().definitions.filter((d) => d.kind === 'http' && d.name !== WEBHOOK_FUNCTION_NAME));

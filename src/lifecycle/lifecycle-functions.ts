@@ -4,6 +4,7 @@ import type { Settings } from '../config/settings.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { createAdminHandlers, defineAdminFunctions } from './session-admin.js';
 import { createJanitorHandler, defineJanitorFunction } from './session-janitor.js';
+import type { SendSessionClosed } from './send-session-closed-notices.js';
 import type { SessionStore } from './table-session-store.js';
 
 export interface LifecycleFunctionsDeps {
@@ -13,6 +14,8 @@ export interface LifecycleFunctionsDeps {
   store: SessionStore;
   telemetry: Telemetry;
   now?: () => Date;
+  /** Puts session-closed notices on bots' queues (`createSessionClosedSender`); absent = no notices. */
+  sendClosedNotice?: SendSessionClosed;
 }
 
 /** The janitor timer and the admin HTTP functions, for the Functions host and `npm start` alike. */
@@ -26,9 +29,13 @@ export function createLifecycleFunctions(deps: LifecycleFunctionsDeps): Function
     now,
     retentionMs: settings.SESSION_RETENTION,
     hotSessionThreshold: settings.HOT_SESSION_THRESHOLD,
+    ...(deps.sendClosedNotice === undefined ? {} : { notices: { send: deps.sendClosedNotice, store } }),
   });
   return [
     defineJanitorFunction(janitor, settings.JANITOR_SCHEDULE),
-    ...defineAdminFunctions(createAdminHandlers({ bots, store, now, hotSessionThreshold: settings.HOT_SESSION_THRESHOLD })),
+    ...defineAdminFunctions(createAdminHandlers({
+      bots, store, now, hotSessionThreshold: settings.HOT_SESSION_THRESHOLD,
+      ...(deps.sendClosedNotice === undefined ? {} : { notices: { send: deps.sendClosedNotice, store } }),
+    })),
   ];
 }

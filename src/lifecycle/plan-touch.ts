@@ -8,6 +8,8 @@ import { shouldCloseSession, type SessionLimits } from './should-close-session.j
  * re-read and re-plan after a conflict. `record` is the row as it stands after the write.
  */
 export type TouchPlan =
+  /** The session is held: count nothing, write nothing; the message is to be kept in the held store. */
+  | { kind: 'held'; record: StoredSessionRecord; result: TouchResult }
   /** Redelivery of the last counted message: answer as before, write nothing. */
   | { kind: 'unchanged'; record: StoredSessionRecord; result: TouchResult }
   /** No record yet: create generation 1 (409 if another touch created it first). */
@@ -40,7 +42,12 @@ export function planTouch(
   messageId: string,
   at: Date,
   limits?: SessionLimits,
+  options: { draining?: boolean } = {},
 ): TouchPlan {
+  if (current?.hold !== undefined && options.draining !== true) {
+    const session = { id: sessionId, generation: current.generation, index: current.messageCount, isNew: false };
+    return { kind: 'held', record: current, result: { session, closed: null, held: current.hold } };
+  }
   if (current === undefined) {
     const record = openRecord(bot, sessionId, 1, messageId, at);
     return { kind: 'create', record, result: { session: { id: sessionId, generation: 1, index: 1, isNew: true }, closed: null } };
@@ -60,14 +67,14 @@ export function planTouch(
   }
   const session = { id: sessionId, generation: current.generation + 1, index: 1, isNew: true };
   if (current.state === 'closed') {
-    const record = openRecord(bot, sessionId, session.generation, messageId, at);
+    const record = { ...openRecord(bot, sessionId, session.generation, messageId, at), ...holdFields(current) };
     return { kind: 'reopen', record, etag: current.etag, result: { session, closed: null } };
   }
   const messageCount = current.messageCount + 1;
   const reason = limits === undefined ? null : shouldCloseSession({ ...current, messageCount }, limits, at);
   if (reason !== null) {
     const previous = { reason, messageCount: current.messageCount, openedAt: current.openedAt, lastActivityAt: current.lastActivityAt };
-    const record: SessionRecord = { ...openRecord(bot, sessionId, session.generation, messageId, at), previous };
+    const record: SessionRecord = { ...openRecord(bot, sessionId, session.generation, messageId, at), previous, ...holdFields(current) };
     return { kind: 'reopen', record, etag: current.etag, result: { session, closed: closedGeneration(current.generation, previous, at) } };
   }
   // Never move last activity backwards: `at` comes from the message and clocks differ.
@@ -79,6 +86,16 @@ export function planTouch(
     changes,
     etag,
     result: { session: { id: sessionId, generation: current.generation, index: messageCount, isNew: false }, closed: null },
+  };
+}
+
+/** What a reopen (a Replace) must carry over: the hold marker and the held store's sequence. */
+function holdFields(current: SessionRecord): Pick<SessionRecord, 'hold' | 'heldSeq' | 'heldLastMessageId'> {
+  const { hold, heldSeq, heldLastMessageId } = current;
+  return {
+    ...(hold === undefined ? {} : { hold }),
+    ...(heldSeq === undefined ? {} : { heldSeq }),
+    ...(heldLastMessageId === undefined ? {} : { heldLastMessageId }),
   };
 }
 

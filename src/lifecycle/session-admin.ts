@@ -2,16 +2,20 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { badParameter, json, positiveIntParameter, problem, unknownBot } from '../app/admin-responses.js';
 import type { HttpFunctionDefinition } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
+import { noTelemetry } from '../telemetry/telemetry.js';
 import { encodeRowKey } from './encode-row-key.js';
 import { hotSessions, summarizeDistribution } from './session-metrics.js';
 import type { SessionRecord, SessionState } from './session-record.js';
+import { sendSessionClosedNotices, type SendSessionClosed } from './send-session-closed-notices.js';
 import type { SessionStore } from './table-session-store.js';
 
 export interface AdminDeps {
-  bots: readonly Pick<BotDefinition, 'name'>[];
+  bots: readonly (Pick<BotDefinition, 'name'> & Partial<Pick<BotDefinition, 'queue' | 'strategy'>>)[];
   store: Pick<SessionStore, 'get' | 'list' | 'close'>;
   now: () => Date;
   hotSessionThreshold: number;
+  /** Tells the bot of an operator's close at once (else the janitor's next run does). */
+  notices?: { send: SendSessionClosed; store: Pick<SessionStore, 'listPendingNotices' | 'markNoticeSent'> };
 }
 
 /** An HTTP handler that always answers with a plain response (what the host and tests both take). */
@@ -69,13 +73,20 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
     return record === undefined ? unknownSession(bot, sessionId) : json(200, present(record));
   };
 
-  const closeSession: AdminHandler = async (request) => {
+  const closeSession: AdminHandler = async (request, context) => {
     const bot = request.params.bot ?? '';
     if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
     const sessionId = sessionIdOf(request);
     if (typeof sessionId !== 'string') return sessionId;
     if (sessionId === '') return problem(400, 'BadRequest', 'name the session to close in the path (/api/sessions/{bot}/{sessionId}) or in ?id=', 'sessionId');
     const result = await deps.store.close(bot, sessionId, 'manual', deps.now());
+    const definition = deps.bots.find((b) => b.name === bot);
+    if (result.outcome === 'closed' && deps.notices !== undefined && definition?.queue !== undefined && definition.strategy !== undefined) {
+      // A failure here leaves the notice pending: the janitor's next run sends it.
+      await sendSessionClosedNotices({ ...deps.notices, telemetry: noTelemetry, bot: { name: bot, queue: definition.queue, strategy: definition.strategy } }).catch(
+        (error: unknown) => context.warn(`sessions-close: the session-closed notice of ${sessionId} is left to the janitor: ${String(error)}`),
+      );
+    }
     switch (result.outcome) {
       case 'closed':
       case 'alreadyClosed':
@@ -127,13 +138,15 @@ function sessionIdOf(request: HttpRequest): string | HttpResponseInit {
 
 /** The record as JSON, with the RowKey for people who look at the table directly. */
 function present(record: SessionRecord): Record<string, unknown> {
-  const { bot, sessionId, generation, state, openedAt, lastActivityAt, messageCount, lastMessageId, closedAt, closeReason } = record;
+  const { bot, sessionId, generation, state, openedAt, lastActivityAt, messageCount, lastMessageId, closedAt, closeReason, hold } = record;
   return {
     bot, sessionId, rowKey: encodeRowKey(sessionId), generation, state,
     openedAt: openedAt.toISOString(), lastActivityAt: lastActivityAt.toISOString(),
     messageCount, lastMessageId,
     ...(closedAt === undefined ? {} : { closedAt: closedAt.toISOString() }),
     ...(closeReason === undefined ? {} : { closeReason }),
+    // Held on poison: its messages wait in line (see /api/held/{bot}).
+    ...(hold === undefined ? {} : { hold: { messageId: hold.messageId, reason: hold.reason, since: hold.since.toISOString() } }),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CloseReason } from './session-record.js';
+import type { CloseReason, SessionHold, StoredSessionRecord } from './session-record.js';
 
 /** What the lifecycle store answers when a message touches its session; handed to every target. */
 export interface SessionContext {
@@ -34,6 +34,18 @@ export interface TouchResult {
    * sent at least once. Closes by the janitor or an operator are not reported here.
    */
   closed: ClosedGeneration | null;
+  /**
+   * Present only when the session is held: nothing was counted, and the message must be kept
+   * in the held-message store instead of going to the target (`session` is then meaningless).
+   */
+  held?: SessionHold;
+}
+
+export interface TouchOptions {
+  /** What `look` answered for this message just before (null: no record): spares the touch a read. */
+  known?: StoredSessionRecord | null;
+  /** The resume of a held session delivering its kept messages: counted although the hold is still set. */
+  draining?: boolean;
 }
 
 /** The lifecycle store as the per-message pipeline sees it. */
@@ -45,5 +57,11 @@ export interface SessionToucher {
    * Idempotent per messageId: a redelivered message (abandon, crash) gets the index it had,
    * because a session's messages are processed one at a time.
    */
-  touch(bot: string, sessionId: string, messageId: string, at: Date): Promise<TouchResult>;
+  touch(bot: string, sessionId: string, messageId: string, at: Date, options?: TouchOptions): Promise<TouchResult>;
+  /**
+   * The session's record as this process remembers it, else read (and then remembered, and handed
+   * to the touch as `known`, so a session's first message still costs one read). For the hold
+   * check before a message is processed: free for a session this process knows.
+   */
+  look(bot: string, sessionId: string, at: Date): Promise<StoredSessionRecord | null>;
 }

@@ -3,6 +3,7 @@ import type { TimerFunctionDefinition } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { cleanupExpiredSessions } from './cleanup-expired-sessions.js';
+import { sendSessionClosedNotices, type SendSessionClosed } from './send-session-closed-notices.js';
 import { exportSessionMetrics } from './session-metrics.js';
 import type { SessionStore } from './table-session-store.js';
 
@@ -14,6 +15,8 @@ export interface JanitorDeps {
   /** How long a closed record is kept (for the admin endpoints and late redeliveries) before it is deleted. */
   retentionMs: number;
   hotSessionThreshold: number;
+  /** Tells bots of the closes (a control message on the bot's queue); absent = no notices. */
+  notices?: { send: SendSessionClosed; store: Pick<SessionStore, 'listPendingNotices' | 'markNoticeSent'> };
 }
 
 export type JanitorHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
@@ -34,11 +37,14 @@ export function createJanitorHandler(deps: JanitorDeps): JanitorHandler {
         const active = await deps.store.list(bot.name, { state: 'active' });
         const { closed, raced } = await cleanupExpiredSessions({ store: deps.store, bot, telemetry: deps.telemetry, now, active });
         const { hot } = exportSessionMetrics(deps.telemetry, bot.name, active, deps.hotSessionThreshold);
+        // This run's closes and any earlier one whose notice could not be sent.
+        const notices = deps.notices === undefined ? { sent: 0, failures: [] } : await sendSessionClosedNotices({ ...deps.notices, telemetry: deps.telemetry, bot });
         const purged = await deps.store.purgeClosed(bot.name, new Date(now.getTime() - deps.retentionMs));
         context.log(
           `session-janitor: ${bot.name}: ${active.length} active, closed ${closed.length}, ` +
-            `${raced.length} touched meanwhile, purged ${purged.length}, ${hot} hot`,
+            `${raced.length} touched meanwhile, purged ${purged.length}, ${hot} hot, ${notices.sent} closed notice(s) sent`,
         );
+        if (notices.failures.length > 0) throw new AggregateError(notices.failures, `${notices.failures.length} session-closed notice(s) not sent; retried next run`);
       } catch (error) {
         failures.push(error);
         deps.telemetry.trackException(error, { bot: bot.name, operation: 'session-janitor' });

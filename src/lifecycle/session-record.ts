@@ -26,6 +26,26 @@ export interface SessionRecord {
    * same close again.
    */
   previous?: PreviousGeneration;
+  /**
+   * Set while the session is held (bot policy `onPoison: "hold"`): its messages are kept in the
+   * held-message store, in order, instead of being processed, until an operator resumes it.
+   * Kept on this record so the check costs nothing: the touch reads or remembers it anyway.
+   */
+  hold?: SessionHold;
+  /** The last sequence number given to a held message of this session (never reset, so held-store keys never repeat). */
+  heldSeq?: number;
+  /** The last message appended to the held store, so a redelivery of it is not kept twice. */
+  heldLastMessageId?: string;
+  /** `pending` from a close by the janitor or an operator until the bot's session-closed notice is on its queue. */
+  closeNotice?: 'pending' | 'sent';
+}
+
+/** Why and since when a session is held. */
+export interface SessionHold {
+  /** The poisoned message the session stopped at. */
+  messageId: string;
+  reason: string;
+  since: Date;
 }
 
 /** The generation a touch closed, as the first message of the next one saw it. */

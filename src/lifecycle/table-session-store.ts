@@ -24,8 +24,17 @@ export interface SessionStore extends SessionToucher {
    * and closed whatever it holds (an operator's close).
    */
   close(bot: string, sessionId: string, reason: CloseReason, at?: Date, options?: { expected?: StoredSessionRecord }): Promise<CloseResult>;
-  /** Deletes records closed before `olderThan`, unless a message reopened them meanwhile; returns their ids. */
+  /** Deletes records closed before `olderThan`, unless a message reopened them meanwhile or they are held; returns their ids. */
   purgeClosed(bot: string, olderThan: Date): Promise<string[]>;
+  /**
+   * Replaces the record with `next` if it is still `expected` (If-Match; a create when
+   * `expected` is undefined): the hold marker's writes. 'conflict' when it changed meanwhile.
+   */
+  replaceIf(expected: StoredSessionRecord | undefined, next: SessionRecord): Promise<StoredSessionRecord | 'conflict'>;
+  /** Closed records whose session-closed notice is not yet on the bot's queue. */
+  listPendingNotices(bot: string): Promise<StoredSessionRecord[]>;
+  /** Marks the notice of this closed record as sent (ignored if the record changed meanwhile: a reopen drops the mark anyway). */
+  markNoticeSent(record: StoredSessionRecord): Promise<void>;
 }
 
 export interface TableSessionStoreOptions {
@@ -47,7 +56,10 @@ export interface TableSessionStoreOptions {
 }
 
 /** Table columns besides the keys; `bot` is the PartitionKey, `previous` is flattened. */
-type SessionEntity = Omit<SessionRecord, 'bot' | 'previous'> & {
+type SessionEntity = Omit<SessionRecord, 'bot' | 'previous' | 'hold'> & {
+  holdMessageId?: string;
+  holdReason?: string;
+  holdSince?: Date;
   previousReason?: string;
   previousMessageCount?: number;
   previousOpenedAt?: Date;
@@ -117,20 +129,31 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
   }
 
   return {
-    async touch(bot, sessionId, messageId, at): Promise<TouchResult> {
+    async look(bot, sessionId, at) {
+      const recalled = remembered.recall(bot, sessionId, at, limitsOf(bot));
+      if (recalled !== undefined) return recalled;
+      const current = await read(bot, sessionId);
+      if (current !== undefined) remembered.remember(current);
+      return current ?? null;
+    },
+
+    async touch(bot, sessionId, messageId, at, options = {}): Promise<TouchResult> {
       requireText('bot', bot);
       requireText('sessionId', sessionId);
       requireText('messageId', messageId);
       const rowKey = encodeRowKey(sessionId);
       const limits = limitsOf(bot);
-      let known: StoredSessionRecord | typeof UNREAD = remembered.recall(bot, sessionId, at, limits) ?? UNREAD;
+      // `options.known`: what `look` just answered for this message (null: no record), so the touch needs no read of its own.
+      let known: StoredSessionRecord | undefined | typeof UNREAD =
+        options.known === null ? undefined : (options.known ?? remembered.recall(bot, sessionId, at, limits) ?? UNREAD);
       return retrying(`touch of session "${sessionId}" of bot "${bot}"`, async () => {
         const current = known === UNREAD ? await read(bot, sessionId) : known;
-        const plan = planTouch(current, bot, sessionId, messageId, at, limits);
+        const plan = planTouch(current, bot, sessionId, messageId, at, limits, { draining: options.draining === true });
         let etag: string | undefined;
         try {
           switch (plan.kind) {
             case 'unchanged':
+            case 'held':
               etag = plan.record.etag;
               break;
             case 'create':
@@ -160,6 +183,45 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
 
     get: (bot, sessionId) => read(bot, sessionId),
 
+    async replaceIf(expected, next) {
+      const entity = toEntity(next);
+      try {
+        const etag =
+          expected === undefined ? await create(entity) : (await tableClient.updateEntity(entity, 'Replace', { etag: expected.etag })).etag;
+        if (etag === undefined) {
+          remembered.forget(next.bot, next.sessionId);
+          const reread = await read(next.bot, next.sessionId);
+          if (reread === undefined) return 'conflict';
+          return reread;
+        }
+        const stored = { ...next, etag };
+        remembered.remember(stored);
+        return stored;
+      } catch (error) {
+        remembered.forget(next.bot, next.sessionId);
+        if (isConflict(error) || statusOf(error) === 404) return 'conflict';
+        throw error;
+      }
+    },
+
+    async listPendingNotices(bot) {
+      const query = odata`PartitionKey eq ${bot} and state eq ${'closed'} and closeNotice eq ${'pending'}`;
+      const records: StoredSessionRecord[] = [];
+      for await (const entity of ignoreMissingTable(tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } }))) {
+        records.push(toRecord(entity));
+      }
+      return records;
+    },
+
+    async markNoticeSent(record) {
+      try {
+        await tableClient.updateEntity({ partitionKey: record.bot, rowKey: encodeRowKey(record.sessionId), closeNotice: 'sent' }, 'Merge', { etag: record.etag });
+        remembered.forget(record.bot, record.sessionId);
+      } catch (error) {
+        if (!isConflict(error) && statusOf(error) !== 404) throw error;
+      }
+    },
+
     async list(bot, filter = {}) {
       const query =
         filter.state === undefined
@@ -176,7 +238,8 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       if (!CLOSE_REASONS.includes(reason)) throw new Error(`close reason must be one of ${CLOSE_REASONS.join(', ')}, got "${reason}"`);
       const closeIfUnchanged = async (current: StoredSessionRecord): Promise<CloseResult | typeof CONFLICT> => {
         if (current.state === 'closed') return { outcome: 'alreadyClosed', record: withoutEtag(current) };
-        const changes = { state: 'closed' as const, closedAt: at, closeReason: reason };
+        // The bot is told of this close by a message on its queue; `pending` until that is sent (the janitor resends).
+        const changes = { state: 'closed' as const, closedAt: at, closeReason: reason, closeNotice: 'pending' as const };
         remembered.forget(bot, sessionId);
         try {
           await tableClient.updateEntity({ partitionKey: bot, rowKey: encodeRowKey(sessionId), ...changes }, 'Merge', { etag: current.etag });
@@ -202,6 +265,8 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       const purged: string[] = [];
       const candidates = tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } });
       for await (const entity of ignoreMissingTable(candidates)) {
+        // A held session keeps its record: the hold marker is what keeps its next messages in line.
+        if (entity.holdMessageId) continue;
         try {
           remembered.forget(bot, toRecord(entity).sessionId);
           await tableClient.deleteEntity(bot, entity.rowKey!, { etag: entity.etag });
@@ -234,8 +299,13 @@ function isTableMissing(error: unknown): boolean {
 }
 
 function toEntity(record: SessionRecord): TableEntity<SessionEntity> {
-  const { bot, previous, ...columns } = record;
+  const { bot, previous, hold, ...columns } = record;
   const entity: TableEntity<SessionEntity> = { partitionKey: bot, rowKey: encodeRowKey(record.sessionId), ...columns };
+  if (hold !== undefined) {
+    entity.holdMessageId = hold.messageId;
+    entity.holdReason = hold.reason;
+    entity.holdSince = hold.since;
+  }
   if (previous !== undefined) {
     entity.previousReason = previous.reason;
     entity.previousMessageCount = previous.messageCount;
@@ -260,6 +330,12 @@ function toRecord(entity: TableEntityResult<SessionEntity>): StoredSessionRecord
   };
   if (entity.closedAt !== undefined && entity.closedAt !== null) record.closedAt = requireDate(where, 'closedAt', entity.closedAt);
   if (entity.closeReason !== undefined && entity.closeReason !== null) record.closeReason = entity.closeReason;
+  if (typeof entity.holdMessageId === 'string' && entity.holdMessageId !== '') {
+    record.hold = { messageId: entity.holdMessageId, reason: String(entity.holdReason ?? ''), since: requireDate(where, 'holdSince', entity.holdSince) };
+  }
+  if (typeof entity.heldSeq === 'number') record.heldSeq = entity.heldSeq;
+  if (typeof entity.heldLastMessageId === 'string') record.heldLastMessageId = entity.heldLastMessageId;
+  if (entity.closeNotice === 'pending' || entity.closeNotice === 'sent') record.closeNotice = entity.closeNotice;
   const previousReason = entity.previousReason;
   if (previousReason === 'maxSessionDuration' || previousReason === 'maxMessagesPerSession' || previousReason === 'sessionTimeout') {
     record.previous = {

@@ -5,6 +5,7 @@ import { createServiceBusClient } from '../transport/service-bus-connection.js';
 import { createStorageClients } from '../transport/storage-clients.js';
 import type { BuildDefinitions, LocalApp } from './local-host.js';
 import { DEVELOPMENT_STORAGE_ACCOUNT } from '../transport/development-storage.js';
+import { createTableHeldMessageStore } from '../processing/held-message-store.js';
 import { referencedPayloads, sweepClaimChecks } from './sweep-claim-checks.js';
 
 /**
@@ -30,7 +31,10 @@ export const buildDefinitions: BuildDefinitions = async (settings) => {
 const SWEEP_MIN_AGE_MS = 2 * 60_000;
 
 function claimCheckSweep(settings: Settings, queues: readonly string[]): { definition: TimerFunctionDefinition; close(): Promise<void> } {
-  const container = createStorageClients(settings).blobService.getContainerClient(settings.CLAIM_CHECK_CONTAINER);
+  const storage = createStorageClients(settings);
+  const container = storage.blobService.getContainerClient(settings.CLAIM_CHECK_CONTAINER);
+  // A held session's kept messages (onPoison: "hold") refer to their payloads too, for as long as it is held.
+  const held = createTableHeldMessageStore({ tableClient: storage.table(settings.HELD_TABLE) });
   const client = createServiceBusClient(settings);
   let warned = false;
   return {
@@ -43,6 +47,7 @@ function claimCheckSweep(settings: Settings, queues: readonly string[]): { defin
         let referenced: Set<string>;
         try {
           referenced = await referencedPayloads(client, queues, container.containerName);
+          for (const blob of await held.payloadBlobs()) referenced.add(blob);
         } catch (error) {
           // A broker that cannot peek a session queue without a session (the official emulator may not): keep everything.
           if (!warned) context.warn(`local-claim-check-sweep: cannot peek the queues, so no payload is deleted: ${(error as Error).message}`);

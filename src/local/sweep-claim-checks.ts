@@ -8,7 +8,8 @@ import { bodyOf } from './session-pump.js';
  * Azurite keeps every payload in memory up to its extent limit (512 MB, start-azurite.ts), after
  * which every claim check fails with 503 and webhooks are refused. So the local host deletes a
  * payload once no message left in the broker refers to it: every bot's message of that delivery
- * was completed (or discarded), none waits in a queue, is held, locked or dead-lettered.
+ * was completed (or discarded), none waits in a queue, is held, locked or dead-lettered, and no
+ * held session keeps a message that refers to it (HELD_TABLE).
  */
 export interface SweepResult {
   deleted: string[];

@@ -2,13 +2,17 @@ import type { InvocationContext } from '@azure/functions';
 import type { ServiceBusMessageHandler } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { EventEnvelope, InlineEventEnvelope, JsonObject, PayloadRef } from '../envelope/event-envelope.js';
-import { isPermanent, PermanentError } from '../errors/delivery-errors.js';
+import { isPermanent, PermanentError, TransientError } from '../errors/delivery-errors.js';
 import { reportSessionClosed } from '../lifecycle/report-session-closed.js';
-import type { SessionToucher } from '../lifecycle/session-context.js';
+import { readSessionClosedNotice, type SessionClosedNotice } from '../lifecycle/session-closed-notice.js';
+import type { SessionContext, SessionToucher, TouchOptions } from '../lifecycle/session-context.js';
 import type { Telemetry, TelemetryProperties } from '../telemetry/telemetry.js';
 import type { BotTarget } from '../targets/bot-target.js';
 import { messageBodyText } from './message-body.js';
+import type { HeldMessage } from './held-message-store.js';
+import { keepHeldMessage, type HoldDeps, type KeepOutcome } from './keep-held-message.js';
 import type { PoisonStage, PoisonStore } from './poison-record.js';
+import type { HeldDelivery } from './resume-held-session.js';
 import { invocationSignals } from './invocation-signal.js';
 import { abortableWait, retryInPlace, type RetryInPlaceOptions } from './retry-in-place.js';
 import { readQueueMessageFacts, type QueueMessageFacts } from './trigger-metadata.js';
@@ -28,6 +32,8 @@ export interface BotMessageHandlerDeps {
   wait?: RetryInPlaceOptions['wait'];
   /** Jitter for the backoff, [0, 1). */
   random?: () => number;
+  /** The held-message store and the session records' hold marker: required for a bot with `onPoison: "hold"`. */
+  holds?: HoldDeps;
 }
 
 /**
@@ -43,21 +49,126 @@ export interface BotMessageHandlerDeps {
  *   recorded as poison (`MaxDeliveryCountExceeded` + the last error), so the message the broker
  *   dead-letters is also in the poison store.
  * - Permanent failure: record as poison with its reason, report, and return, so the session
- *   moves on. If the poison store cannot be written the message is retried instead: never
- *   completed unrecorded.
+ *   moves on (`onPoison: "skip"`), or stop the session at it (`"hold"`: the message heads the
+ *   session's line in the held-message store; so does one past its last delivery, instead of the
+ *   dead-letter queue). If the poison or held store cannot be written the message is retried
+ *   instead: never completed unrecorded.
+ * - Held session (`"hold"`): the hold marker is on the session record that the touch reads or
+ *   remembers anyway (`look`, its read handed to the touch), so a session that is not held costs
+ *   nothing extra; a message of a held session is kept in line, in order, and completed.
+ * - A session-closed control message (a close by the janitor or an operator) is told to the target,
+ *   in order, without touching the session; a close by the touch is told just before the message
+ *   that opened the next generation. A bot without sessions (strategy none) is told of none.
  * - A message that fails before its target (bad envelope, claim check) never touches its
  *   session: the bot never saw it, so it does not count toward the session's limits. A target's
  *   rejection happens after the touch, so it counts, like any message the bot was shown.
  */
 export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBusMessageHandler {
+  return createBotPipeline(deps).handle;
+}
+
+export interface BotPipeline {
+  /** The queue trigger's handler. */
+  handle: ServiceBusMessageHandler;
+  /** Delivers one kept message of a held session through the same steps (the resume's delivery; no retry in place). */
+  deliverHeld(message: HeldMessage): Promise<HeldDelivery>;
+}
+
+/** Where the pipeline is, for the poison record and the logs. */
+interface Progress {
+  stage: PoisonStage;
+  eventType: string | null;
+}
+
+type RunOutcome =
+  | { kind: 'processed'; session: SessionContext; inline: InlineEventEnvelope }
+  | { kind: 'notice' }
+  /** The touch found the session held (this process remembered it unheld): keep the message instead. */
+  | { kind: 'held' };
+
+export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
   const { bot, telemetry } = deps;
   const wait = deps.wait ?? abortableWait;
   const random = deps.random ?? Math.random;
+  const holding = bot.onPoison === 'hold';
+  if (holding && deps.holds === undefined) throw new Error(`Bot "${bot.name}" has onPoison "hold", but no held-message store was given`);
+  // A bot without sessions has no generations to close (strategy none): it gets no notices.
+  const notices = bot.strategy.type !== 'none';
 
-  return async function handleBotMessage(message: unknown, context: InvocationContext): Promise<void> {
+  /** The steps after the hold check: control message or envelope → claim check → touch → target. */
+  async function run(message: unknown, facts: QueueMessageFacts, sessionId: string, step: Step, progress: Progress, options: TouchOptions): Promise<RunOutcome> {
+    const notice = readSessionClosedNotice(message);
+    if (notice !== undefined) {
+      progress.stage = 'target';
+      progress.eventType = 'session-closed';
+      await tellSessionClosed(notice, step);
+      return { kind: 'notice' };
+    }
+    progress.stage = 'envelope';
+    const envelope = deps.parseEnvelope(message);
+    progress.eventType = envelope.eventType;
+    progress.stage = 'claim-check';
+    const inline = await step(() => withPayload(envelope, deps.resolvePayload));
+    progress.stage = 'session';
+    const touched = await step(() => deps.sessions.touch(bot.name, sessionId, facts.messageId, deps.now(), options));
+    if (touched.held !== undefined) return { kind: 'held' };
+    const { session, closed } = touched;
+    if (closed !== null) {
+      reportSessionClosed(telemetry, { ...closed, bot: bot.name, sessionId, closedBy: 'touch' });
+      // Before the message that opened the next generation; a redelivery of it tells the bot again.
+      progress.stage = 'target';
+      await tellSessionClosed(
+        { sessionId, generation: closed.generation, reason: closed.reason, messageCount: closed.messageCount, openedAt: closed.openedAt.toISOString(), closedAt: closed.closedAt.toISOString() },
+        step,
+      );
+    }
+    progress.stage = 'target';
+    await step(() => deps.target.deliver({ envelope: inline, session, deliveryCount: facts.deliveryCount }));
+    return { kind: 'processed', session, inline };
+  }
+
+  /**
+   * A transient failure is retried like a message (the notice is at least once, in order). A bot
+   * that rejects the notice for good (say an existing GitHub app answering 400 to a request
+   * without `X-GitHub-Event`) does not take notices: that is tracked, and neither poisons nor
+   * holds its session.
+   */
+  async function tellSessionClosed(notice: SessionClosedNotice, step: Step): Promise<void> {
+    if (!notices || deps.target.sessionClosed === undefined) return;
+    const properties = { bot: bot.name, sessionId: notice.sessionId, generation: notice.generation, reason: notice.reason };
+    try {
+      await step(() => deps.target.sessionClosed!(notice));
+    } catch (error) {
+      if (!isPermanent(error)) throw error;
+      telemetry.trackEvent('SessionClosedNoticeRejected', { ...properties, detail: error.message });
+      return;
+    }
+    telemetry.trackEvent('SessionClosedNoticeDelivered', properties);
+  }
+
+  /** Keeps the message in its held session's line (with `poison`: stops the session at it). */
+  async function keep(message: unknown, facts: QueueMessageFacts, sessionId: string, eventType: string | null, poison?: { reason: string }): Promise<KeepOutcome> {
+    const current = await deps.sessions.look(bot.name, sessionId, deps.now());
+    const body = messageBodyText(message);
+    const toKeep = {
+      bot: bot.name,
+      sessionId,
+      messageId: facts.messageId,
+      body,
+      eventType: eventType ?? facts.eventType,
+      payloadBlob: payloadBlobOf(body),
+      enqueuedTimeUtc: facts.enqueuedTimeUtc,
+    };
+    const outcome = await keepHeldMessage(deps.holds!, toKeep, current ?? undefined, deps.now(), poison);
+    if (outcome === 'kept') {
+      telemetry.trackEvent(poison === undefined ? 'BotMessageKeptWhileHeld' : 'BotSessionHeld', { bot: bot.name, sessionId, messageId: facts.messageId, reason: poison?.reason });
+    }
+    return outcome;
+  }
+
+  const handle: ServiceBusMessageHandler = async function handleBotMessage(message: unknown, context: InvocationContext): Promise<void> {
     const facts = readQueueMessageFacts(context);
-    let stage: PoisonStage = 'message';
-    let eventType = facts.eventType;
+    const progress: Progress = { stage: 'message', eventType: facts.eventType };
     let retries = 0;
     const retrying: RetryInPlaceOptions = {
       deadline: deps.now().getTime() + bot.delivery.maxRetryDuration.ms,
@@ -69,45 +180,68 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
       onRetry(error, retry, waitMs) {
         retries++;
         context.warn(
-          `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} failed at ${stage} (delivery ${facts.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
+          `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} failed at ${progress.stage} (delivery ${facts.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
         );
       },
     };
     /** One step of the pipeline, retried in place on a transient failure, all steps within one budget. */
-    const step = async <T>(run: () => Promise<T>): Promise<T> => (await retryInPlace(run, retrying)).value;
+    const step: Step = async (run) => (await retryInPlace(run, retrying)).value;
     try {
       if (facts.sessionId === null) throw missingSessionId();
       const sessionId = facts.sessionId;
-      stage = 'envelope';
-      const envelope = deps.parseEnvelope(message);
-      eventType = envelope.eventType;
-      stage = 'claim-check';
-      const inline = await step(() => withPayload(envelope, deps.resolvePayload));
-      stage = 'session';
-      const { session, closed } = await step(() => deps.sessions.touch(bot.name, sessionId, facts.messageId, deps.now()));
-      if (closed !== null) reportSessionClosed(telemetry, { ...closed, bot: bot.name, sessionId, closedBy: 'touch' });
-      stage = 'target';
-      await step(() => deps.target.deliver({ envelope: inline, session, deliveryCount: facts.deliveryCount }));
-
+      let options: TouchOptions = {};
+      if (holding) {
+        // Free for a session this process knows; for one it does not, the read is handed to the touch.
+        progress.stage = 'session';
+        const known = await step(() => deps.sessions.look(bot.name, sessionId, deps.now()));
+        options = { known };
+        if (known?.hold !== undefined) {
+          if ((await step(() => keep(message, facts, sessionId, null))) === 'kept') return;
+          options = {}; // resumed meanwhile: what `look` said is stale
+        }
+      }
+      const outcome = await run(message, facts, sessionId, step, progress, options);
+      if (outcome.kind === 'held') {
+        if ((await step(() => keep(message, facts, sessionId, progress.eventType))) === 'kept') return;
+        throw new TransientError(`session ${sessionId} was resumed while message ${facts.messageId} was being kept; processing it again`);
+      }
+      if (outcome.kind === 'notice') return;
+      const { session, inline } = outcome;
       const done = deps.now();
-      const properties = { ...describe(facts, eventType), generation: session.generation, index: session.index, retriesInPlace: retries };
+      const properties = { ...describe(facts, progress.eventType), generation: session.generation, index: session.index, retriesInPlace: retries };
       telemetry.trackEvent('BotMessageProcessed', properties);
       const receivedAt = Date.parse(inline.metadata.receivedAt);
       if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', done.getTime() - receivedAt, { bot: bot.name });
     } catch (error) {
+      const { stage, eventType } = progress;
       if (isPermanent(error)) {
         await poison(facts, { reason: error.reason, detail: error.message, stage, eventType, message, context });
+        await holdAt(message, facts, eventType, error.reason, context);
         return;
       }
       const lastDelivery = facts.deliveryCount >= bot.delivery.maxDeliveryCount;
       const properties = { ...describe(facts, eventType), stage, lastDelivery, retriesInPlace: retries };
       telemetry.trackException(error, properties);
       if (lastDelivery) {
-        await poison(facts, { reason: 'MaxDeliveryCountExceeded', detail: errorText(error), stage, eventType, message, context }).catch(
+        const recorded = await poison(facts, { reason: 'MaxDeliveryCountExceeded', detail: errorText(error), stage, eventType, message, context }).then(
+          () => true,
           // The broker dead-letters it anyway, so the message is still kept; say where.
-          (recordError: unknown) =>
-            context.error(`Bot "${bot.name}": message ${facts.messageId} goes to the dead-letter queue unrecorded in the poison store: ${errorText(recordError)}`),
+          (recordError: unknown) => {
+            context.error(`Bot "${bot.name}": message ${facts.messageId} goes to the dead-letter queue unrecorded in the poison store: ${errorText(recordError)}`);
+            return false;
+          },
         );
+        // A held session keeps the message in its line instead of the dead-letter queue.
+        if (recorded && holding && facts.sessionId !== null) {
+          const held = await holdAt(message, facts, eventType, 'MaxDeliveryCountExceeded', context).then(
+            () => true,
+            (holdError: unknown) => {
+              context.error(`Bot "${bot.name}": could not hold session ${facts.sessionId} at message ${facts.messageId}; it goes to the dead-letter queue: ${errorText(holdError)}`);
+              return false;
+            },
+          );
+          if (held) return;
+        }
       } else {
         context.warn(
           `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} failed at ${stage} (delivery ${facts.deliveryCount} of ${bot.delivery.maxDeliveryCount}) after ${retries} retries in place; handing it back for redelivery: ${errorText(error)}`,
@@ -116,6 +250,38 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
       throw error;
     }
   };
+
+  /**
+   * With `onPoison: "hold"`, stops the session at a poisoned message: it becomes the head of the
+   * session's held line. Throws if that cannot be stored, so the message is retried, never
+   * completed unkept.
+   */
+  async function holdAt(message: unknown, facts: QueueMessageFacts, eventType: string | null, reason: string, context: InvocationContext): Promise<void> {
+    if (!holding || facts.sessionId === null) return;
+    await keep(message, facts, facts.sessionId, eventType, { reason });
+    context.error(`Bot "${bot.name}": session ${facts.sessionId} is held at message ${facts.messageId} (${reason}); resume it with POST /api/held/${bot.name}/{sessionId}?action=retry|skip`);
+  }
+
+  async function deliverHeld(held: HeldMessage): Promise<HeldDelivery> {
+    const facts: QueueMessageFacts = { sessionId: held.sessionId, messageId: held.messageId, deliveryCount: 1, enqueuedTimeUtc: held.enqueuedTimeUtc, eventType: held.eventType };
+    const progress: Progress = { stage: 'message', eventType: held.eventType };
+    try {
+      await run(held.body, facts, held.sessionId, (once) => once(), progress, { draining: true });
+      telemetry.trackEvent('BotHeldMessageDelivered', { ...describe(facts, progress.eventType) });
+      return { kind: 'delivered' };
+    } catch (error) {
+      if (!isPermanent(error)) return { kind: 'transient', error: errorText(error) };
+      try {
+        await deps.poison.record({
+          bot: bot.name, messageId: held.messageId, sessionId: held.sessionId, deliveryCount: 1, reason: error.reason, detail: error.message,
+          stage: progress.stage, eventType: progress.eventType, enqueuedTimeUtc: held.enqueuedTimeUtc, body: held.body, recordedAt: deps.now(),
+        });
+      } catch (recordError) {
+        return { kind: 'transient', error: `could not record the poisoned message: ${errorText(recordError)}` };
+      }
+      return { kind: 'poisoned', reason: error.reason, error: error.message };
+    }
+  }
 
   async function poison(
     facts: QueueMessageFacts,
@@ -156,6 +322,21 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
       deliveryCount: facts.deliveryCount,
       eventType: eventType ?? undefined,
     };
+  }
+
+  return { handle, deliverHeld };
+}
+
+type Step = <T>(run: () => Promise<T>) => Promise<T>;
+
+/** The claim-checked payload's blob a message body refers to, so the local sweep keeps it while the message is held. */
+function payloadBlobOf(body: string): string | null {
+  if (!body.includes('"payloadRef"')) return null;
+  try {
+    const parsed = JSON.parse(body) as { payloadRef?: { blobName?: unknown } };
+    return typeof parsed.payloadRef?.blobName === 'string' ? parsed.payloadRef.blobName : null;
+  } catch {
+    return null;
   }
 }
 

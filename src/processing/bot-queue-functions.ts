@@ -2,7 +2,7 @@ import type { ServiceBusMessageHandler, ServiceBusQueueFunctionDefinition } from
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { Settings } from '../config/settings.js';
 import { createTarget, type TargetDeps } from '../targets/create-target.js';
-import { createBotMessageHandler, type BotMessageHandlerDeps } from './bot-message-handler.js';
+import { createBotPipeline, type BotMessageHandlerDeps, type BotPipeline } from './bot-message-handler.js';
 
 /** One session-enabled queue trigger per bot, `bot-<name>`, for both hosts. */
 export function defineBotQueueFunctions(
@@ -32,12 +32,24 @@ export type BotQueueFunctionsDeps = Omit<BotMessageHandlerDeps, 'bot' | 'target'
  * so a missing setting or unregistered module stops the app with its name.
  */
 export function createBotQueueFunctions(bots: readonly BotDefinition[], deps: BotQueueFunctionsDeps): ServiceBusQueueFunctionDefinition[] {
+  return createBotPipelines(bots, deps).definitions;
+}
+
+/** As `createBotQueueFunctions`, with each bot's pipeline (the held sessions' resume delivers through it). */
+export function createBotPipelines(
+  bots: readonly BotDefinition[],
+  deps: BotQueueFunctionsDeps,
+): { definitions: ServiceBusQueueFunctionDefinition[]; pipelines: Map<string, BotPipeline> } {
   const { settings, env, modules, fetch, ...handlerDeps } = deps;
-  return defineBotQueueFunctions(bots, (bot) =>
-    createBotMessageHandler({
+  const pipelines = new Map<string, BotPipeline>();
+  const definitions = defineBotQueueFunctions(bots, (bot) => {
+    const pipeline = createBotPipeline({
       ...handlerDeps,
       bot,
       target: createTarget(bot, { env, journalPath: settings.JOURNAL_PATH, now: handlerDeps.now, modules, fetch }),
-    }),
-  );
+    });
+    pipelines.set(bot.name, pipeline);
+    return pipeline.handle;
+  });
+  return { definitions, pipelines };
 }

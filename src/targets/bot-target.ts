@@ -1,5 +1,6 @@
 import type { InlineEventEnvelope } from '../envelope/event-envelope.js';
 import type { SessionContext } from '../lifecycle/session-context.js';
+import type { SessionClosedNotice } from '../lifecycle/session-closed-notice.js';
 
 /** What the per-message pipeline hands a target: the envelope with its payload in hand. */
 export interface TargetInput {
@@ -16,4 +17,6 @@ export interface TargetInput {
  */
 export interface BotTarget {
   deliver(input: TargetInput): Promise<void>;
+  /** Tells the bot a generation of one of its sessions closed; same error rules as `deliver`. */
+  sessionClosed?(notice: SessionClosedNotice): Promise<void>;
 }

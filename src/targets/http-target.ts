@@ -50,6 +50,26 @@ export function createHttpTarget(bot: BotDefinition, deps: HttpTargetDeps): BotT
       }
       await answerToOutcome(bot.name, url, response);
     },
+
+    // The same request shape and signature as a delivery, told apart by `X-Session-Event: closed`.
+    async sessionClosed(notice) {
+      const body = JSON.stringify(notice);
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'user-agent': deps.userAgent,
+        'x-session-event': 'closed',
+        'x-session-id': encodeHeaderValue(notice.sessionId),
+        'x-session-generation': String(notice.generation),
+      };
+      if (secret !== undefined) headers['x-hub-signature-256'] = await sign(secret, body);
+      let response: Response;
+      try {
+        response = await fetchImpl(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(config.timeoutMs) });
+      } catch (error) {
+        throw new TransientError(`Bot "${bot.name}": ${describeFetchFailure(error, config.timeoutMs)} (${safeUrl(url)})`, { cause: error });
+      }
+      await answerToOutcome(bot.name, url, response);
+    },
   };
 }
 

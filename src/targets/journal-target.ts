@@ -36,7 +36,18 @@ export function journalEntry(bot: string, { envelope, session }: TargetInput, pr
 
 export function createJournalTarget(bot: BotDefinition, deps: { journalPath: string; now: () => Date }): BotTarget {
   const writer = journalWriter(deps.journalPath);
+  const append = async (line: string) => {
+    try {
+      await writer.append(line);
+    } catch (error) {
+      // A full disk or a permissions slip can be fixed; retrying in order is right.
+      throw new TransientError(`Could not append to the journal ${deps.journalPath}: ${(error as Error).message}`, { cause: error });
+    }
+  };
   return {
+    async sessionClosed(notice) {
+      await append(JSON.stringify({ bot: bot.name, event: 'session-closed', ...notice, processedAt: deps.now().toISOString() }));
+    },
     async deliver(input) {
       const line = JSON.stringify(journalEntry(bot.name, input, deps.now()));
       try {

@@ -13,9 +13,13 @@ export function createModuleTarget(bot: BotDefinition, modules: BotModuleRegistr
         `(registered: ${known.length ? known.join(', ') : 'none'}). Call registerBotModule("${name}", handler) before start-up.`,
     );
   }
+  const { onSessionClosed } = modules.hooks(name);
   return {
     async deliver({ envelope, session }) {
       await handler(envelope, session);
+    },
+    async sessionClosed(notice) {
+      await onSessionClosed?.(notice);
     },
   };
 }

@@ -29,7 +29,7 @@ describe('the handler with real storage: claim check, session table, poison tabl
   let poison: PoisonStore;
   let journalPath: string;
   let handler: ReturnType<typeof createBotMessageHandler>;
-  const bot = botDefinitionSchema.parse({ name: 'task-tactician', queue: 'bot-task-tactician', events: ['*'] });
+  const bot = botDefinitionSchema.parse({ name: 'task-tactician', queue: 'bot-task-tactician', events: ['*'], onPoison: 'skip' });
 
   before(async () => {
     azurite = await startAzurite();

@@ -38,7 +38,7 @@ describe('dead letters: listed, resubmitted to their session, discarded', () => 
     await withPipeline(
       azurite,
       {
-        bot: { name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], target: { type: 'module' }, delivery: { maxDeliveryCount: 2, maxRetryDuration: 'PT0S' } },
+        bot: { name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], target: { type: 'module' }, delivery: { maxDeliveryCount: 2, maxRetryDuration: 'PT0S' }, onPoison: 'skip' },
         modules,
       },
       async ({ send, until, client, broker }) => {

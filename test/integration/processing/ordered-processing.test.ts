@@ -78,7 +78,7 @@ describe('ordered processing through the broker, the session pump and Table Stor
     await withPipeline(
       azurite,
       {
-        bot: { name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], target: { type: 'module' }, delivery: { maxDeliveryCount: 3, retryDelay: 'PT0.1S', maxRetryDuration: 'PT0.3S' } },
+        bot: { name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], target: { type: 'module' }, delivery: { maxDeliveryCount: 3, retryDelay: 'PT0.1S', maxRetryDuration: 'PT0.3S' }, onPoison: 'skip' },
         modules,
       },
       async ({ send, until, poison, client }) => {

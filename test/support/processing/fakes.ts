@@ -28,6 +28,7 @@ export function memorySessions(): SessionToucher & { touches: { bot: string; ses
   const touches: { bot: string; sessionId: string; messageId: string }[] = [];
   return {
     touches,
+    look: async () => null,
     async touch(bot, sessionId, messageId) {
       touches.push({ bot, sessionId, messageId });
       const key = `${bot}\u0000${sessionId}`;

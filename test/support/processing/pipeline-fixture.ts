@@ -10,7 +10,9 @@ import { createTableSessionStore, type SessionStore } from '../../../src/lifecyc
 import { silentLog } from '../../../src/local/log.js';
 import { startSessionPump, type RunningSessionPump } from '../../../src/local/session-pump.js';
 import type { RunningAzurite } from '../../../src/local/start-azurite.js';
-import { createBotQueueFunctions } from '../../../src/processing/bot-queue-functions.js';
+import { createBotPipelines } from '../../../src/processing/bot-queue-functions.js';
+import type { BotPipeline } from '../../../src/processing/bot-message-handler.js';
+import { createTableHeldMessageStore, type HeldMessageStore } from '../../../src/processing/held-message-store.js';
 import type { PoisonStore } from '../../../src/processing/poison-record.js';
 import { createTablePoisonStore } from '../../../src/processing/poison-store.js';
 import { noTelemetry, type Telemetry } from '../../../src/telemetry/telemetry.js';
@@ -23,7 +25,11 @@ export interface PipelineFixture {
   broker: RunningDevBroker;
   sessions: SessionStore;
   poison: PoisonStore;
+  held: HeldMessageStore;
+  pipeline: BotPipeline;
   pump: RunningSessionPump;
+  /** The table clients of this run, by base name (sessions, poison, held). */
+  tables: Record<'sessions' | 'poison' | 'held', TableClient>;
   send(messages: { sessionId: string; envelope: InlineEventEnvelope }[]): Promise<void>;
   /** Polls until the condition holds; fails after a generous bound instead of hanging. */
   until(condition: () => boolean | Promise<boolean>, what: string): Promise<void>;
@@ -44,6 +50,10 @@ export async function withPipeline(
     /** host.json functionTimeout for the pump (default 60 s). */
     functionTimeoutMs?: number;
     telemetry?: Telemetry;
+    /** Let the touch apply the bot's session limits (as the app does); default off. */
+    limits?: boolean;
+    /** Called with the table clients before anything runs (to count their requests). */
+    onTables?: (tables: Record<'sessions' | 'poison' | 'held', TableClient>) => void;
   },
   run: (fixture: PipelineFixture) => Promise<void>,
 ): Promise<void> {
@@ -53,12 +63,17 @@ export async function withPipeline(
   const table = (name: string) => TableClient.fromConnectionString(azurite.connectionString, `${name}${suffix}`.slice(0, 63), { allowInsecureConnection: true });
   const sessionsTable = table('sessions');
   await sessionsTable.createTable();
-  const sessions = createTableSessionStore({ tableClient: sessionsTable });
-  const poison = createTablePoisonStore({ tableClient: table('poison') });
+  const limits = options.limits === true ? bot.session : undefined;
+  const sessions = createTableSessionStore({ tableClient: sessionsTable, limitsOf: () => limits });
+  const poisonTable = table('poison');
+  const heldTable = table('held');
+  const poison = createTablePoisonStore({ tableClient: poisonTable });
+  const held = createTableHeldMessageStore({ tableClient: heldTable });
+  options.onTables?.({ sessions: sessionsTable, poison: poisonTable, held: heldTable });
 
   const broker = await startDevBroker({ queues: queueOptionsFromBots([bot]) });
   const client = new ServiceBusClient(broker.connectionString, { retryOptions: { maxRetries: 1, timeoutInMs: 2_000 } });
-  const [definition] = createBotQueueFunctions([bot], {
+  const { definitions, pipelines } = createBotPipelines([bot], {
     settings: { JOURNAL_PATH: '.data/unused-journal.jsonl' },
     env: options.env ?? {},
     modules: options.modules,
@@ -70,7 +85,9 @@ export async function withPipeline(
     poison,
     telemetry: options.telemetry ?? noTelemetry,
     now: () => new Date(),
-  }) as [ServiceBusQueueFunctionDefinition];
+    holds: { sessions, held },
+  });
+  const definition = definitions[0] as ServiceBusQueueFunctionDefinition;
   const pump: RunningSessionPump = startSessionPump({
     client,
     definition,
@@ -86,7 +103,10 @@ export async function withPipeline(
       broker,
       sessions,
       poison,
+      held,
+      pipeline: pipelines.get(bot.name)!,
       pump,
+      tables: { sessions: sessionsTable, poison: poisonTable, held: heldTable },
       async send(messages) {
         // One at a time: arrival order is the order under test.
         for (const { sessionId, envelope } of messages) {

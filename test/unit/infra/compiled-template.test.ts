@@ -266,7 +266,7 @@ test('Flex Consumption on Node 22 by default, its outputs, and no key-based acce
   assert.equal(single(snap, 'Microsoft.KeyVault/vaults').properties?.enableRbacAuthorization, true);
   assert.deepEqual(
     byType(snap, 'Microsoft.Storage/storageAccounts/tableServices/tables').map((t) => t.name.split('/').pop()).sort(),
-    [readSettings({}).POISON_TABLE, readSettings({}).SESSIONS_TABLE].sort(),
+    [readSettings({}).POISON_TABLE, readSettings({}).SESSIONS_TABLE, readSettings({}).HELD_TABLE].sort(),
   );
 
   const outputs = snap.outputs as Record<string, string | string[]>;

@@ -20,6 +20,7 @@ const bot: BotDefinition = botDefinitionSchema.parse({
   queue: 'bot-merge-warden',
   events: ['pull_request'],
   delivery: { maxDeliveryCount: 3 },
+  onPoison: 'skip',
 });
 
 const NOW = new Date('2026-11-26T17:00:05.000Z');
@@ -147,7 +148,7 @@ describe('bot message handler', () => {
   });
 
   it('does not retry in place when maxRetryDuration is PT0S, nor a permanent failure', async () => {
-    const off = botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['pull_request'], delivery: { maxRetryDuration: 'PT0S' } });
+    const off = botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['pull_request'], delivery: { maxRetryDuration: 'PT0S' }, onPoison: 'skip' });
     const transient = setup({ bot: off, target: async () => { throw new TransientError('down'); } });
     await assert.rejects(transient.handler(envelope, queueContext(meta)), /down/);
     const permanent = setup({ target: async () => { throw new PermanentError('TargetRejected', 'no'); } });

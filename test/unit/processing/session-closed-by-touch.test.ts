@@ -13,10 +13,10 @@ test('a generation the touch closed is reported like a janitor close, and the ta
   const delivered: TargetInput[] = [];
   const telemetry = recordingTelemetry();
   const handler = createBotMessageHandler({
-    bot: botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'] }),
+    bot: botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], onPoison: 'skip' }),
     parseEnvelope,
     resolvePayload: async () => ({}),
-    sessions: { touch: async (_bot, id) => ({ session: { id, generation: 4, index: 1, isNew: true }, closed }) },
+    sessions: { look: async () => null, touch: async (_bot, id) => ({ session: { id, generation: 4, index: 1, isNew: true }, closed }) },
     target: { deliver: async (input) => void delivered.push(input) },
     poison: memoryPoisonStore(),
     telemetry,

@@ -108,4 +108,17 @@ describe('http target', () => {
       (error: unknown) => /must be http or https/.test((error as Error).message) && !(error as Error).message.includes(SECRET),
     );
   });
+  it('tells a session closed with a signed POST whose session header survives a non-ASCII branch', async () => {
+    statusFor = () => 204;
+    const target = createTarget(httpBot({ urlSetting: 'PROBOT_URL', secretSetting: 'PROBOT_SECRET' }), deps({ PROBOT_URL: server.url, PROBOT_SECRET: SECRET }));
+    const sessionId = 'branch-octo/repo-feature/日本語-🎉';
+    const notice = { sessionId, generation: 3, reason: 'maxMessagesPerSession' as const, messageCount: 7, openedAt: '2026-11-29T08:00:00.000Z', closedAt: '2026-11-29T09:00:00.000Z' };
+    const before = server.requests.length;
+    await target.sessionClosed!(notice);
+    const request = server.requests[before]!;
+    assert.equal(request.headers['x-session-event'], 'closed');
+    assert.equal(decodeURIComponent(String(request.headers['x-session-id'])), sessionId);
+    assert.deepEqual(JSON.parse(request.body), notice);
+    assert.equal(await verify(SECRET, request.body, String(request.headers['x-hub-signature-256'])), true);
+  });
 });
