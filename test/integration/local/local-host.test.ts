@@ -7,11 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { ServiceBusClient } from '@azure/service-bus';
 import type { FunctionDefinition } from '../../../src/app/function-definitions.js';
 import { botDefinitionSchema } from '../../../src/bots/bot-config-schema.js';
-import { queueOptionsFromBots } from '../../../src/devbroker/queue-options-from-bots.js';
-import { startDevBroker } from '../../../src/devbroker/start-dev-broker.js';
-import { startLocalHost, type BuildDefinitions } from '../../../src/local/local-host.js';
-import { silentLog } from '../../../src/local/log.js';
-import { isListening } from '../../../src/local/port-probe.js';
+import { queueOptionsFromBots } from '../../../tools/dev-broker/queue-options-from-bots.js';
+import { startDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';
+import { startLocalHost, type BuildDefinitions } from '../../../tools/local-host/local-host.js';
+import { silentLog } from '../../../tools/local-host/log.js';
+import { isListening } from '../../../tools/local-host/port-probe.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const toyBot = botDefinitionSchema.parse({ name: 'toy', queue: 'bot-toy', events: ['*'] });
