@@ -21,7 +21,7 @@ import { createClaimCheck } from '../transport/claim-check.js';
 import { createServiceBusClient, webhookSenderOptions } from '../transport/service-bus-connection.js';
 import { createServiceBusDispatcher } from '../transport/service-bus-dispatcher.js';
 import { createStorageClients } from '../transport/storage-clients.js';
-import type { FunctionDefinition } from './function-definitions.js';
+import type { FunctionDefinition } from '../functions-model/function-definitions.js';
 
 export interface App {
   settings: Settings;

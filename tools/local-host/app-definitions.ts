@@ -1,5 +1,5 @@
 import { createApp } from '../../src/app/create-app.js';
-import type { TimerFunctionDefinition } from '../../src/app/function-definitions.js';
+import type { TimerFunctionDefinition } from '../../src/functions-model/function-definitions.js';
 import type { Settings } from '../../src/config/settings.js';
 import { createServiceBusClient } from '../../src/transport/service-bus-connection.js';
 import { createStorageClients } from '../../src/transport/storage-clients.js';

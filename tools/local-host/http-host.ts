@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import functions, { type HttpRequestInit, type HttpResponse as HttpResponseType, type HttpResponseInit } from '@azure/functions';
-import type { HttpFunctionDefinition } from '../../src/app/function-definitions.js';
+import type { HttpFunctionDefinition } from '../../src/functions-model/function-definitions.js';
 import { compileRoute, type CompiledRoute } from './route-template.js';
 import type { Log } from './log.js';
 

@@ -5,10 +5,10 @@ import type {
   HttpFunctionDefinition,
   ServiceBusQueueFunctionDefinition,
   TimerFunctionDefinition,
-} from '../../src/app/function-definitions.js';
+} from '../../src/functions-model/function-definitions.js';
 import type { BotDefinition } from '../../src/bots/bot-config-schema.js';
 import { readSettings, webhookSecretWarnings, type Settings } from '../../src/config/settings.js';
-import { createCredential } from '../../src/transport/create-credential.js';
+import { createCredential } from '../../src/identity/create-credential.js';
 import { formatBanner, type BannerInfo } from './banner.js';
 import { lockRenewalWarning, readHttpRoutePrefix, readServiceBusHostOptions, type ServiceBusHostOptions } from './host-options.js';
 import { startHttpHost, type RunningHttpHost } from './http-host.js';

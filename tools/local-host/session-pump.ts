@@ -8,7 +8,7 @@ import {
   type ServiceBusReceivedMessage,
   type ServiceBusSessionReceiver,
 } from '@azure/service-bus';
-import type { ServiceBusQueueFunctionDefinition } from '../../src/app/function-definitions.js';
+import type { ServiceBusQueueFunctionDefinition } from '../../src/functions-model/function-definitions.js';
 import { attachInvocationSignal } from '../../src/processing/invocation-signal.js';
 import type { ServiceBusHostOptions } from './host-options.js';
 import type { Log } from './log.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import functions, { type Timer } from '@azure/functions';
-import type { TimerFunctionDefinition } from '../../src/app/function-definitions.js';
+import type { TimerFunctionDefinition } from '../../src/functions-model/function-definitions.js';
 import { parseNcrontab, type NcrontabSchedule } from './ncrontab.js';
 import type { Log } from './log.js';
 

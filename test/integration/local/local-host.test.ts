@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ServiceBusClient } from '@azure/service-bus';
-import type { FunctionDefinition } from '../../../src/app/function-definitions.js';
+import type { FunctionDefinition } from '../../../src/functions-model/function-definitions.js';
 import { botDefinitionSchema } from '../../../src/bots/bot-config-schema.js';
 import { queueOptionsFromBots } from '../../../tools/dev-broker/queue-options-from-bots.js';
 import { startDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ServiceBusMessageHandler } from '../../../src/app/function-definitions.js';
+import type { ServiceBusMessageHandler } from '../../../src/functions-model/function-definitions.js';
 import { silentLog } from '../../../tools/local-host/log.js';
 import { startSessionPump } from '../../../tools/local-host/session-pump.js';
 import { invocationSignals } from '../../../src/processing/invocation-signal.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Timer } from '@azure/functions';
-import type { TimerFunctionDefinition } from '../../../src/app/function-definitions.js';
+import type { TimerFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
 import { startTimers } from '../../../tools/local-host/timer-host.js';
 import { silentLog } from '../../../tools/local-host/log.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ServiceBusClient } from '@azure/service-bus';
 import { createApp } from '../../../src/app/create-app.js';
-import type { HttpFunctionDefinition, TimerFunctionDefinition } from '../../../src/app/function-definitions.js';
+import type { HttpFunctionDefinition, TimerFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
 import { readSettings } from '../../../src/config/settings.js';
 import { startDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';
 import type { JsonObject } from '../../../src/envelope/event-envelope.js';

@@ -1,6 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import { ServiceBusClient } from '@azure/service-bus';
-import type { ServiceBusQueueFunctionDefinition } from '../../../src/app/function-definitions.js';
+import type { ServiceBusQueueFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
 import { botDefinitionSchema, type BotDefinition } from '../../../src/bots/bot-config-schema.js';
 import { queueOptionsFromBots } from '../../../tools/dev-broker/queue-options-from-bots.js';
 import { startDevBroker, type RunningDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';

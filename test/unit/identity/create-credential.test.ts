@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { readSettings } from '../../../src/config/settings.js';
 import { telemetryCredential } from '../../../src/telemetry/telemetry-credential.js';
-import { createCredential } from '../../../src/transport/create-credential.js';
+import { createCredential } from '../../../src/identity/create-credential.js';
 import { createStorageClients } from '../../../src/transport/storage-clients.js';
 
 const clientId = '00000000-0000-0000-0000-000000000001';
