@@ -22,7 +22,7 @@ import { createServiceBusClient, webhookSenderOptions } from '../transport/servi
 import { createServiceBusDispatcher } from '../transport/service-bus-dispatcher.js';
 import { createSessionClosedSender } from '../transport/session-closed-sender.js';
 import { createStorageClients } from '../transport/storage-clients.js';
-import type { FunctionDefinition } from './function-definitions.js';
+import type { FunctionDefinition } from '../functions-model/function-definitions.js';
 
 export interface App {
   settings: Settings;

@@ -1,6 +1,6 @@
 // @azure/functions is CommonJS: under Node ESM only its default export is reliable.
 import azureFunctions from '@azure/functions';
-import type { FunctionDefinition } from './function-definitions.js';
+import type { FunctionDefinition } from '../functions-model/function-definitions.js';
 
 type FunctionsApp = Pick<typeof azureFunctions.app, 'http' | 'serviceBusQueue' | 'timer'>;
 

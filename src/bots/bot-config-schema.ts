@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { parseIsoDuration } from '../config/parse-iso-duration.js';
+import { stringParams, strategyConfigSchema, type StrategyType } from '../sessions/strategy-config-schema.js';
+
+export { strategyConfigSchema, type StrategyConfig, type StrategyType } from '../sessions/strategy-config-schema.js';
 
 /** An ISO 8601 duration kept as written (Bicep needs the text) and as milliseconds (the code needs a number). */
 const isoDuration = () =>
@@ -50,31 +53,6 @@ const eventPattern = z
 const repositoryPattern = z
   .string()
   .regex(/^!?[A-Za-z0-9_.*-]+\/[A-Za-z0-9_.*-]+$/, 'must be "owner/name", with "*" wildcards, optionally prefixed with "!"');
-
-const stringParams = z.record(z.string(), z.string());
-
-export const strategyConfigSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('none'), params: stringParams.default({}) }).strict(),
-  z.object({ type: z.literal('entity'), params: stringParams.default({}) }).strict(),
-  z.object({ type: z.literal('repository'), params: stringParams.default({}) }).strict(),
-  z.object({ type: z.literal('user'), params: stringParams.default({}) }).strict(),
-  z.object({ type: z.literal('entity-repository-hybrid'), params: stringParams.default({}) }).strict(),
-  z
-    .object({
-      type: z.literal('time-partitioned-entity'),
-      params: z.object({ partitionMinutes: z.number().int().positive() }).strict(),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('custom'),
-      params: z.object({ name: z.string().min(1) }).catchall(z.string()),
-    })
-    .strict(),
-]);
-
-export type StrategyConfig = z.infer<typeof strategyConfigSchema>;
-export type StrategyType = StrategyConfig['type'];
 
 /** The seed's BotSessionConfig, with its defaults. */
 const sessionConfigSchema = z

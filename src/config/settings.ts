@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
-import { parseHookTarget } from '../redelivery/parse-hook-target.js';
+import { parseHookTarget } from './parse-hook-target.js';
 import { parseIsoDuration } from './parse-iso-duration.js';
 
 /**

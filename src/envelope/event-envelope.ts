@@ -1,35 +1,14 @@
+import type { EntityType, JsonObject, RepositoryRef, SenderRef } from '../github/event-refs.js';
+
+// The parts that say what GitHub sent are defined with the code that reads them from a payload
+// (src/github), so github/ does not import the envelope that carries them.
+export type { EntityType, JsonObject, RepositoryRef, SenderRef };
+
 /**
  * The message body every bot receives (DESIGN.md, "Envelope"). Versioned so a bot can refuse
  * a shape it does not know instead of misreading it.
  */
 export const ENVELOPE_SCHEMA_VERSION = 1;
-
-/**
- * What an event is about. `repository` = a repository-level event with no narrower entity;
- * `none` = an event with no repository at all (installation, organization, …).
- */
-export type EntityType =
-  | 'pull_request'
-  | 'issue'
-  | 'branch'
-  | 'tag'
-  | 'release'
-  | 'discussion'
-  | 'repository'
-  | 'none';
-
-export interface RepositoryRef {
-  owner: string;
-  name: string;
-  fullName: string;
-  id: number;
-}
-
-export interface SenderRef {
-  login: string;
-  id: number;
-  type: string;
-}
 
 /** Claim check: where a payload too large for a message was stored. */
 export interface PayloadRef {
@@ -50,8 +29,6 @@ export interface EnvelopeMetadata {
   /** ISO 8601, from the payload's own updated_at / created_at where present: GitHub does not deliver in order. */
   occurredAt: string | null;
 }
-
-export type JsonObject = { [key: string]: unknown };
 
 interface EnvelopeFields {
   schemaVersion: typeof ENVELOPE_SCHEMA_VERSION;

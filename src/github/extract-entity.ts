@@ -1,4 +1,4 @@
-import type { EntityType, JsonObject, RepositoryRef } from '../envelope/event-envelope.js';
+import type { EntityType, JsonObject, RepositoryRef } from './event-refs.js';
 import { arrayField, isJsonObject, numberField, objectField, stringField } from './json-fields.js';
 import { repositoryOf } from './repository-ref.js';
 

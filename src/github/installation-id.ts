@@ -1,4 +1,4 @@
-import type { JsonObject } from '../envelope/event-envelope.js';
+import type { JsonObject } from './event-refs.js';
 import { integerField, objectField } from './json-fields.js';
 
 /** The GitHub App installation the delivery is for; null for repository and organization webhooks. */

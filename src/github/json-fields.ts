@@ -1,4 +1,4 @@
-import type { JsonObject } from '../envelope/event-envelope.js';
+import type { JsonObject } from './event-refs.js';
 
 /**
  * Total, allocation-free readers for webhook payloads: GitHub adds and drops fields between

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../envelope/event-envelope.js';
+import type { JsonObject } from './event-refs.js';
 import { isJsonObject } from './json-fields.js';
 
 /** The payload itself: for events whose timestamps sit at the top level (status, star). */

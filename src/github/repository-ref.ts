@@ -1,4 +1,4 @@
-import type { JsonObject, RepositoryRef } from '../envelope/event-envelope.js';
+import type { JsonObject, RepositoryRef } from './event-refs.js';
 import { integerField, nameField, objectField } from './json-fields.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { JsonObject, SenderRef } from '../envelope/event-envelope.js';
+import type { JsonObject, SenderRef } from './event-refs.js';
 import { integerField, nameField, objectField, stringField } from './json-fields.js';
 
 /** Who triggered the event; null when the payload names nobody (e.g. security_advisory). */

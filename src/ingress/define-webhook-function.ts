@@ -1,5 +1,5 @@
 import type { HttpHandler } from '@azure/functions';
-import type { HttpFunctionDefinition } from '../app/function-definitions.js';
+import type { HttpFunctionDefinition } from '../functions-model/function-definitions.js';
 
 /**
  * The webhook as both hosts register it: `POST /api/github/webhooks`, anonymous because GitHub

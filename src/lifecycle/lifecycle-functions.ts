@@ -1,4 +1,4 @@
-import type { FunctionDefinition } from '../app/function-definitions.js';
+import type { FunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { Settings } from '../config/settings.js';
 import type { Telemetry } from '../telemetry/telemetry.js';

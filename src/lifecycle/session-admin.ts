@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { badParameter, json, positiveIntParameter, problem, unknownBot } from '../app/admin-responses.js';
-import type { HttpFunctionDefinition } from '../app/function-definitions.js';
+import { badParameter, json, positiveIntParameter, problem, unknownBot } from '../functions-model/admin-responses.js';
+import type { HttpFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { noTelemetry } from '../telemetry/telemetry.js';
 import { encodeRowKey } from './encode-row-key.js';

@@ -1,5 +1,5 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import type { TimerFunctionDefinition } from '../app/function-definitions.js';
+import type { TimerFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { cleanupExpiredSessions } from './cleanup-expired-sessions.js';

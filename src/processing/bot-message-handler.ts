@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import type { ServiceBusMessageHandler } from '../app/function-definitions.js';
+import type { ServiceBusMessageHandler } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { EventEnvelope, InlineEventEnvelope, JsonObject, PayloadRef } from '../envelope/event-envelope.js';
 import { isPermanent, PermanentError, TransientError } from '../errors/delivery-errors.js';

@@ -1,4 +1,4 @@
-import type { ServiceBusMessageHandler, ServiceBusQueueFunctionDefinition } from '../app/function-definitions.js';
+import type { ServiceBusMessageHandler, ServiceBusQueueFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { Settings } from '../config/settings.js';
 import { createTarget, type TargetDeps } from '../targets/create-target.js';

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
-import { badParameter, json, positiveIntParameter, problem, unknownBot } from '../app/admin-responses.js';
-import type { HttpFunctionDefinition, TimerFunctionDefinition } from '../app/function-definitions.js';
+import { badParameter, json, positiveIntParameter, problem, unknownBot } from '../functions-model/admin-responses.js';
+import type { HttpFunctionDefinition, TimerFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { DeadLetterQueue, TakeOutcome } from './dead-letter-queue.js';

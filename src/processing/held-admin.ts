@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { badParameter, json, problem, unknownBot } from '../app/admin-responses.js';
-import type { HttpFunctionDefinition } from '../app/function-definitions.js';
+import { badParameter, json, problem, unknownBot } from '../functions-model/admin-responses.js';
+import type { HttpFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { StoredSessionRecord } from '../lifecycle/session-record.js';
 import type { SessionStore } from '../lifecycle/table-session-store.js';

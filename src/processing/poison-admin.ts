@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { json, positiveIntParameter, problem, unknownBot } from '../app/admin-responses.js';
-import type { HttpFunctionDefinition } from '../app/function-definitions.js';
+import { json, positiveIntParameter, problem, unknownBot } from '../functions-model/admin-responses.js';
+import type { HttpFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { PoisonRecord, PoisonStore } from './poison-record.js';
 

@@ -1,5 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
-import type { FunctionDefinition } from '../app/function-definitions.js';
+import type { FunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { Settings } from '../config/settings.js';
 import { parseEnvelope } from '../envelope/parse-envelope.js';

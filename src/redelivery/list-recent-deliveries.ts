@@ -1,6 +1,6 @@
 import type { GitHubClient } from './create-github-client.js';
 import { hookDeliverySchema, type HookDelivery } from './hook-delivery.js';
-import { describeHookTarget, type HookTarget } from './parse-hook-target.js';
+import { describeHookTarget, type HookTarget } from '../config/parse-hook-target.js';
 
 export interface RecentDeliveries {
   deliveries: HookDelivery[];

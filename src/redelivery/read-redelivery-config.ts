@@ -1,5 +1,5 @@
 import type { Settings } from '../config/settings.js';
-import { parseHookTarget, type HookTarget } from './parse-hook-target.js';
+import { parseHookTarget, type HookTarget } from '../config/parse-hook-target.js';
 
 export type RedeliveryCredentials =
   | { kind: 'app'; appId: number; privateKey: string }

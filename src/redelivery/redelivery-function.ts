@@ -1,5 +1,5 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import type { TimerFunctionDefinition } from '../app/function-definitions.js';
+import type { TimerFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { createGitHubClient, type GitHubClient } from './create-github-client.js';
 import { unresolvedKeyVaultSetting, type RedeliveryConfig } from './read-redelivery-config.js';

@@ -1,5 +1,5 @@
 import type { GitHubClient } from './create-github-client.js';
-import type { HookTarget } from './parse-hook-target.js';
+import type { HookTarget } from '../config/parse-hook-target.js';
 
 /**
  * Asks GitHub to deliver one delivery attempt again (202 Accepted; GitHub sends it to the webhook

@@ -2,7 +2,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import { asGitHubHttpError, describeGitHubError, rateLimitOf } from './classify-github-error.js';
 import type { GitHubClient } from './create-github-client.js';
 import { listRecentDeliveries } from './list-recent-deliveries.js';
-import { describeHookTarget, type HookTarget } from './parse-hook-target.js';
+import { describeHookTarget, type HookTarget } from '../config/parse-hook-target.js';
 import { planRedeliveries } from './plan-redeliveries.js';
 import { requestRedelivery } from './request-redelivery.js';
 

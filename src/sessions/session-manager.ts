@@ -1,6 +1,5 @@
-import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
-import { createStrategy, strategyConfigOf } from './create-strategy.js';
+import { createStrategy, strategyConfigOf, type BotStrategyFields } from './create-strategy.js';
 import type { CustomStrategies } from './custom-strategies.js';
 import { entityRepositoryHybridStrategy } from './entity-repository-hybrid-strategy.js';
 import { entityStrategy } from './entity-strategy.js';
@@ -43,7 +42,7 @@ export function createStandardSessionManager(): SessionManager {
 }
 
 /** A manager for the bots of a bots.json. Throws UnknownCustomStrategyError for an unregistered custom strategy. */
-export function createSessionManager(bots: readonly BotDefinition[], customs?: CustomStrategies): SessionManager {
+export function createSessionManager(bots: readonly (BotStrategyFields & { name: string })[], customs?: CustomStrategies): SessionManager {
   const manager = new SessionManager();
   for (const bot of bots) manager.registerBotStrategy(bot.name, createStrategy(strategyConfigOf(bot), customs));
   return manager;

@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import { createCredential } from '../transport/create-credential.js';
+import { createCredential } from '../identity/create-credential.js';
 
 /**
  * The Entra ID credential for Application Insights ingestion from

@@ -2,7 +2,7 @@
  * The storage emulator's well-known development account, which `UseDevelopmentStorage=true`
  * stands for (Azurite and the legacy emulator both use it; the key is published, not a secret):
  * https://learn.microsoft.com/azure/storage/common/storage-use-azurite#well-known-storage-account-and-key
- * Production code needs it only to expand that shorthand; src/local imports it from here.
+ * Production code needs it only to expand that shorthand; tools/local-host imports it from here.
  */
 export const DEVELOPMENT_STORAGE_ACCOUNT = 'devstoreaccount1';
 export const DEVELOPMENT_STORAGE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';

@@ -1,6 +1,6 @@
 import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
 import type { Settings } from '../config/settings.js';
-import { createCredential } from './create-credential.js';
+import { createCredential } from '../identity/create-credential.js';
 
 /**
  * A ServiceBusClient from the same settings the Functions host's Service Bus triggers read:

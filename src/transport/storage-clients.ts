@@ -1,7 +1,7 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { Settings } from '../config/settings.js';
-import { createCredential } from './create-credential.js';
+import { createCredential } from '../identity/create-credential.js';
 import { expandDevelopmentStorage } from './development-storage.js';
 
 export interface StorageClients {

@@ -4,9 +4,9 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { postWebhook } from '../../scripts/lib/post-webhook.js';
-import { readJournal, type JournalLine } from '../../scripts/lib/read-journal.js';
-import { exampleFor, rewritePayload, type Payload, type Rewrite } from '../../scripts/lib/webhook-examples.js';
+import { postWebhook } from '../../tools/scripts/lib/post-webhook.js';
+import { readJournal, type JournalLine } from '../../tools/scripts/lib/read-journal.js';
+import { exampleFor, rewritePayload, type Payload, type Rewrite } from '../../tools/scripts/lib/webhook-examples.js';
 import { startLocalHostProcess, type LocalHostProcess } from '../support/local-host-process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -11,10 +11,10 @@ const run = promisify(execFile);
 /** The repository root, from dist/test/support/. */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** The version scripts/restore-bicep.sh restores; keep the two in step. */
+/** The version tools/scripts/restore-bicep.sh restores; keep the two in step. */
 export const bicepVersion = '0.49.2';
 
-/** `BICEP_PATH`, else the CLI that scripts/restore-bicep.sh put in .tools/; undefined when neither exists. */
+/** `BICEP_PATH`, else the CLI that tools/scripts/restore-bicep.sh put in .tools/; undefined when neither exists. */
 export function findBicep(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const candidates = [
     env.BICEP_PATH,

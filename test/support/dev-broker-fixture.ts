@@ -1,5 +1,5 @@
 import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
-import { startDevBroker, type DevBrokerOptions, type DevQueueOptions, type RunningDevBroker } from '../../src/devbroker/start-dev-broker.js';
+import { startDevBroker, type DevBrokerOptions, type DevQueueOptions, type RunningDevBroker } from '../../tools/dev-broker/start-dev-broker.js';
 
 export interface BrokerFixture {
   broker: RunningDevBroker;

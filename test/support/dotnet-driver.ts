@@ -7,14 +7,14 @@ import { repoRoot } from './bicep-cli.js';
 const run = promisify(execFile);
 
 export const dotnetSkipReason =
-  'SKIPPED: dotnet not found (scripts/restore-dotnet-driver.sh); the development broker was NOT tested with the .NET Service Bus SDK';
+  'SKIPPED: dotnet not found (tools/scripts/restore-dotnet-driver.sh); the development broker was NOT tested with the .NET Service Bus SDK';
 
 /**
  * The path of the built .NET driver (test/dotnet/ServiceBusDriver), building it first when its sources changed;
  * undefined where dotnet is absent (the script then prints its loud banner on stderr, passed through here).
  */
 export async function buildDotnetDriver(): Promise<string | undefined> {
-  const { stdout, stderr } = await run('bash', [join(repoRoot, 'scripts/restore-dotnet-driver.sh')], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout, stderr } = await run('bash', [join(repoRoot, 'tools/scripts/restore-dotnet-driver.sh')], { maxBuffer: 16 * 1024 * 1024 });
   if (stderr.trim() !== '') process.stderr.write(stderr);
   const dll = stdout.trim();
   return dll === '' ? undefined : dll;
@@ -40,7 +40,7 @@ export async function runDotnetDriver(dll: string, config: Record<string, unknow
 
 /** `npm run broker` as a child process (its main.js, port 0, bots from `botsPath`), until `stop()`. */
 export async function startBrokerCommand(botsPath: string): Promise<{ connectionString: string; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'dist/src/devbroker/main.js'), '--port', '0'], {
+  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'dist/tools/dev-broker/main.js'), '--port', '0'], {
     cwd: repoRoot,
     env: { ...process.env, BOTS_CONFIG_PATH: botsPath },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -35,7 +35,7 @@ export type DeployRun = { exitCode: number; stdout: string; stderr: string };
 /** Runs the compiled deploy script with exactly `path` as PATH. */
 export async function runDeploy(args: string[], path: string, env: NodeJS.ProcessEnv = {}): Promise<DeployRun> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(repoRoot, 'dist/scripts/deploy.js'), ...args], {
+    const { stdout, stderr } = await run(process.execPath, [join(repoRoot, 'dist/tools/scripts/deploy.js'), ...args], {
       env: { PATH: path, HOME: process.env.HOME, ...env },
     });
     return { exitCode: 0, stdout, stderr };

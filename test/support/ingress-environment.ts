@@ -2,12 +2,12 @@ import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service
 import { BlobServiceClient } from '@azure/storage-blob';
 import { loadBots } from '../../src/bots/load-bots.js';
 import { readSettings, type Settings } from '../../src/config/settings.js';
-import { queueOptionsFromBots } from '../../src/devbroker/queue-options-from-bots.js';
-import { startDevBroker, type RunningDevBroker } from '../../src/devbroker/start-dev-broker.js';
+import { queueOptionsFromBots } from '../../tools/dev-broker/queue-options-from-bots.js';
+import { startDevBroker, type RunningDevBroker } from '../../tools/dev-broker/start-dev-broker.js';
 import { createWebhookHandler, type WebhookHandler } from '../../src/ingress/create-webhook-handler.js';
 import { createApp } from '../../src/app/create-app.js';
 import type { WebhookDependencies } from '../../src/ingress/create-webhook-handler.js';
-import { startAzurite, type RunningAzurite } from '../../src/local/start-azurite.js';
+import { startAzurite, type RunningAzurite } from '../../tools/local-host/start-azurite.js';
 import { createClaimCheck, type ClaimCheck } from '../../src/transport/claim-check.js';
 import { CURRENT_SECRET } from './webhook-harness.js';
 import azureFunctions, { type HttpRequest } from '@azure/functions';

@@ -5,8 +5,8 @@ import { loadBots } from '../../src/bots/load-bots.js';
 import { readSettings } from '../../src/config/settings.js';
 import { createWebhookHandler } from '../../src/ingress/create-webhook-handler.js';
 import { defineWebhookFunction } from '../../src/ingress/define-webhook-function.js';
-import { startHttpHost, type RunningHttpHost } from '../../src/local/http-host.js';
-import { silentLog } from '../../src/local/log.js';
+import { startHttpHost, type RunningHttpHost } from '../../tools/local-host/http-host.js';
+import { silentLog } from '../../tools/local-host/log.js';
 import { CURRENT_SECRET, RECEIVED_AT, recordingClaimCheck, recordingDispatcher } from './webhook-harness.js';
 import { recordingTelemetry } from './recording-telemetry.js';
 

@@ -3,15 +3,15 @@ import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DeployRefusal } from '../../../scripts/deploy/az.js';
-import { listPackageFiles, stageApp } from '../../../scripts/deploy/package-app.js';
-import { loadPackage, verifyPackageLoads, type IndexedBinding, type PackageLoad } from '../../../scripts/deploy/verify-package-loads.js';
+import { DeployRefusal } from '../../../tools/scripts/deploy/az.js';
+import { listPackageFiles, stageApp } from '../../../tools/scripts/deploy/package-app.js';
+import { loadPackage, verifyPackageLoads, type IndexedBinding, type PackageLoad } from '../../../tools/scripts/deploy/verify-package-loads.js';
 import { repoRoot } from '../../support/bicep-cli.js';
 
 /**
  * The package exactly as `npm run deploy` builds it (stageApp: .funcignore, `npm ci
  * --omit=dev`), loaded as the Functions worker loads it. If production code imports anything
- * the package leaves out (src/local, src/devbroker, dev dependencies), this fails.
+ * the package leaves out (tools/, test/, dev dependencies), this fails.
  */
 let workDir: string;
 let stage: string;
@@ -39,7 +39,7 @@ function trigger(name: string): IndexedBinding {
 test('the package holds the built app and none of the development code', async () => {
   const files = await listPackageFiles(repoRoot);
   assert.ok(files.some((f) => /^dist\/src\/functions\/[^/]+\.js$/.test(f)));
-  const leaked = files.filter((f) => /^(dist\/(src\/(local|devbroker)|test|scripts|bench|infra)\/|src\/|test\/|local\.settings)/.test(f));
+  const leaked = files.filter((f) => /^(dist\/(tools|test|infra)\/|src\/|tools\/|test\/|local\.settings)/.test(f));
   assert.deepEqual(leaked, []);
 });
 

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { ServiceBusClient } from '@azure/service-bus';
 
 test('npm run broker serves the bots.json queues and stops by itself on SIGTERM', async () => {
-  const child = spawn(process.execPath, ['dist/src/devbroker/main.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['dist/tools/dev-broker/main.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     let output = '';
     child.stdout.setEncoding('utf8');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import rhea, { type Connection, type ConnectionOptions, type Receiver, type Sender } from 'rhea';
-import { startDevBroker } from '../../../src/devbroker/start-dev-broker.js';
+import { startDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';
 
 // What the .NET SDK (Azure.Messaging.ServiceBus, inside the Functions host) needs from the broker, checked with a
 // plain AMQP client so it is pinned even where dotnet is absent; dotnet-sdk.test.ts checks it with the SDK itself.

@@ -7,7 +7,7 @@ import type { EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import { readSettings } from '../../../src/config/settings.js';
 import { createWebhookHandler } from '../../../src/ingress/create-webhook-handler.js';
 import { createApp } from '../../../src/app/create-app.js';
-import { startDevBroker } from '../../../src/devbroker/start-dev-broker.js';
+import { startDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';
 import { botQueues, callHandler, drainSession, startIngressEnvironment, type IngressEnvironment } from '../../support/ingress-environment.js';
 import { signedRequest } from '../../support/signed-request.js';
 import { example } from '../../support/example-payloads.js';

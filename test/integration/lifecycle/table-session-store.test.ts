@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAzurite, type RunningAzurite } from '../../../src/local/start-azurite.js';
+import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
 import { encodeRowKey } from '../../../src/lifecycle/encode-row-key.js';
 import { createTableSessionStore } from '../../../src/lifecycle/table-session-store.js';
 import { TableClient } from '@azure/data-tables';

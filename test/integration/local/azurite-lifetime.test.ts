@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isListening } from '../../../src/local/port-probe.js';
+import { isListening } from '../../../tools/local-host/port-probe.js';
 
-const startAzurite = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/local/start-azurite.js');
+const startAzurite = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../tools/local-host/start-azurite.js');
 
 test('Azurite never outlives the process that started it, even one killed without clean-up', { timeout: 60_000 }, async () => {
   const parent = spawn(

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HttpFunctionDefinition } from '../../../src/app/function-definitions.js';
-import { startHttpHost } from '../../../src/local/http-host.js';
-import { silentLog } from '../../../src/local/log.js';
+import type { HttpFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
+import { startHttpHost } from '../../../tools/local-host/http-host.js';
+import { silentLog } from '../../../tools/local-host/log.js';
 
 const echo: HttpFunctionDefinition = {
   kind: 'http',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ServiceBusMessageHandler } from '../../../src/app/function-definitions.js';
-import { silentLog } from '../../../src/local/log.js';
-import { startSessionPump } from '../../../src/local/session-pump.js';
+import type { ServiceBusMessageHandler } from '../../../src/functions-model/function-definitions.js';
+import { silentLog } from '../../../tools/local-host/log.js';
+import { startSessionPump } from '../../../tools/local-host/session-pump.js';
 import { invocationSignals } from '../../../src/processing/invocation-signal.js';
 import { abortableWait } from '../../../src/processing/retry-in-place.js';
 import { fastRetries, withDevBroker } from '../../support/dev-broker-fixture.js';

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InvocationContext } from '@azure/functions';
 import type { ServiceBusClient } from '@azure/service-bus';
-import type { ServiceBusMessageHandler, ServiceBusQueueFunctionDefinition } from '../../../src/app/function-definitions.js';
-import { startSessionPump } from '../../../src/local/session-pump.js';
-import { createLog, silentLog } from '../../../src/local/log.js';
+import type { ServiceBusMessageHandler, ServiceBusQueueFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
+import { startSessionPump } from '../../../tools/local-host/session-pump.js';
+import { createLog, silentLog } from '../../../tools/local-host/log.js';
 import { fastRetries, withDevBroker } from '../../support/dev-broker-fixture.js';
 
 const QUEUE = 'bot-toy';

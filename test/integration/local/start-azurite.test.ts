@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { startAzurite } from '../../../src/local/start-azurite.js';
+import { startAzurite } from '../../../tools/local-host/start-azurite.js';
 
 test('Azurite from node_modules serves tables and blobs through the real SDKs on free ports', async () => {
   const azurite = await startAzurite();

@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { startAzurite, type RunningAzurite } from '../../../src/local/start-azurite.js';
-import { referencedPayloads, sweepClaimChecks } from '../../../src/local/sweep-claim-checks.js';
+import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { referencedPayloads, sweepClaimChecks } from '../../../tools/local-host/sweep-claim-checks.js';
 import { withDevBroker } from '../../support/dev-broker-fixture.js';
 
 let azurite: RunningAzurite;

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Timer } from '@azure/functions';
-import type { TimerFunctionDefinition } from '../../../src/app/function-definitions.js';
-import { startTimers } from '../../../src/local/timer-host.js';
-import { silentLog } from '../../../src/local/log.js';
+import type { TimerFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
+import { startTimers } from '../../../tools/local-host/timer-host.js';
+import { silentLog } from '../../../tools/local-host/log.js';
 
 test('runs on startup, then on each scheduled second, with the function name; stop waits for the run in flight', async () => {
   const runs: { at: number; timer: Timer; name: string }[] = [];

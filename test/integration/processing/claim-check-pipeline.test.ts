@@ -9,7 +9,7 @@ import { botDefinitionSchema } from '../../../src/bots/bot-config-schema.js';
 import type { EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import { parseEnvelope } from '../../../src/envelope/parse-envelope.js';
 import { createTableSessionStore, type SessionStore } from '../../../src/lifecycle/table-session-store.js';
-import { startAzurite, type RunningAzurite } from '../../../src/local/start-azurite.js';
+import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
 import { createBotMessageHandler } from '../../../src/processing/bot-message-handler.js';
 import type { PoisonStore } from '../../../src/processing/poison-record.js';
 import { createTablePoisonStore } from '../../../src/processing/poison-store.js';

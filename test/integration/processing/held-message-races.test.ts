@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TableClient } from '@azure/data-tables';
 import { createTableSessionStore } from '../../../src/lifecycle/table-session-store.js';
-import { startAzurite, type RunningAzurite } from '../../../src/local/start-azurite.js';
+import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
 import { createTableHeldMessageStore, type HeldMessage, type HeldMessageStore } from '../../../src/processing/held-message-store.js';
 import { keepHeldMessage, type MessageToKeep } from '../../../src/processing/keep-held-message.js';
 import { resumeHeldSession } from '../../../src/processing/resume-held-session.js';

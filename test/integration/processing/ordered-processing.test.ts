@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verify } from '@octokit/webhooks-methods';
 import { PermanentError, TransientError } from '../../../src/errors/delivery-errors.js';
-import { startAzurite, type RunningAzurite } from '../../../src/local/start-azurite.js';
+import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
 import { createBotModuleRegistry } from '../../../src/targets/module-registry.js';
 import { pullRequestEnvelope } from '../../support/processing/example-envelopes.js';
 import { withPipeline } from '../../support/processing/pipeline-fixture.js';

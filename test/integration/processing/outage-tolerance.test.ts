@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startAzurite, type RunningAzurite } from '../../../src/local/start-azurite.js';
+import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
 import { pullRequestEnvelope } from '../../support/processing/example-envelopes.js';
 import { withPipeline } from '../../support/processing/pipeline-fixture.js';
 import { recordingTelemetry } from '../../support/recording-telemetry.js';

@@ -4,7 +4,7 @@ import functions, { type HttpResponseInit } from '@azure/functions';
 import { verify } from '@octokit/webhooks-methods';
 import { createAdminHandlers } from '../../../src/lifecycle/session-admin.js';
 import { createJanitorHandler } from '../../../src/lifecycle/session-janitor.js';
-import { startAzurite, type RunningAzurite } from '../../../src/local/start-azurite.js';
+import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
 import { noTelemetry } from '../../../src/telemetry/telemetry.js';
 import { createSessionClosedSender } from '../../../src/transport/session-closed-sender.js';
 import { quietContext, timerTick } from '../../support/functions-context.js';

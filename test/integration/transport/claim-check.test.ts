@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { PermanentError, TransientError } from '../../../src/errors/delivery-errors.js';
-import { startAzurite, type RunningAzurite } from '../../../src/local/start-azurite.js';
+import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
 import { createClaimCheck, sha256Hex } from '../../../src/transport/claim-check.js';
 import { example } from '../../support/example-payloads.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BotsConfigError } from '../../../src/bots/bots-config-error.js';
 import { createApp } from '../../../src/app/create-app.js';
 import { registerWithFunctionsHost } from '../../../src/app/register-with-functions-host.js';
-import type { FunctionDefinition } from '../../../src/app/function-definitions.js';
+import type { FunctionDefinition } from '../../../src/functions-model/function-definitions.js';
 import { readSettings } from '../../../src/config/settings.js';
 
 // Nothing listens on these: creating the app must not connect to anything.

@@ -3,10 +3,10 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { DeployRefusal } from '../../../scripts/deploy/az.js';
-import { parseFuncIgnore } from '../../../scripts/deploy/funcignore.js';
-import { checkPackageFiles, listPackageFiles } from '../../../scripts/deploy/package-app.js';
-import { checkPackageLoad, type IndexedFunction, type PackageLoad } from '../../../scripts/deploy/verify-package-loads.js';
+import { DeployRefusal } from '../../../tools/scripts/deploy/az.js';
+import { parseFuncIgnore } from '../../../tools/scripts/deploy/funcignore.js';
+import { checkPackageFiles, listPackageFiles } from '../../../tools/scripts/deploy/package-app.js';
+import { checkPackageLoad, type IndexedFunction, type PackageLoad } from '../../../tools/scripts/deploy/verify-package-loads.js';
 import { repoRoot } from '../../support/bicep-cli.js';
 
 test('.funcignore patterns match from the app root, as Core Tools reads them', () => {
@@ -24,8 +24,8 @@ async function sampleApp(): Promise<{ root: string; remove: () => Promise<void> 
   const files = [
     'host.json', 'package.json', 'package-lock.json', 'README.md', 'tsconfig.json', 'local.settings.json',
     'dist/src/functions/webhook.js', 'dist/src/functions/webhook.js.map', 'dist/src/ingress/handle.js', 'dist/src/bots/bots.json',
-    'dist/src/local/main.js', 'dist/src/devbroker/main.js', 'dist/test/unit/x.test.js', 'dist/scripts/deploy.js', 'dist/infra/main.json',
-    'src/functions/webhook.ts', 'test/unit/x.test.ts', 'infra/main.bicep', 'scripts/deploy.ts', '.tools/nuget/x', '.data/journal.jsonl',
+    'dist/tools/local-host/main.js', 'dist/tools/dev-broker/main.js', 'dist/test/unit/x.test.js', 'dist/tools/scripts/deploy.js', 'dist/infra/main.json',
+    'src/functions/webhook.ts', 'test/unit/x.test.ts', 'infra/main.bicep', 'tools/scripts/deploy.ts', '.tools/nuget/x', '.data/journal.jsonl',
     'node_modules/zod/index.js', '.git/HEAD',
   ];
   for (const file of files) {
@@ -61,7 +61,8 @@ test('a package the host could not load, or that leaks tests, is refused', () =>
   const refusals: Array<[string[], RegExp]> = [
     [good.filter((f) => f !== 'host.json'), /no host\.json/],
     [good.filter((f) => !f.startsWith('dist/')), /no dist\/src\/functions\/\*\.js.*npm run build/],
-    [[...good, 'dist/test/unit/a.test.js'], /would include tests or local-only files \(dist\/test\/unit\/a\.test\.js\)/],
+    [[...good, 'dist/test/unit/a.test.js'], /would include tests, development tools or local-only files \(dist\/test\/unit\/a\.test\.js\)/],
+    [[...good, 'dist/tools/local-host/main.js'], /development tools.*\(dist\/tools\/local-host\/main\.js\)/],
     [[...good, 'local.settings.json'], /local\.settings\.json/],
   ];
   for (const [files, message] of refusals) {

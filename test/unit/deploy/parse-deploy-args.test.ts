@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseDeployArgs, UsageError } from '../../../scripts/deploy/parse-deploy-args.js';
+import { parseDeployArgs, UsageError } from '../../../tools/scripts/deploy/parse-deploy-args.js';
 
 test('the documented command line parses, with its defaults', () => {
   assert.deepEqual(parseDeployArgs(['--resource-group', 'rg-bots', '--location', 'westeurope']), {

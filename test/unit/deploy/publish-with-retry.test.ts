@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DeployRefusal } from '../../../scripts/deploy/az.js';
-import { publishRetryDelaysMs, publishWithRetry } from '../../../scripts/deploy/publish-with-retry.js';
+import { DeployRefusal } from '../../../tools/scripts/deploy/az.js';
+import { publishRetryDelaysMs, publishWithRetry } from '../../../tools/scripts/deploy/publish-with-retry.js';
 import { withFakeAz } from '../../support/fake-az.js';
 
 const publishArgs = ['functionapp', 'deployment', 'source', 'config-zip', '--resource-group', 'rg-bots', '--name', 'func-x', '--src', '/tmp/app.zip'];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { botsFileSchema } from '../../../src/bots/bot-config-schema.js';
-import { queueOptionsFromBots } from '../../../src/devbroker/queue-options-from-bots.js';
+import { queueOptionsFromBots } from '../../../tools/dev-broker/queue-options-from-bots.js';
 
 test('every bot in bots.json gets a session queue with its delivery settings', () => {
   const file = botsFileSchema.parse(JSON.parse(readFileSync('src/bots/bots.json', 'utf8')));

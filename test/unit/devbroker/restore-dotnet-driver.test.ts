@@ -17,7 +17,7 @@ test('restore-dotnet-driver.sh without dotnet says loudly that the .NET SDK was 
       await symlink(execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
     }
     const bash = execFileSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).trim();
-    const { stdout, stderr } = await run(bash, [join(repoRoot, 'scripts/restore-dotnet-driver.sh')], { env: { PATH: bin } });
+    const { stdout, stderr } = await run(bash, [join(repoRoot, 'tools/scripts/restore-dotnet-driver.sh')], { env: { PATH: bin } });
     assert.equal(stdout, '', 'no driver path is printed, so the test skips');
     assert.match(stderr, /#{20,}\n## SKIPPED: dotnet not found, the development broker was NOT tested with the .NET SDK\n#{20,}/);
   } finally {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Message } from 'rhea';
-import { answerManagementRequest, answerPutToken } from '../../../src/devbroker/request-response.js';
-import { QueueRegistry } from '../../../src/devbroker/queue-registry.js';
+import { answerManagementRequest, answerPutToken } from '../../../tools/dev-broker/request-response.js';
+import { QueueRegistry } from '../../../tools/dev-broker/queue-registry.js';
 
 // Microsoft.Azure.Amqp (the .NET SDK's AMQP stack) casts `status-code` / `statusCode` to int: an AMQP uint
 // there is an InvalidCastException. rhea encodes a plain positive number as uint, so the broker must wrap it.

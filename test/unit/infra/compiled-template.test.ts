@@ -23,7 +23,7 @@ import { allKeys, flexDeprecatedAppSettings, flexRejectedSiteProperties } from '
 
 const bicep = findBicep();
 const skipReason =
-  'SKIPPED: Bicep CLI not found (run `bash scripts/restore-bicep.sh` or set BICEP_PATH); Bicep templates were NOT compiled';
+  'SKIPPED: Bicep CLI not found (run `bash tools/scripts/restore-bicep.sh` or set BICEP_PATH); Bicep templates were NOT compiled';
 if (bicep === undefined) {
   console.error(`\n${'#'.repeat(100)}\n## ${skipReason}\n${'#'.repeat(100)}\n`);
 }
@@ -315,7 +315,7 @@ async function countInSources(dir: string, pattern: RegExp): Promise<number> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!['local', 'devbroker'].includes(entry.name)) count += await countInSources(path, pattern);
+      count += await countInSources(path, pattern);
     } else if (entry.name.endsWith('.ts')) {
       count += (await readFile(path, 'utf8')).match(pattern)?.length ?? 0;
     }

@@ -18,7 +18,7 @@ test('restore-bicep.sh without dotnet says loudly that nothing was compiled, and
       await symlink(path, join(bin, tool));
     }
     const bash = execFileSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).trim();
-    const { stdout, stderr } = await run(bash, [join(repoRoot, 'scripts/restore-bicep.sh')], {
+    const { stdout, stderr } = await run(bash, [join(repoRoot, 'tools/scripts/restore-bicep.sh')], {
       // A version that is never restored, so the script must reach for dotnet.
       env: { PATH: bin, BICEP_VERSION: '0.0.0-not-restored' },
     });

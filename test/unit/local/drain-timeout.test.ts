@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { drainTimeoutFrom } from '../../../src/local/local-host.js';
+import { drainTimeoutFrom } from '../../../tools/local-host/local-host.js';
 
 test('LOCAL_DRAIN_TIMEOUT_MS: 30 s by default, 0 means do not wait, anything else but milliseconds is refused by name', () => {
   assert.equal(drainTimeoutFrom(undefined), 30_000);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lockRenewalWarning, parseTimeSpan, readHttpRoutePrefix, readServiceBusHostOptions } from '../../../src/local/host-options.js';
+import { lockRenewalWarning, parseTimeSpan, readHttpRoutePrefix, readServiceBusHostOptions } from '../../../tools/local-host/host-options.js';
 
 const projectHostJson = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../host.json');
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { ensureServiceBus, parseServiceBusConnection, type StartedBroker } from '../../../src/local/local-service-bus.js';
-import { silentLog } from '../../../src/local/log.js';
+import { ensureServiceBus, parseServiceBusConnection, type StartedBroker } from '../../../tools/local-host/local-service-bus.js';
+import { silentLog } from '../../../tools/local-host/log.js';
 
 const SAMPLE = 'Endpoint=sb://localhost:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { applyLocalSettings, ensureLocalSettings, readLocalSettings } from '../../../src/local/local-settings.js';
+import { applyLocalSettings, ensureLocalSettings, readLocalSettings } from '../../../tools/local-host/local-settings.js';
 
 const withDir = (fn: (dir: string) => void) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'local-settings-'));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ensureStorage, wantsDevelopmentStorage } from '../../../src/local/local-storage.js';
-import { silentLog } from '../../../src/local/log.js';
+import { ensureStorage, wantsDevelopmentStorage } from '../../../tools/local-host/local-storage.js';
+import { silentLog } from '../../../tools/local-host/log.js';
 
 test('development storage: unset or the emulator shorthand; a real account or identity settings are not', () => {
   assert.equal(wantsDevelopmentStorage({}), true);

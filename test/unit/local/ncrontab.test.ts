@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseNcrontab } from '../../../src/local/ncrontab.js';
+import { parseNcrontab } from '../../../tools/local-host/ncrontab.js';
 
 const at = (iso: string) => new Date(iso);
 const nexts = (expression: string, from: string, count: number) => {

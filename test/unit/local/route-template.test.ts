@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileRoute } from '../../../src/local/route-template.js';
+import { compileRoute } from '../../../tools/local-host/route-template.js';
 
 test('literal routes match case-insensitively and nothing longer or shorter', () => {
   const route = compileRoute('github/webhooks');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
-import type { HttpFunctionDefinition } from '../../../src/app/function-definitions.js';
+import type { HttpFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
 import { definePoisonAdminFunctions } from '../../../src/processing/poison-admin.js';
 import { memoryPoisonStore } from '../../support/processing/fakes.js';
 

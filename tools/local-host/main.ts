@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildDefinitions } from './app-definitions.js';
+import { startLocalHost } from './local-host.js';
+import { createLog, parseLogLevel, type Log } from './log.js';
+import { startDevBroker } from '../dev-broker/start-dev-broker.js';
+import { queueOptionsFromBots } from '../dev-broker/queue-options-from-bots.js';
+import { loadBots } from '../../src/bots/load-bots.js';
+import type { StartedBroker } from './local-service-bus.js';
+import type { BotDefinition } from '../../src/bots/bot-config-schema.js';
+
+/**
+ * `npm start`: the whole app on this machine (see README "Run it locally").
+ * Options: `--port <n>` (or LOCAL_HTTP_PORT; 0 = any free port).
+ */
+const USAGE = 'usage: node dist/tools/local-host/main.js [--port <http port, 0 = any free>]';
+
+function parseArgs(argv: readonly string[]): { httpPort?: number } {
+  const result: { httpPort?: number } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (arg === '--port' || arg.startsWith('--port=')) {
+      const text = arg.includes('=') ? arg.slice('--port='.length) : argv[++i];
+      const port = Number(text);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port needs a port number, got "${text}"\n${USAGE}`);
+      result.httpPort = port;
+    } else {
+      throw new Error(`Unknown argument "${arg}"\n${USAGE}`);
+    }
+  }
+  return result;
+}
+
+async function startBroker(port: number, bots: readonly BotDefinition[], log: Log): Promise<StartedBroker> {
+  const broker = await startDevBroker({
+    port,
+    queues: queueOptionsFromBots(bots),
+    log: (line) => log.debug('broker', line),
+  });
+  return {
+    port: broker.port,
+    connectionString: broker.connectionString,
+    pendingMessages: () => broker.queueNames().reduce((sum, name) => sum + broker.queueStats(name).active, 0),
+    close: () => broker.close(),
+  };
+}
+
+async function main(): Promise<void> {
+  const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  const log = createLog(parseLogLevel(process.env.LOCAL_LOG_LEVEL));
+  const args = parseArgs(process.argv.slice(2));
+
+  const host = await startLocalHost({
+    projectRoot,
+    env: process.env,
+    httpPort: args.httpPort,
+    buildDefinitions,
+    loadBots: (settings) => [...loadBots({ path: settings.BOTS_CONFIG_PATH }).bots],
+    startBroker: (port, bots) => startBroker(port, bots, log),
+    log,
+  });
+  process.stdout.write(host.banner + '\n');
+
+  let firstSignalAt: number | undefined;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (firstSignalAt !== undefined) {
+      // Under `npm start`, one Ctrl-C reaches us twice (from the terminal and forwarded by npm).
+      if (Date.now() - firstSignalAt < 1_000) return;
+      log.warn('local-host', `${signal} again: exiting now; messages in flight will be redelivered only by a durable broker`);
+      process.exit(130);
+    }
+    firstSignalAt = Date.now();
+    log.info('local-host', `${signal}: shutting down`);
+    host.stop().then(
+      () => {
+        log.info('local-host', 'stopped cleanly');
+        process.exitCode = 0;
+        // Everything is closed, but rhea-promise keeps a 60 s attach timer for each acceptNextSession
+        // that was waiting when the pumps stopped (the SDK does not pass the abort down): do not wait for it.
+        setTimeout(() => process.exit(0), 250).unref();
+      },
+      (error: unknown) => {
+        log.error('local-host', 'shutdown failed:', error);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(`\nnpm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
