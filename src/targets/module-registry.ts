@@ -33,3 +33,5 @@ export const botModules: BotModuleRegistry = createBotModuleRegistry();
 export function registerBotModule(name: string, handler: BotModuleHandler): void {
   botModules.register(name, handler);
 }
+
+export { isWebhookEvent, type WebhookEnvelope } from './is-webhook-event.js';
