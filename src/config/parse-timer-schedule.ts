@@ -30,7 +30,9 @@ export function parseTimerSchedule(expression: string): TimerSchedule {
   fields.forEach((field, i) => {
     const item = i === 4 || i === 5 ? NAMED_ITEM : ITEM;
     const bad = field.split(',').find((part) => !item.test(part));
-    if (bad !== undefined) throw new Error(`"${expression}": ${FIELD_NAMES[i]} field "${field}" has "${bad}", which NCRONTAB does not read`);
+    if (bad !== undefined) {
+      throw new Error(`"${expression}": ${FIELD_NAMES[i]} field "${field}" has "${bad}", which NCRONTAB does not read`);
+    }
   });
   let cron: Cron;
   try {

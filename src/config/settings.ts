@@ -69,7 +69,8 @@ const timerSchedule = (fallback: string) =>
         parseTimerSchedule(expression);
         return expression;
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `must be a six-field NCRONTAB expression (seconds first) such as "${fallback}": ${(error as Error).message}` });
+        const why = (error as Error).message;
+        ctx.addIssue({ code: 'custom', message: `must be a six-field NCRONTAB expression (seconds first) such as "${fallback}": ${why}` });
         return z.NEVER;
       }
     });

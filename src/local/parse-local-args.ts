@@ -23,6 +23,8 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
   }
   if (values.port === undefined) return { help: values.help ?? false };
   const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port > 65535) throw new Error(`--port needs a port number (0-65535), got "${values.port}"\n${LOCAL_USAGE}`);
+  if (!/^\d+$/.test(values.port) || port > 65535) {
+    throw new Error(`--port needs a port number (0-65535), got "${values.port}"\n${LOCAL_USAGE}`);
+  }
   return { help: values.help ?? false, httpPort: port };
 }

@@ -11,7 +11,10 @@ export type WebhookEnvelope<Name extends EmitterWebhookEventName> = InlineEventE
  * the payload typed, e.g. `if (isWebhookEvent(envelope, 'pull_request.opened')) envelope.payload.pull_request.number`.
  * Only types are imported from @octokit/webhooks here: nothing is loaded at run time.
  */
-export function isWebhookEvent<Name extends EmitterWebhookEventName>(envelope: InlineEventEnvelope, name: Name): envelope is WebhookEnvelope<Name> {
+export function isWebhookEvent<Name extends EmitterWebhookEventName>(
+  envelope: InlineEventEnvelope,
+  name: Name,
+): envelope is WebhookEnvelope<Name> {
   const [event, action] = name.split('.');
   return envelope.eventType === event && (action === undefined || envelope.action === action);
 }
