@@ -3,6 +3,7 @@ import { parseIsoDuration } from '../config/parse-iso-duration.js';
 import { stringParams, strategyConfigSchema, type StrategyType } from '../sessions/strategy-config-schema.js';
 
 export { strategyConfigSchema, type StrategyConfig, type StrategyType } from '../sessions/strategy-config-schema.js';
+import { unknownEventProblem } from './check-event-name.js';
 
 /** An ISO 8601 duration kept as written (Bicep needs the text) and as milliseconds (the code needs a number). */
 const isoDuration = () =>
@@ -43,12 +44,15 @@ const queueName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,48}[a-z0-9]$/, 'must be 2-50 lower-case letters, digits, ".", "_" or "-"');
 
+const EVENT_PATTERN = /^!?(\*|[a-z_]+(\.(\*|[a-z_]+))?)$/;
 const eventPattern = z
   .string()
-  .regex(
-    /^!?(\*|[a-z_]+(\.(\*|[a-z_]+))?)$/,
-    'must be "event", "event.action", "event.*" or "*", optionally prefixed with "!" to exclude',
-  );
+  .regex(EVENT_PATTERN, 'must be "event", "event.action", "event.*" or "*", optionally prefixed with "!" to exclude')
+  // A well-formed name GitHub never sends ("pull_requests", "issue.opened") would route nothing, silently.
+  .superRefine((pattern, ctx) => {
+    const problem = EVENT_PATTERN.test(pattern) ? unknownEventProblem(pattern) : undefined;
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const repositoryPattern = z
   .string()

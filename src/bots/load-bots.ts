@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { CustomStrategies } from '../sessions/custom-strategies.js';
-import { botsFileSchema } from './bot-config-schema.js';
+import { botsFileSchema, type BotDefinition } from './bot-config-schema.js';
 import { createBotRegistry, type BotRegistry } from './bot-registry.js';
 import { BotsConfigError, type BotsConfigProblem } from './bots-config-error.js';
 // Imported rather than read from disk so tsc copies it into dist and the deployed package carries it.
@@ -17,14 +17,22 @@ export interface LoadBotsOptions {
   source?: string;
 }
 
+/** A bots file read and checked against the schema, the seed's defaults applied; no strategy compiled yet. */
+export interface ReadBots {
+  /** Where the definitions came from (a path, or "bots.json" for the shipped file). */
+  readonly source: string;
+  readonly bots: BotDefinition[];
+}
+
 /**
- * The bot registry for start-up: validates a bots file against the schema, applies the
- * seed's defaults, compiles filters and strategies. Anything wrong throws BotsConfigError
- * naming the file, the bot and the field; the app must not start with a half-read config.
+ * The one way to read a bots file, for the app and the tools (development broker, deploy):
+ * validates it against the schema (event names included) and applies the seed's defaults.
+ * Anything wrong throws BotsConfigError naming the file, the bot and the field.
+ * Tools stop here: custom strategies are registered by the app's code, not theirs.
  */
-export function loadBots(options: LoadBotsOptions = {}): BotRegistry {
+export function readBots(options: Omit<LoadBotsOptions, 'customs'> = {}): ReadBots {
   if (options.path !== undefined && options.json !== undefined) {
-    throw new TypeError('loadBots: pass either path or json, not both');
+    throw new TypeError('readBots: pass either path or json, not both');
   }
   const source = options.path ?? options.source ?? 'bots.json';
   const json = options.path !== undefined ? readBotsFile(options.path) : (options.json ?? shippedBots);
@@ -35,7 +43,16 @@ export function loadBots(options: LoadBotsOptions = {}): BotRegistry {
       parsed.error.issues.map((issue) => problemAt(json, issue.path, describeIssue(issue, valueAt(json, issue.path)))),
     );
   }
-  return createBotRegistry(parsed.data.bots, { customs: options.customs, source });
+  return { source, bots: parsed.data.bots };
+}
+
+/**
+ * The bot registry for start-up: readBots, then filters and strategies compiled (custom names
+ * resolved now). The app must not start with a half-read config.
+ */
+export function loadBots(options: LoadBotsOptions = {}): BotRegistry {
+  const { source, bots } = readBots(options);
+  return createBotRegistry(bots, { customs: options.customs, source });
 }
 
 function readBotsFile(path: string): unknown {

@@ -66,12 +66,3 @@ export function compileRepositoryFilter(patterns: readonly string[] | undefined)
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-
-/** One-off check (compiles each call; routing uses the compiled filters of the registry). */
-export function matchesEvent(patterns: readonly string[], eventType: string, action: string | null): boolean {
-  return compileEventFilter(patterns)(eventType, action);
-}
-
-export function matchesRepository(patterns: readonly string[] | undefined, fullName: string | null): boolean {
-  return compileRepositoryFilter(patterns)(fullName);
-}

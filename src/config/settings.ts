@@ -4,6 +4,7 @@ import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { parseHookTarget } from './parse-hook-target.js';
 import { parseIsoDuration } from './parse-iso-duration.js';
+import { parseTimerSchedule } from './parse-timer-schedule.js';
 
 /**
  * Every app setting session-router reads, parsed once. Names follow the Functions host:
@@ -56,6 +57,23 @@ const containerName = (fallback: string) =>
     (text) => (/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(text) ? text : undefined),
     'a Blob container name: 3-63 lower-case letters, digits and single dashes, starting and ending with a letter or digit',
   );
+
+/** A timer trigger's schedule, checked as the host will read it (a bad one would only fail when the host indexes the function). */
+const timerSchedule = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const expression = text?.trim() || fallback;
+      try {
+        parseTimerSchedule(expression);
+        return expression;
+      } catch (error) {
+        const why = (error as Error).message;
+        ctx.addIssue({ code: 'custom', message: `must be a six-field NCRONTAB expression (seconds first) such as "${fallback}": ${why}` });
+        return z.NEVER;
+      }
+    });
 
 const optionalText = z
   .string()
@@ -134,7 +152,7 @@ const settingsSchema = z.object({
   POISON_TABLE: tableName('poisonmessages'),
   HELD_TABLE: tableName('heldmessages'),
   JOURNAL_PATH: setting(defaultJournalPath, (text) => text, 'a file path'),
-  JANITOR_SCHEDULE: z.string().default('0 */1 * * * *'),
+  JANITOR_SCHEDULE: timerSchedule('0 */1 * * * *'),
   SESSION_RETENTION: isoDurationMs('P7D'),
   HOT_SESSION_THRESHOLD: positiveInt(100),
   // Catch-up redelivery (src/redelivery): off unless GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY or GITHUB_HOOK_TOKEN are set.
@@ -143,7 +161,7 @@ const settingsSchema = z.object({
   GITHUB_APP_PRIVATE_KEY: optionalText,
   GITHUB_HOOK_TOKEN: optionalText,
   REDELIVERY_HOOK: optionalText,
-  REDELIVERY_SCHEDULE: setting('0 */10 * * * *', (text) => (text.split(/\s+/).length === 6 ? text : undefined), 'a six-field NCRONTAB expression (seconds first) such as "0 */10 * * * *"'),
+  REDELIVERY_SCHEDULE: timerSchedule('0 */10 * * * *'),
   REDELIVERY_LOOKBACK: setting('P3D', (text) => {
     const ms = parseIsoDuration(text);
     return ms !== undefined && ms > 0 && ms <= GITHUB_DELIVERY_RETENTION_MS ? ms : undefined;

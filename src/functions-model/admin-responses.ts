@@ -30,3 +30,11 @@ export function positiveIntParameter(query: URLSearchParams, name: string, fallb
   }
   return value;
 }
+
+/** Every list endpoint pages the same way: `?limit=` from 1 to 1000, 100 when absent. */
+export const LIST_LIMIT = { default: 100, max: 1000 } as const;
+
+/** `?limit=` of a list endpoint (LIST_LIMIT); an error answer when malformed. */
+export function listLimitParameter(query: URLSearchParams): number | HttpResponseInit {
+  return positiveIntParameter(query, 'limit', LIST_LIMIT.default, LIST_LIMIT.max);
+}

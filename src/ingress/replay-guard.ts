@@ -1,4 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
+import { createTableOnce } from '../transport/create-table-once.js';
+import { isTableMissing, statusOf } from '../transport/table-errors.js';
 
 /**
  * What the guard decided for a verified body:
@@ -39,16 +41,13 @@ const MAX_ATTEMPTS = 3;
  * existing entity), https://learn.microsoft.com/rest/api/storageservices/update-entity2 (If-Match).
  */
 export function createTableReplayGuard({ tableClient, windowMs, now = () => new Date() }: { tableClient: TableClient; windowMs: number; now?: () => Date }): ReplayGuard {
-  let tableReady: Promise<unknown> | undefined;
-  const ensureTable = () =>
-    (tableReady ??= tableClient.createTable().catch((error: unknown) => {
-      tableReady = undefined;
-      throw error;
-    }));
+  // Created only when an insert finds it missing: the common case is one round trip.
+  const table = createTableOnce(tableClient);
 
   return {
     async claim(bodyHash, deliveryId, signal) {
       const key = { partitionKey: bodyHash, rowKey: '' };
+      let ready: Promise<void> | undefined;
       try {
         for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
           const acceptedAt = now();
@@ -57,7 +56,10 @@ export function createTableReplayGuard({ tableClient, windowMs, now = () => new 
             return owned(tableClient, bodyHash, created.etag);
           } catch (error) {
             if (isTableMissing(error)) {
-              await ensureTable();
+              // First use: create it (once for all callers). Missing again after that: it was
+              // deleted while the app runs, so create it again rather than fail until a restart.
+              ready = ready === undefined ? table.ensure() : table.recreate(ready);
+              await ready;
               continue;
             }
             if (statusOf(error) !== 409) throw error;
@@ -95,15 +97,4 @@ function owned(tableClient: TableClient, bodyHash: string, etag: string | undefi
       await tableClient.deleteEntity(bodyHash, '', etag === undefined ? {} : { etag }).catch(() => undefined);
     },
   };
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-function isTableMissing(error: unknown): boolean {
-  if (statusOf(error) !== 404) return false;
-  const { code, details } = error as { code?: unknown; details?: { errorCode?: unknown } };
-  return code === 'TableNotFound' || details?.errorCode === 'TableNotFound';
 }

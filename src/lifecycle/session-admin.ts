@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { badParameter, json, positiveIntParameter, problem, unknownBot } from '../functions-model/admin-responses.js';
+import { badParameter, json, listLimitParameter, positiveIntParameter, problem, unknownBot } from '../functions-model/admin-responses.js';
 import type { HttpFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { noTelemetry } from '../telemetry/telemetry.js';
@@ -27,8 +27,6 @@ export interface AdminHandlers {
   closeSession: AdminHandler;
 }
 
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 1000;
 
 /**
  * Operator endpoints over the lifecycle table. Session ids contain `/` (`pr-owner/repo-7`),
@@ -121,7 +119,7 @@ function parseListQuery(query: URLSearchParams, defaultThreshold: number): ListQ
   }
   const threshold = positiveIntParameter(query, 'threshold', defaultThreshold, Number.MAX_SAFE_INTEGER);
   if (typeof threshold !== 'number') return { error: threshold };
-  const limit = positiveIntParameter(query, 'limit', DEFAULT_LIMIT, MAX_LIMIT);
+  const limit = listLimitParameter(query);
   if (typeof limit !== 'number') return { error: limit };
   return { state: state ?? undefined, hot: hot === 'true', threshold, limit };
 }

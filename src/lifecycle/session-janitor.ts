@@ -57,10 +57,7 @@ export function createJanitorHandler(deps: JanitorDeps): JanitorHandler {
   };
 }
 
-/** `schedule` is JANITOR_SCHEDULE: a six-field NCRONTAB expression (seconds first), as the Functions host reads it. */
+/** `schedule` is JANITOR_SCHEDULE, checked by readSettings as the Functions host reads it (parseTimerSchedule). */
 export function defineJanitorFunction(handler: JanitorHandler, schedule: string): TimerFunctionDefinition {
-  if (schedule.trim().split(/\s+/).length !== 6) {
-    throw new Error(`JANITOR_SCHEDULE must be a six-field NCRONTAB expression such as "0 */1 * * * *", got "${schedule}"`);
-  }
   return { kind: 'timer', name: 'session-janitor', schedule, runOnStartup: false, handler };
 }

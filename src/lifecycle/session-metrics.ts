@@ -1,8 +1,18 @@
 import type { Telemetry } from '../telemetry/telemetry.js';
-import type { TouchResult } from './session-context.js';
 import type { SessionRecord } from './session-record.js';
-import type { SessionStore } from './table-session-store.js';
 
+/**
+ * The seed's SessionMetrics, served from the lifecycle table instead of process memory, so every
+ * instance sees the same numbers (counts are per generation of the active sessions: a closed
+ * session starts again from 1, which is what "hot right now" should mean):
+ * - `record_message` is the lifecycle touch each message makes (SessionStore.touch);
+ * - `get_hot_sessions` is `hotSessions`: the janitor's `SessionHot` events and `sessions.hot`
+ *   metric, and `GET /api/sessions/{bot}?hot=true`;
+ * - `get_session_distribution` is `GET /api/sessions/{bot}` (each session with its count) and,
+ *   summarised by `summarizeDistribution`, the janitor's `sessions.active.*` metrics.
+ */
+
+/** The distribution of message counts over a bot's active sessions (nearest-rank percentiles). */
 export interface DistributionSummary {
   sessions: number;
   messages: number;
@@ -12,35 +22,9 @@ export interface DistributionSummary {
   p99: number;
 }
 
-/**
- * The seed's SessionMetrics, served from the lifecycle table instead of process memory, so
- * every instance sees the same numbers. Counts are per generation of the active sessions: a
- * closed session starts again from 1, which is what "hot right now" should mean.
- */
-export interface SessionMetrics {
-  /** The seed's `record_message`: the lifecycle touch itself. */
-  recordMessage(bot: string, sessionId: string, messageId: string, at: Date): Promise<TouchResult>;
-  /** Active sessions with more than `threshold` messages (strict `>`, as the seed), busiest first. */
-  getHotSessions(bot: string, threshold: number): Promise<SessionRecord[]>;
-  /** Session id → message count of the active sessions. */
-  getSessionDistribution(bot: string): Promise<Map<string, number>>;
-}
-
-export function createSessionMetrics(store: Pick<SessionStore, 'touch' | 'list'>): SessionMetrics {
-  const active = (bot: string) => store.list(bot, { state: 'active' });
-  return {
-    recordMessage: (bot, sessionId, messageId, at) => store.touch(bot, sessionId, messageId, at),
-    getHotSessions: async (bot, threshold) => hotSessions(await active(bot), threshold),
-    getSessionDistribution: async (bot) => sessionDistribution(await active(bot)),
-  };
-}
-
+/** Active sessions with more than `threshold` messages (strict `>`, as the seed), busiest first. */
 export function hotSessions<T extends Pick<SessionRecord, 'messageCount'>>(records: readonly T[], threshold: number): T[] {
   return records.filter((record) => record.messageCount > threshold).sort((a, b) => b.messageCount - a.messageCount);
-}
-
-export function sessionDistribution(records: readonly Pick<SessionRecord, 'sessionId' | 'messageCount'>[]): Map<string, number> {
-  return new Map(records.map((record) => [record.sessionId, record.messageCount]));
 }
 
 export function summarizeDistribution(records: readonly Pick<SessionRecord, 'messageCount'>[]): DistributionSummary {

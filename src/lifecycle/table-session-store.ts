@@ -1,6 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { odata, type TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
 import { TransientError } from '../errors/delivery-errors.js';
+import { createTableOnce } from '../transport/create-table-once.js';
+import { isTableMissing, statusOf } from '../transport/table-errors.js';
 import { decodeRowKey, encodeRowKey } from './encode-row-key.js';
 import { planTouch } from './plan-touch.js';
 import { rememberRecords } from './remember-records.js';
@@ -86,24 +88,18 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
   const limitsOf = options.limitsOf ?? (() => undefined);
   const remembered = rememberRecords(options.maxRememberedPerBot ?? 1000);
 
-  let tableReady: Promise<void> | undefined;
-  const ensureTable = (): Promise<void> =>
-    (tableReady ??= tableClient.createTable().catch((error: unknown) => {
-      tableReady = undefined;
-      throw error;
-    }));
+  const table = createTableOnce(tableClient);
 
   /** Inserts a new record; returns its ETag. */
   async function create(entity: TableEntity<SessionEntity>): Promise<string | undefined> {
-    const ready = ensureTable();
+    const ready = table.ensure();
     await ready;
     try {
       return (await tableClient.createEntity(entity)).etag;
     } catch (error) {
       if (!isTableMissing(error)) throw error;
       // Deleted while the app runs: make it again, once for every touch that found it missing.
-      if (tableReady === ready) tableReady = undefined;
-      await ensureTable();
+      await table.recreate(ready);
       return (await tableClient.createEntity(entity)).etag;
     }
   }
@@ -292,12 +288,6 @@ async function* ignoreMissingTable<T>(entities: AsyncIterable<T>): AsyncIterable
   }
 }
 
-function isTableMissing(error: unknown): boolean {
-  if (statusOf(error) !== 404) return false;
-  const { code, details } = error as { code?: unknown; details?: { errorCode?: unknown } };
-  return code === 'TableNotFound' || details?.errorCode === 'TableNotFound';
-}
-
 function toEntity(record: SessionRecord): TableEntity<SessionEntity> {
   const { bot, previous, hold, ...columns } = record;
   const entity: TableEntity<SessionEntity> = { partitionKey: bot, rowKey: encodeRowKey(record.sessionId), ...columns };
@@ -365,10 +355,6 @@ function requireDate(where: string, name: string, value: unknown): Date {
 
 function requireText(name: string, value: string): void {
   if (typeof value !== 'string' || value.length === 0) throw new Error(`touch needs a non-empty ${name}`);
-}
-
-function statusOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error ? Number(error.statusCode) : undefined;
 }
 
 /** 412: the row changed since the read; 409: another writer created it first. */

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
-import { badParameter, json, positiveIntParameter, problem, unknownBot } from '../functions-model/admin-responses.js';
+import { badParameter, json, listLimitParameter, problem, unknownBot } from '../functions-model/admin-responses.js';
 import type { HttpFunctionDefinition, TimerFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -11,8 +11,6 @@ export interface DeadLetterAdminDeps {
   telemetry: Telemetry;
 }
 
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 1000;
 /** The count metric stops peeking here: beyond it the number is a floor (and the alert long fired). */
 export const DEAD_LETTER_COUNT_CAP = 5_000;
 
@@ -30,7 +28,7 @@ export function defineDeadLetterAdminFunctions(deps: DeadLetterAdminDeps): HttpF
     const bot = request.params.bot ?? '';
     const queue = queues.get(bot);
     if (queue === undefined) return unknownBot(bot, queues.keys());
-    const limit = positiveIntParameter(request.query, 'limit', DEFAULT_LIMIT, MAX_LIMIT);
+    const limit = listLimitParameter(request.query);
     if (typeof limit !== 'number') return limit;
     const from = sequenceParameter(request.query, 'from');
     if (typeof from !== 'number' && from !== undefined) return from;

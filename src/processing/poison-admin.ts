@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { json, positiveIntParameter, problem, unknownBot } from '../functions-model/admin-responses.js';
+import { json, listLimitParameter, problem, unknownBot } from '../functions-model/admin-responses.js';
 import type { HttpFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { PoisonRecord, PoisonStore } from './poison-record.js';
@@ -9,8 +9,6 @@ export interface PoisonAdminDeps {
   poison: Pick<PoisonStore, 'list' | 'get'>;
 }
 
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 1000;
 
 /**
  * Operator endpoints over the poison store (auth level `function`):
@@ -23,7 +21,7 @@ export function definePoisonAdminFunctions(deps: PoisonAdminDeps): HttpFunctionD
   const list = async (request: HttpRequest): Promise<HttpResponseInit> => {
     const bot = request.params.bot ?? '';
     if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
-    const limit = positiveIntParameter(request.query, 'limit', DEFAULT_LIMIT, MAX_LIMIT);
+    const limit = listLimitParameter(request.query);
     if (typeof limit !== 'number') return limit;
     const records = (await deps.poison.list(bot)).reverse();
     const reasons: Record<string, number> = {};

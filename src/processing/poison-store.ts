@@ -1,6 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { odata, RestError, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { encodeRowKey } from '../lifecycle/encode-row-key.js';
+import { createTableOnce } from '../transport/create-table-once.js';
+import { isTableMissing, statusOf } from '../transport/table-errors.js';
 import type { PoisonRecord, PoisonRecordInput, PoisonStore } from './poison-record.js';
 
 // Table strings are UTF-16 and at most 64 KiB: 32 Ki characters. Keep a margin.
@@ -34,29 +36,24 @@ interface PoisonEntity {
  * message id made legal for a Table key. The table is created on first use.
  */
 export function createTablePoisonStore({ tableClient }: { tableClient: TableClient }): PoisonStore {
-  let tableReady: Promise<void> | undefined;
-  const ensureTable = () =>
-    (tableReady ??= tableClient.createTable().catch((error: unknown) => {
-      tableReady = undefined;
-      throw error;
-    }));
+  const table = createTableOnce(tableClient);
 
   return {
     async record(input) {
       const entity = toEntity(input);
-      await ensureTable();
+      const ready = table.ensure();
+      await ready;
       try {
         await tableClient.upsertEntity<PoisonEntity>(entity, 'Replace');
       } catch (error) {
         if (!isTableMissing(error)) throw error;
-        // Deleted since it was made: forget that it exists, or no failure could be recorded until a restart.
-        tableReady = undefined;
-        await ensureTable();
+        // Deleted since it was made: make it again, or no failure could be recorded until a restart.
+        await table.recreate(ready);
         await tableClient.upsertEntity<PoisonEntity>(entity, 'Replace');
       }
     },
     async list(bot) {
-      await ensureTable();
+      await table.ensure();
       const records: PoisonRecord[] = [];
       for await (const entity of tableClient.listEntities<PoisonEntity>({ queryOptions: { filter: odata`PartitionKey eq ${bot}` } })) {
         records.push(fromEntity(entity));
@@ -64,21 +61,15 @@ export function createTablePoisonStore({ tableClient }: { tableClient: TableClie
       return records.sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
     },
     async get(bot, messageId) {
-      await ensureTable();
+      await table.ensure();
       try {
         return fromEntity(await tableClient.getEntity<PoisonEntity>(bot, poisonRowKey(messageId)));
       } catch (error) {
-        if (error instanceof RestError && error.statusCode === 404) return undefined;
+        if (statusOf(error) === 404) return undefined;
         throw error;
       }
     },
   };
-}
-
-function isTableMissing(error: unknown): boolean {
-  if (!(error instanceof RestError) || error.statusCode !== 404) return false;
-  const details = error.details as { errorCode?: unknown } | undefined;
-  return error.code === 'TableNotFound' || details?.errorCode === 'TableNotFound';
 }
 
 /** Any message id as a legal, URL-safe Table key: the session table's encoding (a GUID stays as it is). */

@@ -15,5 +15,5 @@ export {
   type CustomStrategyFactory,
 } from './custom-strategies.js';
 export { createStrategy, strategyConfigOf } from './create-strategy.js';
-export { SessionManager, createStandardSessionManager, createSessionManager } from './session-manager.js';
+export { SessionManager, createStandardSessionManager } from './session-manager.js';
 export { normalizeSessionId, sessionIdFor, MAX_SESSION_ID_LENGTH } from './normalize-session-id.js';

@@ -1,13 +1,14 @@
 import type { EventEnvelope } from '../envelope/event-envelope.js';
-import { createStrategy, strategyConfigOf, type BotStrategyFields } from './create-strategy.js';
-import type { CustomStrategies } from './custom-strategies.js';
 import { entityRepositoryHybridStrategy } from './entity-repository-hybrid-strategy.js';
 import { entityStrategy } from './entity-strategy.js';
 import { noOrderingStrategy } from './no-ordering-strategy.js';
 import { repositoryStrategy } from './repository-strategy.js';
 import type { SessionKeyGenerator } from './session-key-generator.js';
 
-/** Which strategy orders each bot's messages (the seed's SessionManager). Unknown bots get no ordering. */
+/**
+ * Which strategy orders each bot's messages (the seed's SessionManager). Unknown bots get no ordering.
+ * The app's manager is built in one place, with the bots: createBotRegistry (src/bots/bot-registry.ts).
+ */
 export class SessionManager {
   private readonly strategies = new Map<string, SessionKeyGenerator>();
 
@@ -39,11 +40,4 @@ export function createStandardSessionManager(): SessionManager {
     .registerBotStrategy('spec-sentinel', repositoryStrategy)
     .registerBotStrategy('security-scanner', repositoryStrategy)
     .registerBotStrategy('dependency-updater', entityRepositoryHybridStrategy);
-}
-
-/** A manager for the bots of a bots.json. Throws UnknownCustomStrategyError for an unregistered custom strategy. */
-export function createSessionManager(bots: readonly (BotStrategyFields & { name: string })[], customs?: CustomStrategies): SessionManager {
-  const manager = new SessionManager();
-  for (const bot of bots) manager.registerBotStrategy(bot.name, createStrategy(strategyConfigOf(bot), customs));
-  return manager;
 }

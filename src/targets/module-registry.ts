@@ -45,3 +45,5 @@ export const botModules: BotModuleRegistry = createBotModuleRegistry();
 export function registerBotModule(name: string, handler: BotModuleHandler, hooks?: BotModuleHooks): void {
   botModules.register(name, handler, hooks);
 }
+
+export { isWebhookEvent, type WebhookEnvelope } from './is-webhook-event.js';

@@ -1,13 +1,14 @@
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 
-/** Where one event goes: one bot's queue, in one session. */
+/** Where one event goes: one bot's queue, in one session (what routeEvent decides, what the dispatcher sends). */
 export interface MessageRoute {
   bot: string;
   queue: string;
+  /** Service Bus SessionId: the strategy's key normalised to 128 characters, or the delivery id when it has none. */
   sessionId: string;
-  /** The delivery id: the broker's duplicate detection drops a redelivered or retried copy. */
+  /** Service Bus MessageId = the delivery id: the broker's duplicate detection drops a redelivered or retried copy. */
   messageId: string;
-  /** False when the session is the message's own (no key): it waits for no earlier send. */
+  /** False when the strategy gave no key: the message sits alone in a session of its own and waits for no earlier send. */
   ordered: boolean;
 }
 

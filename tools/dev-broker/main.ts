@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { botsFileSchema } from '../../src/bots/bot-config-schema.js';
+import { readBots } from '../../src/bots/load-bots.js';
 import { queueOptionsFromBots } from './queue-options-from-bots.js';
 import { startDevBroker } from './start-dev-broker.js';
 
@@ -13,20 +11,15 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(`--port / DEV_BROKER_PORT must be a port number (0-65535), got "${portText}"`);
   }
-  const botsPath = resolve(process.env.BOTS_CONFIG_PATH ?? 'src/bots/bots.json');
-  const parsed = botsFileSchema.safeParse(JSON.parse(await readFile(botsPath, 'utf8')));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(file)'}: ${issue.message}`).join('\n');
-    throw new Error(`${botsPath} is not a valid bots file:\n${problems}`);
-  }
-
-  const queues = queueOptionsFromBots(parsed.data.bots);
+  // The app's reader: the same checks and messages as at the app's start-up.
+  const { source, bots } = readBots({ path: process.env.BOTS_CONFIG_PATH?.trim() || undefined });
+  const queues = queueOptionsFromBots(bots);
   const broker = await startDevBroker({
     port,
     queues,
     log: values.verbose ? (line) => console.log(`[broker] ${line}`) : undefined,
   });
-  console.log(`Development Service Bus broker on port ${broker.port} (bots from ${botsPath})`);
+  console.log(`Development Service Bus broker on port ${broker.port} (bots from ${source})`);
   for (const queue of queues) {
     console.log(`  queue ${queue.name}: sessions, maxDeliveryCount ${queue.maxDeliveryCount}, lock ${queue.lockDurationMs} ms, duplicate window ${queue.duplicateDetectionWindowMs} ms`);
   }

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { ServiceBusClient } from '@azure/service-bus';
 import type {
   FunctionDefinition,
   HttpFunctionDefinition,
@@ -8,7 +7,7 @@ import type {
 } from '../../src/functions-model/function-definitions.js';
 import type { BotDefinition } from '../../src/bots/bot-config-schema.js';
 import { readSettings, webhookSecretWarnings, type Settings } from '../../src/config/settings.js';
-import { createCredential } from '../../src/identity/create-credential.js';
+import { createServiceBusClient } from '../../src/transport/service-bus-connection.js';
 import { formatBanner, type BannerInfo } from './banner.js';
 import { lockRenewalWarning, readHttpRoutePrefix, readServiceBusHostOptions, type ServiceBusHostOptions } from './host-options.js';
 import { startHttpHost, type RunningHttpHost } from './http-host.js';
@@ -110,7 +109,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const queueFunctions = app.definitions.filter((d): d is ServiceBusQueueFunctionDefinition => d.kind === 'serviceBusQueue');
     const pumps: RunningSessionPump[] = [];
     if (queueFunctions.length > 0) {
-      const client = createServiceBusClient(env, hostOptions);
+      // The app's own client factory, so the pumps connect exactly as the deployed triggers' settings say.
+      const client = createServiceBusClient(settings, { retryOptions: hostOptions.clientRetryOptions });
       cleanups.push({ name: 'Service Bus client', run: () => client.close() });
       for (const definition of queueFunctions) pumps.push(startSessionPump({ client, definition, hostOptions, log }));
       cleanups.push({
@@ -180,19 +180,6 @@ async function drain(pendingMessages: () => number, timeoutMs: number, log: Log)
     await new Promise((resolve) => setTimeout(resolve, 100));
     pending = pendingMessages();
   }
-}
-
-function createServiceBusClient(env: NodeJS.ProcessEnv, hostOptions: ServiceBusHostOptions): ServiceBusClient {
-  const retryOptions = hostOptions.clientRetryOptions;
-  const connection = env.ServiceBusConnection?.trim();
-  if (connection) return new ServiceBusClient(connection, { retryOptions });
-  const namespace = env.ServiceBusConnection__fullyQualifiedNamespace?.trim();
-  if (!namespace) throw new Error('Set ServiceBusConnection (a connection string) or ServiceBusConnection__fullyQualifiedNamespace');
-  const credential = createCredential('ServiceBusConnection', {
-    credential: env.ServiceBusConnection__credential,
-    clientId: env.ServiceBusConnection__clientId,
-  });
-  return new ServiceBusClient(namespace, credential, { retryOptions });
 }
 
 /** Relative to the working directory when inside it, else absolute. */

@@ -7,32 +7,8 @@ import { startDevBroker } from '../dev-broker/start-dev-broker.js';
 import { queueOptionsFromBots } from '../dev-broker/queue-options-from-bots.js';
 import { loadBots } from '../../src/bots/load-bots.js';
 import type { StartedBroker } from './local-service-bus.js';
+import { LOCAL_USAGE, parseLocalArgs } from './parse-local-args.js';
 import type { BotDefinition } from '../../src/bots/bot-config-schema.js';
-
-/**
- * `npm start`: the whole app on this machine (see README "Run it locally").
- * Options: `--port <n>` (or LOCAL_HTTP_PORT; 0 = any free port).
- */
-const USAGE = 'usage: node dist/tools/local-host/main.js [--port <http port, 0 = any free>]';
-
-function parseArgs(argv: readonly string[]): { httpPort?: number } {
-  const result: { httpPort?: number } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    } else if (arg === '--port' || arg.startsWith('--port=')) {
-      const text = arg.includes('=') ? arg.slice('--port='.length) : argv[++i];
-      const port = Number(text);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port needs a port number, got "${text}"\n${USAGE}`);
-      result.httpPort = port;
-    } else {
-      throw new Error(`Unknown argument "${arg}"\n${USAGE}`);
-    }
-  }
-  return result;
-}
 
 async function startBroker(port: number, bots: readonly BotDefinition[], log: Log): Promise<StartedBroker> {
   const broker = await startDevBroker({
@@ -48,10 +24,15 @@ async function startBroker(port: number, bots: readonly BotDefinition[], log: Lo
   };
 }
 
+/** `npm start`: the whole app on this machine (see README "Run it locally"). */
 async function main(): Promise<void> {
   const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
   const log = createLog(parseLogLevel(process.env.LOCAL_LOG_LEVEL));
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseLocalArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(LOCAL_USAGE);
+    return;
+  }
 
   const host = await startLocalHost({
     projectRoot,

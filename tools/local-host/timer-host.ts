@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import functions, { type Timer } from '@azure/functions';
 import type { TimerFunctionDefinition } from '../../src/functions-model/function-definitions.js';
-import { parseNcrontab, type NcrontabSchedule } from './ncrontab.js';
+import { parseTimerSchedule, type TimerSchedule } from '../../src/config/parse-timer-schedule.js';
 import type { Log } from './log.js';
 
 // @azure/functions is CommonJS: its classes come through the default export under ESM.
@@ -23,11 +23,11 @@ export function startTimers(definitions: readonly TimerFunctionDefinition[], log
   let stopped = false;
   const running = new Set<Promise<void>>();
   // Parse every schedule before arming any, so a bad one leaves nothing running.
-  const schedules = definitions.map((definition): NcrontabSchedule => {
+  const schedules = definitions.map((definition): TimerSchedule => {
     try {
-      return parseNcrontab(definition.schedule);
+      return parseTimerSchedule(definition.schedule);
     } catch (error) {
-      throw new Error(`Timer function ${definition.name}: ${(error as Error).message}`);
+      throw new Error(`Timer function ${definition.name}: schedule ${(error as Error).message}`, { cause: error });
     }
   });
   const timers = definitions.map((definition, i) => {

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { botsFileSchema } from '../../src/bots/bot-config-schema.js';
+import { readBots } from '../../src/bots/load-bots.js';
 import { az, azOrFail, DeployRefusal, ensureLoggedIn } from './deploy/az.js';
 import { checkFlexConsumptionRegion, checkTargetGroup } from './deploy/check-location.js';
 import { ensureProviders } from './deploy/ensure-providers.js';
@@ -91,7 +91,8 @@ export async function deploy(options: DeployOptions): Promise<void> {
     await rm(workDir, { recursive: true, force: true });
   }
 
-  const bots = botsFileSchema.parse(JSON.parse(await readFile(join(root, 'src/bots/bots.json'), 'utf8')));
+  // The bots.json built into this package (what the queues were made from), read as the app reads it.
+  const bots = readBots();
   console.log(
     webhookSetupText({
       webhookUrl: outputs.webhookUrl,

@@ -103,3 +103,13 @@ test('item 8: a store that cannot be reached does not lose the event (fail open,
   assert.equal(batches.length, 1);
   assert.equal(harness.telemetry.events.filter((e) => e.name === 'WebhookReplayCheckFailed').length, 1);
 });
+
+test('a replay table deleted while the app runs is made again: the next body is checked, not waved through unchecked', async () => {
+  const name = `replaysdeleted${Date.now().toString(36)}`;
+  const tableClient = TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
+  const replayGuard = createTableReplayGuard({ tableClient, windowMs: HOUR });
+  assert.equal((await replayGuard.claim('a'.repeat(64), 'd-before')).kind, 'new');
+  await tableClient.deleteTable();
+  assert.equal((await replayGuard.claim('b'.repeat(64), 'd-after')).kind, 'new');
+  assert.equal((await replayGuard.claim('b'.repeat(64), 'd-copy')).kind, 'duplicate', 'and the claim was stored');
+});

@@ -192,3 +192,25 @@ test('enableSessionAffinity is not a setting (Service Bus sessions always give o
   const bot = { name: 'affine', queue: 'bot-affine', events: ['push'], target: { type: 'journal' }, session: { enableSessionAffinity: false } };
   assert.throws(() => botDefinitionSchema.parse(bot), /enableSessionAffinity/);
 });
+
+test('an event name GitHub never sends is refused at start-up with the nearest real one (it would route nothing)', () => {
+  const json = shippedCopy();
+  json.bots[0]!['events'] = ['push', 'pull_requests', 'issue.opened', 'pull_request.open', '!pull_requests.*', 'push.created', 'no_such_thing'];
+  const error = assertRefused(
+    json,
+    'bots.json: bot "task-tactician" (bots[0]) events[1]: unknown event "pull_requests" — did you mean "pull_request"?',
+    'bots.json: bot "task-tactician" (bots[0]) events[2]: unknown event "issue.opened" — did you mean "issues.opened"?',
+    'bots.json: bot "task-tactician" (bots[0]) events[3]: unknown action in "pull_request.open" — did you mean "pull_request.opened"?',
+    'bots.json: bot "task-tactician" (bots[0]) events[4]: unknown event "!pull_requests.*" — did you mean "!pull_request.*"?',
+    'bots.json: bot "task-tactician" (bots[0]) events[5]: unknown event "push.created": "push" has no actions, use "push"',
+    /events\[6\]: unknown event "no_such_thing" \(see https:\/\/docs\.github\.com\/en\/webhooks\/webhook-events-and-payloads\)/,
+  );
+  assert.equal(error.problems.length, 6, 'push (events[0]) is fine');
+});
+
+test('the shipped bots, wildcards, exclusions and real event.action names still load', () => {
+  assert.doesNotThrow(() => loadBots());
+  const everyExample = shippedCopy();
+  everyExample.bots[0]!['events'] = ['*', 'ping', 'installation_repositories.added', 'pull_request_review_thread.*', '!star'];
+  assert.doesNotThrow(() => loadBots({ json: everyExample }));
+});

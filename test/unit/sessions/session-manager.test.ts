@@ -5,11 +5,12 @@ import { botDefinitionSchema } from '../../../src/bots/bot-config-schema.js';
 import type { EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import {
   SessionManager,
-  UnknownCustomStrategyError,
-  createSessionManager,
   createStandardSessionManager,
   userStrategy,
 } from '../../../src/sessions/index.js';
+import { createBotRegistry } from '../../../src/bots/bot-registry.js';
+import { BotsConfigError } from '../../../src/bots/bots-config-error.js';
+import type { CustomStrategies } from '../../../src/sessions/index.js';
 import { envelopeFor } from '../../support/envelopes.js';
 import { action, asOctocatHelloWorld, exampleOf } from '../../support/webhook-examples.js';
 
@@ -48,8 +49,11 @@ test('registering a strategy for a bot replaces its previous one', () => {
 
 const bot = (input: object): BotDefinition => botDefinitionSchema.parse({ queue: 'bot-q', events: ['*'], ...input });
 
-test('createSessionManager builds each bot\'s strategy from its bots.json entry', () => {
-  const manager = createSessionManager(
+// The app's manager is the bot registry's: one place builds the strategies from bots.json.
+const managerFor = (bots: BotDefinition[], customs: CustomStrategies) => createBotRegistry(bots, { customs }).sessionManager;
+
+test('the bot registry\'s manager builds each bot\'s strategy from its bots.json entry', () => {
+  const manager = managerFor(
     [
       bot({ name: 'by-user', queue: 'bot-a', strategy: { type: 'user' } }),
       bot({ name: 'by-team', queue: 'bot-b', strategy: { type: 'custom', params: { name: 'team' } } }),
@@ -60,7 +64,7 @@ test('createSessionManager builds each bot\'s strategy from its bots.json entry'
   assert.equal(manager.generateSessionKey('by-user', prOpened()), 'user-octocat/Hello-World-octocat');
   assert.equal(manager.generateSessionKey('by-team', prOpened()), 'team-platform');
   assert.equal(manager.generateSessionKey('defaulted', prOpened()), 'pr-octocat/Hello-World-123', 'bots.json defaults to entity');
-  const withSeedParams = createSessionManager(
+  const withSeedParams = managerFor(
     [
       bot({
         name: 'by-prefix',
@@ -72,7 +76,7 @@ test('createSessionManager builds each bot\'s strategy from its bots.json entry'
   );
   assert.equal(withSeedParams.generateSessionKey('by-prefix', prOpened()), 'from-strategy:from-session', 'the seed\'s session.strategyParams reach a custom strategy');
   assert.throws(
-    () => createSessionManager([bot({ name: 'lost-bot', strategy: { type: 'custom', params: { name: 'nope' } } })], new Map()),
-    UnknownCustomStrategyError,
+    () => managerFor([bot({ name: 'lost-bot', strategy: { type: 'custom', params: { name: 'nope' } } })], new Map()),
+    (error: unknown) => error instanceof BotsConfigError && /bot "lost-bot" \(bots\[0\]\) strategy\.params\.name: .*nope/.test(error.message),
   );
 });

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fastGlob from 'fast-glob';
-import { botsFileSchema } from '../../../src/bots/bot-config-schema.js';
+import { readBots } from '../../../src/bots/load-bots.js';
 import { DeployRefusal } from './az.js';
 
 /**
@@ -147,7 +147,7 @@ export function checkPackageLoad(load: PackageLoad, botsJson: unknown): void {
     (t) => t.trigger?.type === 'httpTrigger' && t.trigger.route === 'github/webhooks' && Array.isArray(t.trigger.methods) && t.trigger.methods.includes('POST'),
   );
   if (webhook === undefined) problems.push('no function serves POST github/webhooks: GitHub deliveries would get 404');
-  for (const bot of botsFileSchema.parse(botsJson).bots) {
+  for (const bot of readBots({ json: botsJson, source: 'the packaged bots.json' }).bots) {
     const found = triggers.some(
       (t) =>
         t.trigger?.type === 'serviceBusTrigger' &&
