@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { InvocationContext } from '@azure/functions';
 import type { ServiceBusMessageHandler } from '../app/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
+import { queueRequiresSession } from '../bots/queue-requires-session.js';
 import type { EventEnvelope, InlineEventEnvelope, JsonObject, PayloadRef } from '../envelope/event-envelope.js';
 import { isPermanent, PermanentError } from '../errors/delivery-errors.js';
 import type { SessionToucher } from '../lifecycle/session-context.js';
@@ -28,8 +29,8 @@ export interface BotMessageHandlerDeps {
 }
 
 /**
- * The per-message pipeline of one bot's session queue: envelope → claim check → session
- * touch → target. The host completes the message when this returns and abandons it
+ * The per-message pipeline of one bot's queue: envelope → claim check → session touch → target.
+ * A bot with `strategy: none` has a queue without sessions: no touch, and `session` is null. The host completes the message when this returns and abandons it
  * (redelivered first, so the session waits: that is ordering) when it throws.
  *
  * - Transient failure: pause (`retryPauseMs`: the broker would redeliver at once), then throw.
@@ -45,6 +46,7 @@ export interface BotMessageHandlerDeps {
  */
 export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBusMessageHandler {
   const { bot, telemetry } = deps;
+  const sessions = queueRequiresSession(bot);
   const pause = deps.pause ?? ((ms: number) => sleep(ms));
 
   return async function handleBotMessage(message: unknown, context: InvocationContext): Promise<void> {
@@ -52,20 +54,21 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
     let stage: PoisonStage = 'message';
     let eventType = facts.eventType;
     try {
-      if (facts.sessionId === null) throw missingSessionId();
-      const sessionId = facts.sessionId;
+      if (facts.sessionId === null && sessions) throw missingSessionId();
       stage = 'envelope';
       const envelope = deps.parseEnvelope(message);
       eventType = envelope.eventType;
       stage = 'claim-check';
       const inline = await withPayload(envelope, deps.resolvePayload);
       stage = 'session';
-      const session = await deps.sessions.touch(bot.name, sessionId, facts.messageId, deps.now());
+      // A bot without sessions (strategy none) has no session to count: no Table write, and the
+      // target is told so (session null) rather than shown a one-message session that never existed.
+      const session = sessions && facts.sessionId !== null ? await deps.sessions.touch(bot.name, facts.sessionId, facts.messageId, deps.now()) : null;
       stage = 'target';
       await deps.target.deliver({ envelope: inline, session, deliveryCount: facts.deliveryCount });
 
       const done = deps.now();
-      const properties = { ...describe(facts, eventType), generation: session.generation, index: session.index };
+      const properties = { ...describe(facts, eventType), generation: session?.generation, index: session?.index };
       telemetry.trackEvent('BotMessageProcessed', properties);
       const receivedAt = Date.parse(inline.metadata.receivedAt);
       if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', done.getTime() - receivedAt, { bot: bot.name });
@@ -86,7 +89,7 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
       } else {
         const pauseMs = retryPauseMs(bot.delivery, facts.deliveryCount);
         context.warn(
-          `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} failed at ${stage} (delivery ${facts.deliveryCount} of ${bot.delivery.maxDeliveryCount}); it will be retried in ${pauseMs} ms: ${errorText(error)}`,
+          `Bot "${bot.name}": message ${facts.messageId}${ofSession(facts)} failed at ${stage} (delivery ${facts.deliveryCount} of ${bot.delivery.maxDeliveryCount}); it will be retried in ${pauseMs} ms: ${errorText(error)}`,
         );
         // Holding the message holds its session, which must wait for it anyway (ordering).
         if (pauseMs > 0) await pause(pauseMs);
@@ -122,7 +125,7 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
     }
     telemetry.trackEvent('BotMessagePoisoned', { ...describe(facts, what.eventType), reason: what.reason, stage: what.stage });
     what.context.error(
-      `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} recorded as poison (${what.reason} at ${what.stage}, delivery ${facts.deliveryCount}): ${what.detail}`,
+      `Bot "${bot.name}": message ${facts.messageId}${ofSession(facts)} recorded as poison (${what.reason} at ${what.stage}, delivery ${facts.deliveryCount}): ${what.detail}`,
     );
   }
 
@@ -141,6 +144,10 @@ async function withPayload(envelope: EventEnvelope, resolvePayload: BotMessageHa
   if (envelope.payload !== undefined) return envelope;
   const { payloadRef, ...fields } = envelope;
   return { ...fields, payload: await resolvePayload(payloadRef) };
+}
+
+function ofSession(facts: QueueMessageFacts): string {
+  return facts.sessionId === null ? '' : ` of session ${facts.sessionId}`;
 }
 
 function missingSessionId(): PermanentError {

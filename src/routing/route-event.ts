@@ -6,18 +6,23 @@ import { normalizeSessionId, sessionIdFor } from '../sessions/normalize-session-
 export interface Route {
   bot: string;
   queue: string;
-  /** Service Bus SessionId: the strategy's key normalised to 128 characters, or the delivery id when it has none. */
-  sessionId: string;
+  /**
+   * Service Bus SessionId: the strategy's key normalised to 128 characters, or the delivery id when
+   * it has none. Absent for a bot whose queue has no sessions (`strategy: none`).
+   */
+  sessionId: string | undefined;
   /** Service Bus MessageId = the delivery id, so the broker's duplicate detection drops redeliveries. */
   messageId: string;
-  /** False when the strategy gave no key: the message sits alone in a session of its own. */
+  /** False when the strategy gave no key (a session of its own) or the bot's queue has no sessions. */
   ordered: boolean;
 }
 
 /** Which bots get this event and in which sessions. Pure: no I/O, no clock. */
 export function routeEvent(envelope: EventEnvelope, registry: BotRegistry): Route[] {
   const messageId = normalizeSessionId(envelope.eventId);
-  return registry.botsFor(envelope).map(({ name, queue }) => {
+  return registry.botsFor(envelope).map(({ name, queue, sessions }) => {
+    // A session-less queue refuses a message with a SessionId: send it without one.
+    if (!sessions) return { bot: name, queue, sessionId: undefined, messageId, ordered: false };
     // The seed's SessionManager is the one place a bot's strategy is looked up.
     const key = registry.sessionManager.generateSessionKey(name, envelope);
     const ordered = key !== null && key !== '';

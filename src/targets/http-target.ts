@@ -61,10 +61,13 @@ async function requestHeaders(
     'user-agent': userAgent,
     'x-github-event': envelope.eventType,
     'x-github-delivery': envelope.eventId,
-    'x-session-id': session.id,
-    'x-session-generation': String(session.generation),
-    'x-session-index': String(session.index),
   };
+  // No session headers for a bot without sessions (strategy none): there is no session to name.
+  if (session !== null) {
+    headers['x-session-id'] = session.id;
+    headers['x-session-generation'] = String(session.generation);
+    headers['x-session-index'] = String(session.index);
+  }
   const { hookId, targetType, targetId } = envelope.metadata;
   if (hookId) headers['x-github-hook-id'] = hookId;
   if (targetType) headers['x-github-hook-installation-target-type'] = targetType;

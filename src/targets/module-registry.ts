@@ -4,8 +4,9 @@ import type { SessionContext } from '../lifecycle/session-context.js';
 /**
  * An in-process bot. Throw a `PermanentError` for a message that can never succeed (it is
  * recorded as poison and the session moves on); anything else thrown is retried in order.
+ * `session` is null for a bot with `strategy: none` (its queue has no sessions).
  */
-export type BotModuleHandler = (envelope: InlineEventEnvelope, session: SessionContext) => Promise<void> | void;
+export type BotModuleHandler = (envelope: InlineEventEnvelope, session: SessionContext | null) => Promise<void> | void;
 
 export interface BotModuleRegistry {
   register(name: string, handler: BotModuleHandler): void;

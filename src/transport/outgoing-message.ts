@@ -4,10 +4,11 @@ import type { EventEnvelope } from '../envelope/event-envelope.js';
 export interface MessageRoute {
   bot: string;
   queue: string;
-  sessionId: string;
+  /** Absent for a queue without sessions (a bot with `strategy: none`). */
+  sessionId: string | undefined;
   /** The delivery id: the broker's duplicate detection drops a redelivered or retried copy. */
   messageId: string;
-  /** False when the session is the message's own (no key): it waits for no earlier send. */
+  /** False when the session is the message's own (no key) or there is none: it waits for no earlier send. */
   ordered: boolean;
 }
 

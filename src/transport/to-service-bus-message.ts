@@ -12,7 +12,8 @@ export function toServiceBusMessage({ bot, sessionId, messageId, envelope }: Omi
   return {
     body: envelopeBytes(envelope),
     contentType: 'application/json',
-    sessionId,
+    // Only session-enabled queues take a SessionId; a plain queue (strategy none) gets none.
+    ...(sessionId === undefined ? {} : { sessionId }),
     messageId,
     subject: envelope.action ?? envelope.eventType,
     applicationProperties: {
