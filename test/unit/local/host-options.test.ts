@@ -22,10 +22,12 @@ test("the project's host.json: 8 sessions at once, released after 5 s idle, lock
 test("the host's AzureFunctionsJobHost__ environment overrides win over host.json", () => {
   const options = readServiceBusHostOptions(projectHostJson, {
     AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentSessions: '2',
+    AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls: '3',
     AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:00.250',
     AzureFunctionsJobHost__functionTimeout: '00:00:30',
   });
   assert.equal(options.maxConcurrentSessions, 2);
+  assert.equal(options.maxConcurrentCalls, 3);
   assert.equal(options.sessionIdleTimeoutMs, 250);
   assert.equal(options.functionTimeoutMs, 30_000);
 });
