@@ -33,6 +33,8 @@ try {
       'hot PR s': mixed.hotPrSeconds.toFixed(2),
       'others p50 s': mixed.othersP50Seconds.toFixed(2),
       'others p99 s': mixed.othersP99Seconds.toFixed(2),
+      'accepted (c)': one.sessionsAccepted,
+      'accepted (d)': mixed.sessionsAccepted,
     });
     console.log(JSON.stringify(rows.at(-1)));
   }

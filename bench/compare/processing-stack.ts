@@ -84,7 +84,7 @@ export function appQueueFunctions(stack: ProcessingStack, bots: readonly BotDefi
 }
 
 export interface PumpLike {
-  stats(): { completed: number };
+  stats(): { completed: number; sessionsAccepted?: number };
   stop(graceMs?: number): Promise<void>;
 }
 

@@ -133,6 +133,8 @@ export interface OneMessageResult {
   bots: number;
   seconds: number;
   perSecondPerBot: number;
+  /** Sessions the pumps accepted: more than the messages means sessions let go before their message arrived. */
+  sessionsAccepted: number;
 }
 
 /** All bots' messages are queued first, then every bot's pump starts at once; the clock stops when all are done. */
@@ -148,8 +150,9 @@ export async function measureOneMessageSessions(stack: ProcessingStack, bots: re
   const total = perBot * bots.length;
   await until(() => pumps.reduce((sum, pump) => sum + pump.stats().completed, 0) >= total, LIMIT_MS, `${total} one-message sessions`);
   const seconds = (performance.now() - started) / 1000;
+  const sessionsAccepted = pumps.reduce((sum, pump) => sum + (pump.stats().sessionsAccepted ?? 0), 0);
   await Promise.all(pumps.map((pump) => pump.stop(5_000)));
-  return { sessionsPerBot: perBot, bots: bots.length, seconds, perSecondPerBot: perBot / seconds };
+  return { sessionsPerBot: perBot, bots: bots.length, seconds, perSecondPerBot: perBot / seconds, sessionsAccepted };
 }
 
 // ---- (d) mixed: one hot pull request among many one-event sessions -----------------------------------
@@ -160,6 +163,7 @@ export interface MixedResult {
   hotPrSeconds: number;
   othersP50Seconds: number;
   othersP99Seconds: number;
+  sessionsAccepted: number;
 }
 
 /**
@@ -186,6 +190,7 @@ export async function measureMixed(stack: ProcessingStack, bot: BotDefinition, h
   const started = performance.now();
   const pump = startPump(stack, definition!, hostOptions);
   await until(() => doneAt.size >= total, LIMIT_MS, `the mixed workload's ${total} messages`);
+  const sessionsAccepted = pump.stats().sessionsAccepted ?? 0;
   await pump.stop(5_000);
   const hotDone = [...doneAt].filter(([id]) => id.startsWith('hot-')).map(([, at]) => at);
   const otherWaits = [...doneAt].filter(([id]) => id.startsWith('other-')).map(([, at]) => (at - started) / 1000);
@@ -195,5 +200,6 @@ export async function measureMixed(stack: ProcessingStack, bot: BotDefinition, h
     hotPrSeconds: (Math.max(...hotDone) - started) / 1000,
     othersP50Seconds: median(otherWaits),
     othersP99Seconds: percentile(otherWaits, 99),
+    sessionsAccepted,
   };
 }
