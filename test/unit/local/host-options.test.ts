@@ -8,9 +8,9 @@ import { lockRenewalWarning, parseTimeSpan, readHttpRoutePrefix, readServiceBusH
 
 const projectHostJson = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../host.json');
 
-test("the project's host.json: 32 sessions at once, released after 250 ms idle, 16 calls at once without sessions, locks renewed for 30 min (above the 5 min functionTimeout), prefix api", () => {
+test("the project's host.json: 16 sessions at once, released after 250 ms idle, 16 calls at once without sessions, locks renewed for 30 min (above the 5 min functionTimeout), prefix api", () => {
   const options = readServiceBusHostOptions(projectHostJson, {});
-  assert.equal(options.maxConcurrentSessions, 32);
+  assert.equal(options.maxConcurrentSessions, 16);
   assert.equal(options.sessionIdleTimeoutMs, 250);
   assert.equal(options.maxConcurrentCalls, 16);
   assert.equal(options.maxAutoLockRenewalDurationMs, 1_800_000);
