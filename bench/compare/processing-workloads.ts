@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isServiceBusError, type ServiceBusSessionReceiver } from '@azure/service-bus';
 import type { BotDefinition } from '../../src/bots/bot-config-schema.js';
 import type { ServiceBusHostOptions } from '../../src/local/host-options.js';
@@ -89,6 +90,8 @@ async function pipelineRun(stack: ProcessingStack, bot: BotDefinition, total: nu
 
 async function bareSessionReceive(stack: ProcessingStack, queue: string, total: number, hostOptions: ServiceBusHostOptions): Promise<number> {
   const stop = new AbortController();
+  // Every worker's accept and receive listens to this one signal.
+  setMaxListeners(0, stop.signal);
   let completed = 0;
   const open = new Set<ServiceBusSessionReceiver>();
   const worker = async () => {
@@ -148,7 +151,15 @@ export async function measureOneMessageSessions(stack: ProcessingStack, bots: re
   const started = performance.now();
   const pumps = definitions.map((definition) => startPump(stack, definition, hostOptions));
   const total = perBot * bots.length;
+  const progress = process.env['BENCH_PROGRESS'] === '1'
+    ? setInterval(() => {
+        const done = pumps.reduce((sum, pump) => sum + pump.stats().completed, 0);
+        const accepted = pumps.reduce((sum, pump) => sum + (pump.stats().sessionsAccepted ?? 0), 0);
+        console.error(`(c) ${((performance.now() - started) / 1000).toFixed(0)} s: ${done} of ${total} done, ${accepted} sessions accepted`);
+      }, 10_000)
+    : undefined;
   await until(() => pumps.reduce((sum, pump) => sum + pump.stats().completed, 0) >= total, LIMIT_MS, `${total} one-message sessions`);
+  clearInterval(progress);
   const seconds = (performance.now() - started) / 1000;
   const sessionsAccepted = pumps.reduce((sum, pump) => sum + (pump.stats().sessionsAccepted ?? 0), 0);
   await Promise.all(pumps.map((pump) => pump.stop(5_000)));
