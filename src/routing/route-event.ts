@@ -21,7 +21,7 @@ export interface Route {
 export function routeEvent(envelope: EventEnvelope, registry: BotRegistry): Route[] {
   const messageId = normalizeSessionId(envelope.eventId);
   return registry.botsFor(envelope).map(({ name, queue, sessions }) => {
-    // A session-less queue refuses a message with a SessionId: send it without one.
+    // A queue without sessions (strategy none): no SessionId, so nothing pretends the message has a session.
     if (!sessions) return { bot: name, queue, sessionId: undefined, messageId, ordered: false };
     // The seed's SessionManager is the one place a bot's strategy is looked up.
     const key = registry.sessionManager.generateSessionKey(name, envelope);

@@ -12,7 +12,7 @@ export function toServiceBusMessage({ bot, sessionId, messageId, envelope }: Omi
   return {
     body: envelopeBytes(envelope),
     contentType: 'application/json',
-    // Only session-enabled queues take a SessionId; a plain queue (strategy none) gets none.
+    // A session-enabled queue requires a SessionId; a plain queue (strategy none) gets none, there is no session.
     ...(sessionId === undefined ? {} : { sessionId }),
     messageId,
     subject: envelope.action ?? envelope.eventType,

@@ -57,6 +57,6 @@ test('an event without action has the event type as subject; one without reposit
 test('a message for a queue without sessions (strategy none) carries no SessionId at all', () => {
   const sent = envelope({});
   const message = toServiceBusMessage({ bot: 'unordered', queue: 'bot-unordered', sessionId: undefined, messageId: sent.eventId, envelope: sent });
-  assert.equal('sessionId' in message, false, 'a plain queue refuses a message with a SessionId');
+  assert.equal('sessionId' in message, false, 'no session to name');
   assert.equal(message.messageId, sent.eventId);
 });
