@@ -157,6 +157,8 @@ var bots = loadJsonContent('../src/bots/bots.json').bots
 var botQueues = [
   for bot in bots: {
     name: bot.queue
+    // A bot that asks for no order (strategy none) gets a plain queue: src/bots/queue-requires-session.ts.
+    requiresSession: (any(bot).?strategy.?type ?? 'entity') != 'none'
     maxDeliveryCount: any(bot).?delivery.?maxDeliveryCount ?? 10
     lockDuration: any(bot).?delivery.?lockDuration ?? 'PT1M'
     // Covers GitHub's manual redelivery window (3 days), so a redelivered event is dropped.

@@ -1,5 +1,7 @@
-// The namespace and one session-enabled queue per bot. Sessions cannot be switched on after a
-// queue exists, so they are part of the queue's definition here, never a later change.
+// The namespace and one queue per bot: session-enabled, except for a bot whose strategy is `none`.
+// Sessions cannot be switched on or off after a queue exists, so they are part of the queue's
+// definition here, never a later change:
+// https://learn.microsoft.com/azure/service-bus-messaging/enable-message-sessions
 
 param location string
 param tags object
@@ -18,6 +20,7 @@ param messageTimeToLive string
 @description('One entry per bot: the queue name and its delivery settings (defaults already applied).')
 param queues {
   name: string
+  requiresSession: bool
   maxDeliveryCount: int
   lockDuration: string
   duplicateDetectionWindow: string
@@ -43,7 +46,7 @@ resource botQueues 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [
     parent: namespace
     name: queue.name
     properties: {
-      requiresSession: true
+      requiresSession: queue.requiresSession
       // The message id is GitHub's delivery id: a redelivery or an ingress retry is dropped.
       requiresDuplicateDetection: true
       duplicateDetectionHistoryTimeWindow: queue.duplicateDetectionWindow

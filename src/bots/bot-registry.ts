@@ -3,6 +3,7 @@ import { customStrategies, type CustomStrategies } from '../sessions/custom-stra
 import { createStrategy, strategyConfigOf } from '../sessions/create-strategy.js';
 import { SessionManager } from '../sessions/session-manager.js';
 import type { BotDefinition } from './bot-config-schema.js';
+import { queueRequiresSession } from './queue-requires-session.js';
 import { BotsConfigError, type BotsConfigProblem } from './bots-config-error.js';
 import { compileEventFilter, compileRepositoryFilter, type EventFilter, type RepositoryFilter } from './match-event.js';
 
@@ -11,6 +12,8 @@ export interface RegisteredBot {
   readonly definition: BotDefinition;
   readonly name: string;
   readonly queue: string;
+  /** False for `strategy: none`: its queue has no sessions, so its messages carry no SessionId. */
+  readonly sessions: boolean;
   readonly acceptsEvent: EventFilter;
   readonly acceptsRepository: RepositoryFilter;
 }
@@ -58,7 +61,14 @@ export function createBotRegistry(bots: readonly BotDefinition[], options: BotRe
     const strategyField = definition.strategy.type === 'custom' ? 'strategy.params.name' : 'strategy';
     const strategy = attempt(strategyField, () => createStrategy(strategyConfigOf(definition), customs));
     if (acceptsEvent && acceptsRepository && strategy) {
-      registered.push({ definition, name: definition.name, queue: definition.queue, acceptsEvent, acceptsRepository });
+      registered.push({
+        definition,
+        name: definition.name,
+        queue: definition.queue,
+        sessions: queueRequiresSession(definition),
+        acceptsEvent,
+        acceptsRepository,
+      });
       sessionManager.registerBotStrategy(definition.name, strategy);
     }
   });

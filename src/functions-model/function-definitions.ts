@@ -22,7 +22,8 @@ export interface ServiceBusQueueFunctionDefinition {
   name: string;
   queueName: string;
   connection: 'ServiceBusConnection';
-  isSessionsEnabled: true;
+  /** False for a bot with `strategy: none`: a plain queue, processed up to `maxConcurrentCalls` at once. */
+  isSessionsEnabled: boolean;
   handler: ServiceBusMessageHandler;
 }
 

@@ -110,7 +110,8 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
       });
       return jsonResponse(202, {
         deliveryId: delivery.deliveryId,
-        routes: routes.map(({ bot, sessionId }) => ({ bot, sessionId })),
+        // null: the bot's queue has no sessions (strategy none).
+        routes: routes.map(({ bot, sessionId }) => ({ bot, sessionId: sessionId ?? null })),
         ...(outcome.payloadRef === null ? {} : { payloadRef: outcome.payloadRef.blobName }),
       });
     } catch (error) {

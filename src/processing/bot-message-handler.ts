@@ -1,6 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import type { ServiceBusMessageHandler } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
+import { queueRequiresSession } from '../bots/queue-requires-session.js';
 import type { EventEnvelope, InlineEventEnvelope, JsonObject, PayloadRef } from '../envelope/event-envelope.js';
 import { isPermanent, PermanentError, TransientError } from '../errors/delivery-errors.js';
 import { reportSessionClosed } from '../lifecycle/report-session-closed.js';
@@ -37,8 +38,9 @@ export interface BotMessageHandlerDeps {
 }
 
 /**
- * The per-message pipeline of one bot's session queue: envelope → claim check → session
- * touch → target. The host completes the message when this returns and abandons it
+ * The per-message pipeline of one bot's queue: envelope → claim check → session touch → target.
+ * A bot with `strategy: none` has a queue without sessions: no touch, and `session` is null.
+ * The host completes the message when this returns and abandons it
  * (redelivered first, so the session waits: that is ordering) when it throws.
  *
  * - Transient failure: retried in place (`retryInPlace`: backoff with jitter, or the target's
@@ -81,7 +83,7 @@ interface Progress {
 }
 
 type RunOutcome =
-  | { kind: 'processed'; session: SessionContext; inline: InlineEventEnvelope }
+  | { kind: 'processed'; session: SessionContext | null; inline: InlineEventEnvelope }
   | { kind: 'notice' }
   /** The touch found the session held (this process remembered it unheld): keep the message instead. */
   | { kind: 'held' };
@@ -92,11 +94,13 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
   const random = deps.random ?? Math.random;
   const holding = bot.onPoison === 'hold';
   if (holding && deps.holds === undefined) throw new Error(`Bot "${bot.name}" has onPoison "hold", but no held-message store was given`);
-  // A bot without sessions has no generations to close (strategy none): it gets no notices.
-  const notices = bot.strategy.type !== 'none';
+  // A bot without sessions (strategy none) has no session to count and no generations to close:
+  // no Table write per message, no notices, and its target is told `session: null`.
+  const sessions = queueRequiresSession(bot);
+  const notices = sessions;
 
   /** The steps after the hold check: control message or envelope → claim check → touch → target. */
-  async function run(message: unknown, facts: QueueMessageFacts, sessionId: string, step: Step, progress: Progress, options: TouchOptions): Promise<RunOutcome> {
+  async function run(message: unknown, facts: QueueMessageFacts, sessionId: string | null, step: Step, progress: Progress, options: TouchOptions): Promise<RunOutcome> {
     const notice = readSessionClosedNotice(message);
     if (notice !== undefined) {
       progress.stage = 'target';
@@ -109,6 +113,11 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     progress.eventType = envelope.eventType;
     progress.stage = 'claim-check';
     const inline = await step(() => withPayload(envelope, deps.resolvePayload));
+    if (sessionId === null) {
+      progress.stage = 'target';
+      await step(() => deps.target.deliver({ envelope: inline, session: null, deliveryCount: facts.deliveryCount }));
+      return { kind: 'processed', session: null, inline };
+    }
     progress.stage = 'session';
     const touched = await step(() => deps.sessions.touch(bot.name, sessionId, facts.messageId, deps.now(), options));
     if (touched.held !== undefined) return { kind: 'held' };
@@ -180,17 +189,17 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
       onRetry(error, retry, waitMs) {
         retries++;
         context.warn(
-          `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} failed at ${progress.stage} (delivery ${facts.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
+          `Bot "${bot.name}": message ${facts.messageId}${ofSession(facts)} failed at ${progress.stage} (delivery ${facts.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
         );
       },
     };
     /** One step of the pipeline, retried in place on a transient failure, all steps within one budget. */
     const step: Step = async (run) => (await retryInPlace(run, retrying)).value;
     try {
-      if (facts.sessionId === null) throw missingSessionId();
-      const sessionId = facts.sessionId;
+      if (facts.sessionId === null && sessions) throw missingSessionId();
+      const sessionId = sessions ? facts.sessionId : null;
       let options: TouchOptions = {};
-      if (holding) {
+      if (holding && sessionId !== null) {
         // Free for a session this process knows; for one it does not, the read is handed to the touch.
         progress.stage = 'session';
         const known = await step(() => deps.sessions.look(bot.name, sessionId, deps.now()));
@@ -201,14 +210,14 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
         }
       }
       const outcome = await run(message, facts, sessionId, step, progress, options);
-      if (outcome.kind === 'held') {
+      if (outcome.kind === 'held' && sessionId !== null) {
         if ((await step(() => keep(message, facts, sessionId, progress.eventType))) === 'kept') return;
         throw new TransientError(`session ${sessionId} was resumed while message ${facts.messageId} was being kept; processing it again`);
       }
-      if (outcome.kind === 'notice') return;
+      if (outcome.kind !== 'processed') return;
       const { session, inline } = outcome;
       const done = deps.now();
-      const properties = { ...describe(facts, progress.eventType), generation: session.generation, index: session.index, retriesInPlace: retries };
+      const properties = { ...describe(facts, progress.eventType), generation: session?.generation, index: session?.index, retriesInPlace: retries };
       telemetry.trackEvent('BotMessageProcessed', properties);
       const receivedAt = Date.parse(inline.metadata.receivedAt);
       if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', done.getTime() - receivedAt, { bot: bot.name });
@@ -244,7 +253,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
         }
       } else {
         context.warn(
-          `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} failed at ${stage} (delivery ${facts.deliveryCount} of ${bot.delivery.maxDeliveryCount}) after ${retries} retries in place; handing it back for redelivery: ${errorText(error)}`,
+          `Bot "${bot.name}": message ${facts.messageId}${ofSession(facts)} failed at ${stage} (delivery ${facts.deliveryCount} of ${bot.delivery.maxDeliveryCount}) after ${retries} retries in place; handing it back for redelivery: ${errorText(error)}`,
         );
       }
       throw error;
@@ -310,7 +319,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     }
     telemetry.trackEvent('BotMessagePoisoned', { ...describe(facts, what.eventType), reason: what.reason, stage: what.stage });
     what.context.error(
-      `Bot "${bot.name}": message ${facts.messageId} of session ${facts.sessionId} recorded as poison (${what.reason} at ${what.stage}, delivery ${facts.deliveryCount}): ${what.detail}`,
+      `Bot "${bot.name}": message ${facts.messageId}${ofSession(facts)} recorded as poison (${what.reason} at ${what.stage}, delivery ${facts.deliveryCount}): ${what.detail}`,
     );
   }
 
@@ -344,6 +353,10 @@ async function withPayload(envelope: EventEnvelope, resolvePayload: BotMessageHa
   if (envelope.payload !== undefined) return envelope;
   const { payloadRef, ...fields } = envelope;
   return { ...fields, payload: await resolvePayload(payloadRef) };
+}
+
+function ofSession(facts: QueueMessageFacts): string {
+  return facts.sessionId === null ? '' : ` of session ${facts.sessionId}`;
 }
 
 function missingSessionId(): PermanentError {

@@ -1,10 +1,14 @@
 import type { ServiceBusMessageHandler, ServiceBusQueueFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
+import { queueRequiresSession } from '../bots/queue-requires-session.js';
 import type { Settings } from '../config/settings.js';
 import { createTarget, type TargetDeps } from '../targets/create-target.js';
 import { createBotPipeline, type BotMessageHandlerDeps, type BotPipeline } from './bot-message-handler.js';
 
-/** One session-enabled queue trigger per bot, `bot-<name>`, for both hosts. */
+/**
+ * One queue trigger per bot, `bot-<name>`, for both hosts: session-enabled, except for a bot with
+ * `strategy: none`, whose queue has no sessions (see queueRequiresSession).
+ */
 export function defineBotQueueFunctions(
   bots: readonly BotDefinition[],
   makeHandler: (bot: BotDefinition) => ServiceBusMessageHandler,
@@ -14,7 +18,7 @@ export function defineBotQueueFunctions(
     name: `bot-${bot.name}`,
     queueName: bot.queue,
     connection: 'ServiceBusConnection',
-    isSessionsEnabled: true,
+    isSessionsEnabled: queueRequiresSession(bot),
     handler: makeHandler(bot),
   }));
 }

@@ -5,7 +5,8 @@ import type { SessionClosedNotice } from '../lifecycle/session-closed-notice.js'
 /** What the per-message pipeline hands a target: the envelope with its payload in hand. */
 export interface TargetInput {
   envelope: InlineEventEnvelope;
-  session: SessionContext;
+  /** Null for a bot with `strategy: none`: its queue has no sessions, so there is no session to report. */
+  session: SessionContext | null;
   /** 1 on the first delivery, as the Functions host counts. */
   deliveryCount: number;
 }

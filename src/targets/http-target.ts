@@ -87,10 +87,13 @@ async function requestHeaders(
     'user-agent': userAgent,
     'x-github-event': encodeHeaderValue(envelope.eventType),
     'x-github-delivery': encodeHeaderValue(envelope.eventId),
-    'x-session-id': encodeHeaderValue(session.id),
-    'x-session-generation': String(session.generation),
-    'x-session-index': String(session.index),
   };
+  // No session headers for a bot without sessions (strategy none): there is no session to name.
+  if (session !== null) {
+    headers['x-session-id'] = encodeHeaderValue(session.id);
+    headers['x-session-generation'] = String(session.generation);
+    headers['x-session-index'] = String(session.index);
+  }
   const { hookId, targetType, targetId } = envelope.metadata;
   if (hookId) headers['x-github-hook-id'] = encodeHeaderValue(hookId);
   if (targetType) headers['x-github-hook-installation-target-type'] = encodeHeaderValue(targetType);
@@ -99,10 +102,13 @@ async function requestHeaders(
   return headers;
 }
 
-/** The payload with the session appended as `session_router`: the raw id, for a bot that prefers the body to the header. */
+/**
+ * The payload with the session appended as `session_router`: the raw id, for a bot that prefers the
+ * body to the header; `null` for a bot without sessions (strategy none).
+ */
 function requestBody({ envelope, session }: TargetInput): string {
   const payload = JSON.stringify(envelope.payload);
-  const sessionMember = JSON.stringify({ session_id: session.id, generation: session.generation, index: session.index });
+  const sessionMember = JSON.stringify(session === null ? null : { session_id: session.id, generation: session.generation, index: session.index });
   // The payload is a JSON object: the member goes before its closing brace (an empty object gets no comma).
   return `${payload.slice(0, -1)}${payload === '{}' ? '' : ','}"session_router":${sessionMember}}`;
 }

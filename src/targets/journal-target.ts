@@ -6,9 +6,10 @@ import { journalWriter } from './journal-writer.js';
 /** One line of the journal: what a bot would have acted on, in the order it would have. */
 export interface JournalEntry {
   bot: string;
-  sessionId: string;
-  generation: number;
-  index: number;
+  /** Null, with generation and index, for a bot without sessions (strategy none). */
+  sessionId: string | null;
+  generation: number | null;
+  index: number | null;
   deliveryId: string;
   eventType: string;
   action: string | null;
@@ -21,9 +22,9 @@ export interface JournalEntry {
 export function journalEntry(bot: string, { envelope, session }: TargetInput, processedAt: Date): JournalEntry {
   return {
     bot,
-    sessionId: session.id,
-    generation: session.generation,
-    index: session.index,
+    sessionId: session?.id ?? null,
+    generation: session?.generation ?? null,
+    index: session?.index ?? null,
     deliveryId: envelope.eventId,
     eventType: envelope.eventType,
     action: envelope.action,

@@ -6,8 +6,9 @@ import type { SessionClosedNotice } from '../lifecycle/session-closed-notice.js'
  * An in-process bot. Throw a `PermanentError` for a message that can never succeed (it is
  * recorded as poison, then skipped or its session held, per the bot's `onPoison`); anything else
  * thrown is retried in order.
+ * `session` is null for a bot with `strategy: none` (its queue has no sessions).
  */
-export type BotModuleHandler = (envelope: InlineEventEnvelope, session: SessionContext) => Promise<void> | void;
+export type BotModuleHandler = (envelope: InlineEventEnvelope, session: SessionContext | null) => Promise<void> | void;
 
 /** Optional hooks of an in-process bot besides its event handler. */
 export interface BotModuleHooks {

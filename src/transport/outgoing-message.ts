@@ -4,11 +4,14 @@ import type { EventEnvelope } from '../envelope/event-envelope.js';
 export interface MessageRoute {
   bot: string;
   queue: string;
-  /** Service Bus SessionId: the strategy's key normalised to 128 characters, or the delivery id when it has none. */
-  sessionId: string;
+  /**
+   * Service Bus SessionId: the strategy's key normalised to 128 characters, or the delivery id when
+   * it has none. Absent for a queue without sessions (a bot with `strategy: none`).
+   */
+  sessionId: string | undefined;
   /** Service Bus MessageId = the delivery id: the broker's duplicate detection drops a redelivered or retried copy. */
   messageId: string;
-  /** False when the strategy gave no key: the message sits alone in a session of its own and waits for no earlier send. */
+  /** False when the session is the message's own (no key) or there is none: it waits for no earlier send. */
   ordered: boolean;
 }
 

@@ -12,7 +12,8 @@ export function toServiceBusMessage({ bot, sessionId, messageId, envelope }: Omi
   return {
     body: envelopeBytes(envelope),
     contentType: 'application/json',
-    sessionId,
+    // A session-enabled queue requires a SessionId; a plain queue (strategy none) gets none, there is no session.
+    ...(sessionId === undefined ? {} : { sessionId }),
     messageId,
     subject: envelope.action ?? envelope.eventType,
     applicationProperties: {

@@ -1,88 +1,128 @@
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Benchmark } from './benchmark.js';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readServiceBusHostOptions } from '../local-host/host-options.js';
+import { measureIngressCpu } from './compare/ingress-cpu.js';
+import { benchBot, startProcessingStack } from './compare/processing-stack.js';
+import { measureMixed, measureOneMessageSessions, measurePipelineVsBareSdk, pipelineBots } from './compare/processing-workloads.js';
 
 /**
- * `npm run bench [-- <filter>]`: runs every benchmark in dist/tools/bench/*.bench.js and prints
- * ops/s and latency percentiles. BENCH_SECONDS sets the measuring time per benchmark (default 1).
- * Numbers from a shared machine are indicative; compare runs on the same machine.
+ * `npm run bench`: the side-by-side comparison, in one run, interleaved, on this machine.
+ * (a) ingress CPU per webhook without I/O: the floor, @octokit/webhooks and the app, 2 KB to 10 MB;
+ * (b) the app's ordered pipeline vs bare @azure/service-bus session receive + complete, same broker and Azurite;
+ * (c) one-message sessions on 5 bots through the local host's pumps; (d) a hot pull request among one-event sessions.
+ * Prints tables, then as its last line one JSON object with the headline figures.
+ *
+ * BENCH_QUICK=1: small sizes, well under a minute (what `npm test` checks). Sizes of the full run:
+ * BENCH_ROUNDS (5), BENCH_ONE_MESSAGE_SESSIONS (1000 per bot), BENCH_MIXED_HOT (300), BENCH_MIXED_OTHERS (500).
+ * host.json's extensions.serviceBus settings apply, with the host's environment overrides
+ * (AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout=00:00:05, …).
  */
-const measureMs = Number(process.env['BENCH_SECONDS'] ?? 1) * 1000;
-const warmupMs = Math.min(300, measureMs / 3);
-const filter = process.argv[2];
+const quick = process.env['BENCH_QUICK'] === '1';
+const whole = (name: string, full: number, small: number) => {
+  const text = process.env[name];
+  if (quick || text === undefined || text === '') return quick ? small : full;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, got "${text}"`);
+  return n;
+};
+const rounds = whole('BENCH_ROUNDS', 5, 3);
+const oneMessagePerBot = whole('BENCH_ONE_MESSAGE_SESSIONS', 1000, 40);
+const mixedHot = whole('BENCH_MIXED_HOT', 300, 30);
+const mixedOthers = whole('BENCH_MIXED_OTHERS', 500, 50);
+const shapes = quick
+  ? [
+      { sessions: 4, perSession: 10 },
+      { sessions: 1, perSession: 10 },
+    ]
+  : [
+      { sessions: 8, perSession: 60 },
+      { sessions: 1, perSession: 60 },
+    ];
 
-interface Result {
-  benchmark: string;
-  'ops/s': string;
-  'p50 µs': string;
-  'p99 µs': string;
-  'max µs': string;
-  samples: number;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const hostOptions = readServiceBusHostOptions(path.join(root, 'host.json'), process.env);
+const f = (value: number, digits = 2) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+console.log(
+  `session-router bench${quick ? ' (BENCH_QUICK)' : ''}: node ${process.version}, ${availableParallelism()} × ${cpu}, ` +
+    `${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`,
+);
+console.log(
+  `host.json: maxConcurrentSessions ${hostOptions.maxConcurrentSessions}, sessionIdleTimeout ${hostOptions.sessionIdleTimeoutMs} ms, ` +
+    `maxConcurrentCalls ${hostOptions.maxConcurrentCalls}; ${rounds} interleaved rounds, medians`,
+);
+
+// (a) first, while nothing else runs in this process.
+const ingress = await measureIngressCpu({ quick, rounds });
+console.log('\n(a) ingress CPU per webhook, no I/O (µs of process CPU, median of rounds; ratios per round, then median)');
+console.table(
+  ingress.map((r) => ({
+    size: r.size,
+    payload: `${r.description}, ${f(r.bytes / 1024, 0)} KiB`,
+    'floor µs': f(r.cpuUs.floor, 0),
+    'peer µs': f(r.cpuUs.peer, 0),
+    'app µs': f(r.cpuUs.app, 0),
+    'app/floor': f(r.vsFloor),
+    'app/peer': f(r.vsPeer),
+    'peer/floor': f(r.peerVsFloor),
+  })),
+);
+
+const oneMessageBots = [1, 2, 3, 4, 5].map((n) => benchBot(`one-${n}`));
+const unorderedBots = [1, 2, 3, 4, 5].map((n) => benchBot(`none-${n}`, 'none'));
+const mixedBot = benchBot('mixed');
+const pipeline = pipelineBots(shapes, rounds);
+const stack = await startProcessingStack([...pipeline.bare, ...pipeline.pipeline, ...oneMessageBots, ...unorderedBots, mixedBot], []);
+try {
+  const vsSdk = await measurePipelineVsBareSdk(stack, shapes, rounds, hostOptions);
+  console.log('\n(b) ordered pipeline (broker → handler → session touch on Azurite → journal) vs bare SDK session receive + complete');
+  console.table(
+    vsSdk.map((r) => ({
+      workload: `${r.sessions} session(s) × ${r.perSession}`,
+      'bare SDK ms': f(r.bareMs, 0),
+      'pipeline ms': f(r.pipelineMs, 0),
+      'pipeline ms/msg': f(r.pipelineMs / (r.sessions * r.perSession)),
+      'pipeline/bare': f(r.ratio),
+    })),
+  );
+
+  const oneMessage = await measureOneMessageSessions(stack, oneMessageBots, oneMessagePerBot, hostOptions);
+  const unordered = await measureOneMessageSessions(stack, unorderedBots, oneMessagePerBot, hostOptions);
+  console.log('\n(c) one message per session, 5 bots at once, through the local host pumps');
+  console.table([
+    { bots: '5 ordered bots, key-less events (session = delivery id)', messages: `${oneMessage.sessionsPerBot} per bot`, seconds: f(oneMessage.seconds), 'messages/s per bot': f(oneMessage.perSecondPerBot, 1), 'sessions accepted': oneMessage.sessionsAccepted },
+    { bots: '5 bots with strategy none (plain queues)', messages: `${unordered.sessionsPerBot} per bot`, seconds: f(unordered.seconds), 'messages/s per bot': f(unordered.perSecondPerBot, 1) },
+  ]);
+
+  const mixed = await measureMixed(stack, mixedBot, mixedHot, mixedOthers, hostOptions);
+  console.log('\n(d) mixed: one hot pull request among one-event sessions, one bot (seconds from the pump start)');
+  console.table([
+    { 'hot PR events': mixed.hotEvents, 'one-event sessions': mixed.others, 'hot PR done s': f(mixed.hotPrSeconds), 'others p50 s': f(mixed.othersP50Seconds), 'others p99 s': f(mixed.othersP99Seconds), 'sessions accepted': mixed.sessionsAccepted },
+  ]);
+  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
+
+  const bySize = (pick: (r: (typeof ingress)[number]) => number) => Object.fromEntries(ingress.map((r) => [r.size, round3(pick(r))]));
+  console.log(
+    JSON.stringify({
+      ingressCpuVsFloor: bySize((r) => r.vsFloor),
+      ingressCpuVsPeer: bySize((r) => r.vsPeer),
+      pipelineVsBareSdk: round3(vsSdk[0]!.ratio),
+      pipelineVsBareSdkOneSession: round3(vsSdk[1]!.ratio),
+      oneMessageSessionsPerSecPerBot: round3(oneMessage.perSecondPerBot),
+      unorderedPerSecPerBot: round3(unordered.perSecondPerBot),
+      mixedHotPrSeconds: round3(mixed.hotPrSeconds),
+      mixedOthersP99Seconds: round3(mixed.othersP99Seconds),
+    }),
+  );
+} finally {
+  await stack.close();
 }
+// rhea-promise keeps a 60 s attach timer for each acceptNextSession still waiting when a pump
+// stopped (the SDK does not pass the abort signal down): everything is closed, do not wait for it.
+process.exit(0);
 
-let sink: unknown;
-
-async function time(benchmark: Benchmark, forMs: number): Promise<Float64Array> {
-  let samples = new Float64Array(1 << 16);
-  let count = 0;
-  const end = performance.now() + forMs;
-  while (performance.now() < end) {
-    // Batches of 64 keep the clock reads from dominating sub-microsecond work.
-    for (let i = 0; i < 64; i += 1) {
-      const start = process.hrtime.bigint();
-      const value = benchmark.run();
-      sink = value instanceof Promise ? await value : value;
-      const elapsed = Number(process.hrtime.bigint() - start) / 1000;
-      if (count === samples.length) {
-        const grown = new Float64Array(samples.length * 2);
-        grown.set(samples);
-        samples = grown;
-      }
-      samples[count++] = elapsed;
-    }
-  }
-  return samples.subarray(0, count);
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-const format = (value: number, digits = 2) => value.toLocaleString('en-US', { maximumFractionDigits: digits });
-
-async function main(): Promise<void> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const files = readdirSync(here).filter((file) => file.endsWith('.bench.js')).sort();
-  const results: Result[] = [];
-  for (const file of files) {
-    const module = (await import(pathToFileURL(join(here, file)).href)) as { benchmarks?: Benchmark[] };
-    for (const benchmark of module.benchmarks ?? []) {
-      if (filter && !benchmark.name.includes(filter) && !file.includes(filter)) continue;
-      await benchmark.setup?.();
-      let samples: Float64Array;
-      try {
-        await time(benchmark, warmupMs);
-        samples = await time(benchmark, Math.max(measureMs, benchmark.measureMs ?? 0));
-      } finally {
-        await benchmark.teardown?.();
-      }
-      const totalUs = samples.reduce((sum, us) => sum + us, 0);
-      const sorted = samples.slice().sort();
-      results.push({
-        benchmark: benchmark.name,
-        'ops/s': format(samples.length / (totalUs / 1e6), 0),
-        'p50 µs': format(percentile(sorted, 50)),
-        'p99 µs': format(percentile(sorted, 99)),
-        'max µs': format(sorted[sorted.length - 1]!),
-        samples: samples.length,
-      });
-    }
-  }
-  if (results.length === 0) throw new Error(`no benchmark found in ${here}${filter ? ` matching "${filter}"` : ''}`);
-  console.log(`node ${process.version}, ${measureMs / 1000} s per benchmark`);
-  console.table(results);
-  if (sink === Symbol.for('never')) console.log(sink);
-}
-
-await main();

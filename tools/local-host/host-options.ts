@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { RetryMode, type RetryOptions } from '@azure/service-bus';
 import { parseTimeSpan } from '../../src/config/parse-time-span.js';
 
 export { parseTimeSpan };
 
-/** What the Functions host reads from host.json `extensions.serviceBus` for session triggers. */
+/**
+ * What the Functions host reads from host.json `extensions.serviceBus` for Service Bus triggers.
+ * https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus#hostjson-settings
+ */
 export interface ServiceBusHostOptions {
   maxConcurrentSessions: number;
+  /** Messages handled at once by a trigger without sessions (a bot with `strategy: none`), per instance. */
+  maxConcurrentCalls: number;
   sessionIdleTimeoutMs: number;
   maxAutoLockRenewalDurationMs: number;
   /** host.json `functionTimeout`: how long one invocation may run before it fails and its message is abandoned. */
@@ -18,6 +24,8 @@ export interface ServiceBusHostOptions {
 /** The Functions host's defaults when host.json says nothing. */
 export const DEFAULT_SERVICE_BUS_HOST_OPTIONS: ServiceBusHostOptions = {
   maxConcurrentSessions: 8,
+  // The host's default: 16 per processor.
+  maxConcurrentCalls: 16 * availableParallelism(),
   // The host's default is the client's try timeout (60 s): an idle session is kept that long.
   sessionIdleTimeoutMs: 60_000,
   maxAutoLockRenewalDurationMs: 5 * 60_000,
@@ -49,6 +57,7 @@ export function readServiceBusHostOptions(hostJsonPath: string, env: NodeJS.Proc
   if (mode !== 'Exponential' && mode !== 'Fixed') throw new Error(`${retryAt('mode')} must be "Exponential" or "Fixed", got ${JSON.stringify(mode)}`);
   return {
     maxConcurrentSessions: positiveInteger(pick('maxConcurrentSessions'), where('maxConcurrentSessions')) ?? d.maxConcurrentSessions,
+    maxConcurrentCalls: positiveInteger(pick('maxConcurrentCalls'), where('maxConcurrentCalls')) ?? d.maxConcurrentCalls,
     sessionIdleTimeoutMs: timeSpanMs(pick('sessionIdleTimeout'), where('sessionIdleTimeout')) ?? d.sessionIdleTimeoutMs,
     maxAutoLockRenewalDurationMs:
       timeSpanMs(pick('maxAutoLockRenewalDuration'), where('maxAutoLockRenewalDuration')) ?? d.maxAutoLockRenewalDurationMs,

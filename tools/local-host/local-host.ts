@@ -15,6 +15,7 @@ import { applyLocalSettings, ensureLocalSettings, readLocalSettings } from './lo
 import { ensureServiceBus, type StartedBroker } from './local-service-bus.js';
 import { ensureStorage } from './local-storage.js';
 import type { Log } from './log.js';
+import { startMessagePump, type RunningMessagePump } from './message-pump.js';
 import { startSessionPump, type RunningSessionPump } from './session-pump.js';
 import { startTimers, type RunningTimers } from './timer-host.js';
 
@@ -107,20 +108,26 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     cleanups.push({ name: 'HTTP', run: () => http.close() });
 
     const queueFunctions = app.definitions.filter((d): d is ServiceBusQueueFunctionDefinition => d.kind === 'serviceBusQueue');
-    const pumps: RunningSessionPump[] = [];
+    const sessionPumps: RunningSessionPump[] = [];
+    const messagePumps: RunningMessagePump[] = [];
     if (queueFunctions.length > 0) {
       // The app's own client factory, so the pumps connect exactly as the deployed triggers' settings say.
       const client = createServiceBusClient(settings, { retryOptions: hostOptions.clientRetryOptions });
       cleanups.push({ name: 'Service Bus client', run: () => client.close() });
-      for (const definition of queueFunctions) pumps.push(startSessionPump({ client, definition, hostOptions, log }));
+      for (const definition of queueFunctions) {
+        // A session trigger takes sessions one per worker; a plain one (strategy none) takes messages in parallel.
+        if (definition.isSessionsEnabled) sessionPumps.push(startSessionPump({ client, definition, hostOptions, log }));
+        else messagePumps.push(startMessagePump({ client, definition, hostOptions, log }));
+      }
       cleanups.push({
-        name: 'session pumps',
+        name: 'queue pumps',
         run: async () => {
           if (bus.pendingMessages) {
-            for (const pump of pumps) pump.shortenIdleTimeout(200);
+            for (const pump of sessionPumps) pump.shortenIdleTimeout(200);
             await drain(bus.pendingMessages, drainTimeoutMs, log);
           }
-          await Promise.all(pumps.map((pump) => pump.stop(Math.min(hostOptions.functionTimeoutMs, 30_000))));
+          const graceMs = Math.min(hostOptions.functionTimeoutMs, 30_000);
+          await Promise.all([...sessionPumps, ...messagePumps].map((pump) => pump.stop(graceMs)));
         },
       });
     }

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import functions from '@azure/functions';
 import {
   isServiceBusError,
   type ServiceBusClient,
@@ -9,12 +7,9 @@ import {
   type ServiceBusSessionReceiver,
 } from '@azure/service-bus';
 import type { ServiceBusQueueFunctionDefinition } from '../../src/functions-model/function-definitions.js';
-import { attachInvocationSignal } from '../../src/processing/invocation-signal.js';
 import type { ServiceBusHostOptions } from './host-options.js';
+import { abandonInFlight, describeError, describeMessage, invokeAndSettle, type InFlight, type PumpStats } from './invoke-and-settle.js';
 import type { Log } from './log.js';
-
-// @azure/functions is CommonJS: its classes come through the default export under ESM.
-const { InvocationContext } = functions;
 
 export interface SessionPumpOptions {
   client: ServiceBusClient;
@@ -23,11 +18,7 @@ export interface SessionPumpOptions {
   log: Log;
 }
 
-export interface SessionPumpStats {
-  completed: number;
-  /** Includes the timed-out ones. */
-  abandoned: number;
-  timedOut: number;
+export interface SessionPumpStats extends PumpStats {
   sessionsAccepted: number;
 }
 
@@ -48,15 +39,6 @@ export interface RunningSessionPump {
 }
 
 type WorkerState = { phase: 'accepting' } | { phase: 'session'; receiver: ServiceBusSessionReceiver; work: Promise<void> } | { phase: 'stopped' };
-
-interface InFlight {
-  receiver: ServiceBusSessionReceiver;
-  message: ServiceBusReceivedMessage;
-  settled: boolean;
-}
-
-type Outcome = { kind: 'returned' } | { kind: 'threw'; error: unknown };
-const TIMED_OUT = Symbol('timed out');
 
 /**
  * Runs a session-enabled queue function the way the Functions host's Service Bus extension
@@ -85,6 +67,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
   // same message while the first run still may (local-host warns when host.json allows that).
   const lockRenewalMs = Math.max(hostOptions.maxAutoLockRenewalDurationMs, functionTimeoutMs);
   const releaseMarginMs = Math.min(functionTimeoutMs, lockRenewalMs / 2);
+  const invocation = { definition, log, functionTimeoutMs, stats, inFlight, stopSignal: stopController.signal };
   /** Timed-out invocations still running, per session. */
   const hungBySession = new Map<string, number>();
 
@@ -105,7 +88,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
         if (isServiceBusError(error) && (error.code === 'ServiceTimeout' || error.code === 'SessionCannotBeLocked')) continue;
         failures++;
         const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
-        log.warn(functionName, `cannot accept a session on ${queueName} (retrying in ${delay} ms):`, describe(error));
+        log.warn(functionName, `cannot accept a session on ${queueName} (retrying in ${delay} ms):`, describeError(error));
         await sleep(delay, undefined, { signal: stopController.signal }).catch(() => undefined);
         continue;
       }
@@ -116,9 +99,9 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
         try {
           await drainSession(receiver, acceptedAt, lockSpanMs);
         } catch (error) {
-          if (!stopController.signal.aborted) log.warn(functionName, `session ${receiver.sessionId} ended:`, describe(error));
+          if (!stopController.signal.aborted) log.warn(functionName, `session ${receiver.sessionId} ended:`, describeError(error));
         } finally {
-          await receiver.close().catch((error: unknown) => log.debug(functionName, `closing session ${receiver.sessionId}:`, describe(error)));
+          await receiver.close().catch((error: unknown) => log.debug(functionName, `closing session ${receiver.sessionId}:`, describeError(error)));
         }
       })();
       workers[index] = { phase: 'session', receiver, work };
@@ -173,86 +156,25 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
 
   /** Runs the handler for one message and settles it; 'release' when the session must be let go. */
   async function handle(receiver: ServiceBusSessionReceiver, message: ServiceBusReceivedMessage): Promise<'next' | 'release'> {
-    const entry: InFlight = { receiver, message, settled: false };
-    inFlight.add(entry);
-    const which = `message ${message.messageId} of session ${message.sessionId} (delivery ${deliveryCountOf(message)})`;
     const sessionId = message.sessionId ?? '';
     if (hungBySession.has(sessionId)) {
       log.warn(
         functionName,
-        `${which}: the session's timed-out invocation is still running; this delivery runs alongside it (the Functions host would have restarted the worker)`,
+        `${describeMessage(message)}: the session's timed-out invocation is still running; this delivery runs alongside it (the Functions host would have restarted the worker)`,
       );
     }
-    const context = new InvocationContext({
-      functionName,
-      invocationId: randomUUID(),
-      triggerMetadata: triggerMetadataOf(message),
-      logHandler: log.forFunction(functionName),
-    });
-    // The host's cancellation, which the Node model cannot hand over: aborted at functionTimeout
-    // and when the pump stops, so a handler waiting to retry in place gives up at once.
-    const cancel = new AbortController();
-    const onStop = () => cancel.abort(new Error('the host is shutting down'));
-    stopController.signal.addEventListener('abort', onStop, { once: true });
-    attachInvocationSignal(context, cancel.signal);
-    const started = performance.now();
-    const invocation: Promise<Outcome> = Promise.resolve()
-      .then(() => definition.handler(bodyOf(message), context))
-      .then(
-        () => ({ kind: 'returned' }),
-        (error: unknown) => ({ kind: 'threw', error: error ?? new Error('handler threw a nullish value') }),
-      );
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<typeof TIMED_OUT>(
-      (resolve) =>
-        (timer = setTimeout(() => {
-          cancel.abort(new Error('functionTimeout'));
-          resolve(TIMED_OUT);
-        }, functionTimeoutMs)),
-    );
-    try {
-      const outcome = await Promise.race([invocation, deadline]);
-      clearTimeout(timer);
-      if (entry.settled) return 'next'; // shutdown gave up waiting and abandoned it already
-      entry.settled = true;
-      if (outcome === TIMED_OUT) {
-        stats.timedOut++;
-        log.error(
-          functionName,
-          `timed out after ${functionTimeoutMs} ms (host.json functionTimeout) on ${which}; abandoning it for redelivery and releasing the session`,
-        );
-        hungBySession.set(sessionId, (hungBySession.get(sessionId) ?? 0) + 1);
-        void invocation.then((late) => {
-          const left = (hungBySession.get(sessionId) ?? 1) - 1;
-          if (left > 0) hungBySession.set(sessionId, left);
-          else hungBySession.delete(sessionId);
-          log.warn(
-            functionName,
-            `the timed-out invocation for ${which} ${late.kind === 'threw' ? `threw (${describe(late.error)})` : 'returned'} after ${Math.round(performance.now() - started)} ms; ignored: its message was abandoned at the timeout`,
-          );
-        });
-        await receiver.abandonMessage(message);
-        stats.abandoned++;
-        return 'release';
-      }
-      if (outcome.kind === 'returned') {
-        await receiver.completeMessage(message);
-        stats.completed++;
-      } else {
-        log.warn(functionName, `failed on ${which}; abandoning for redelivery:`, describe(outcome.error));
-        await receiver.abandonMessage(message);
-        stats.abandoned++;
-      }
-      return 'next';
-    } catch (error) {
-      // The lock was lost (or the broker went away): the message comes back on its own.
-      log.warn(functionName, `could not settle ${which}:`, describe(error));
+    const result = await invokeAndSettle(invocation, receiver, message);
+    if (result.kind === 'timedOut') {
+      // Released, so the session's next message cannot start behind the hung one on this receiver.
+      hungBySession.set(sessionId, (hungBySession.get(sessionId) ?? 0) + 1);
+      void result.late.then(() => {
+        const left = (hungBySession.get(sessionId) ?? 1) - 1;
+        if (left > 0) hungBySession.set(sessionId, left);
+        else hungBySession.delete(sessionId);
+      });
       return 'release';
-    } finally {
-      clearTimeout(timer);
-      stopController.signal.removeEventListener('abort', onStop);
-      inFlight.delete(entry);
     }
+    return result.kind === 'unsettled' ? 'release' : 'next';
   }
 
   for (let i = 0; i < hostOptions.maxConcurrentSessions; i++) void runWorker(i);
@@ -277,12 +199,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       clearTimeout(timer);
       if (!gaveUp) return;
       log.warn(functionName, `${inFlight.size} handler(s) still running after ${graceMs} ms; abandoning their messages for redelivery`);
-      await Promise.allSettled(
-        [...inFlight].map(async (entry) => {
-          entry.settled = true;
-          await entry.receiver.abandonMessage(entry.message);
-        }),
-      );
+      await abandonInFlight(inFlight);
       await Promise.allSettled(
         workers.map((worker) => (worker.phase === 'session' ? worker.receiver.close() : Promise.resolve())),
       );
@@ -290,46 +207,4 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
   };
 }
 
-/** The body as the Functions host hands it to a Node handler: JSON parsed, else text. */
-export function bodyOf(message: Pick<ServiceBusReceivedMessage, 'body'>): unknown {
-  const body: unknown = message.body;
-  const text = Buffer.isBuffer(body) ? body.toString('utf8') : body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : body;
-  if (typeof text !== 'string') return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** The host (built on the .NET SDK) counts the first delivery as 1; the JS SDK as 0. */
-function deliveryCountOf(message: ServiceBusReceivedMessage): number {
-  return (message.deliveryCount ?? 0) + 1;
-}
-
-/** `context.triggerMetadata` as the Functions host fills it for a Service Bus trigger (camel-cased). */
-export function triggerMetadataOf(message: ServiceBusReceivedMessage): Record<string, unknown> {
-  const applicationProperties = { ...(message.applicationProperties ?? {}) };
-  return {
-    messageId: message.messageId,
-    sessionId: message.sessionId,
-    deliveryCount: deliveryCountOf(message),
-    enqueuedTimeUtc: message.enqueuedTimeUtc?.toISOString(),
-    expiresAtUtc: message.expiresAtUtc?.toISOString(),
-    sequenceNumber: message.sequenceNumber?.toNumber(),
-    lockToken: message.lockToken,
-    contentType: message.contentType,
-    correlationId: message.correlationId,
-    subject: message.subject,
-    label: message.subject,
-    to: message.to,
-    replyTo: message.replyTo,
-    applicationProperties,
-    userProperties: applicationProperties,
-  };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
+export { bodyOf, triggerMetadataOf } from './invoke-and-settle.js';

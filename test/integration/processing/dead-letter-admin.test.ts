@@ -32,7 +32,7 @@ describe('dead letters: listed, resubmitted to their session, discarded', () => 
     const modules = createBotModuleRegistry();
     modules.register('merge-warden', async (envelope, session) => {
       if (broken.has(envelope.eventId)) throw new TransientError(`${envelope.eventId}: the bot is down`);
-      seen.push({ deliveryId: envelope.eventId, sessionId: session.id, index: session.index });
+      seen.push({ deliveryId: envelope.eventId, sessionId: session!.id, index: session!.index });
     });
     const telemetry = recordingTelemetry();
     await withPipeline(

@@ -78,7 +78,7 @@ describe('onPoison "hold": a poisoned message stops its session until an operato
         failA4Once = false;
         throw new TransientError('merge-warden is restarting');
       }
-      processed.push({ sessionId: session.id, id: envelope.eventId, index: session.index });
+      processed.push({ sessionId: session!.id, id: envelope.eventId, index: session!.index });
     });
     await withPipeline(azurite, { bot: mergeWarden(), modules }, async (fixture) => {
       const { send, until, sessions, held, poison } = fixture;

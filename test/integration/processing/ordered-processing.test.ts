@@ -39,7 +39,7 @@ describe('ordered processing through the broker, the session pump and Table Stor
     const bFinished = new Promise<void>((resolve) => (releaseA = resolve));
     const modules = createBotModuleRegistry();
     modules.register('merge-warden', async (envelope, session) => {
-      seen.push({ sessionId: session.id, index: session.index, deliveryId: envelope.eventId });
+      seen.push({ sessionId: session!.id, index: session!.index, deliveryId: envelope.eventId });
       // Session a holds its first message until session b is done: b must progress meanwhile.
       if (envelope.eventId === 'a-1') await bFinished;
       if (envelope.eventId === 'b-10') releaseA();
@@ -73,7 +73,7 @@ describe('ordered processing through the broker, the session pump and Table Stor
       attempts.push(envelope.eventId);
       if (envelope.eventId === 'a-1') throw new TransientError('the bot is down for this one');
       if (envelope.eventId === 'b-3') throw new PermanentError('TargetRejected', 'the bot refuses this one');
-      processed.push({ sessionId: session.id, index: session.index, deliveryId: envelope.eventId });
+      processed.push({ sessionId: session!.id, index: session!.index, deliveryId: envelope.eventId });
     });
     await withPipeline(
       azurite,

@@ -41,9 +41,9 @@ test('item 7 (end to end): pushes to 日本語 and 🎉 branches reach an http t
     const batch = batches.at(-1)!;
     // A bot of bots.json that orders per branch or tag has the ref in its session id.
     const name = String(payload.ref).replace(/^refs\/(heads|tags)\//, '');
-    const route = batch.find((message) => message.sessionId.endsWith(name));
+    const route = batch.find((message) => message.sessionId?.endsWith(name));
     assert.ok(route, `a route with a session of ${name}: ${batch.map((m) => m.sessionId).join(', ')}`);
-    accepted.push({ sessionId: route.sessionId, envelope: route.envelope as InlineEventEnvelope });
+    accepted.push({ sessionId: route.sessionId!, envelope: route.envelope as InlineEventEnvelope });
   }
 
   const server = await startRecordingServer();

@@ -57,6 +57,27 @@ test('a retry budget longer than functionTimeout stops the app, naming the bot a
   );
 });
 
+test('a bot with strategy none reaches the Functions host as a trigger without sessions; the others keep theirs', async () => {
+  const file = botsFile((bots) => {
+    bots[2]!.strategy = { type: 'none' };
+  });
+  const app = createApp({ env: { ...offlineEnv, BOTS_CONFIG_PATH: file } });
+  const calls: Array<[string, Record<string, unknown>]> = [];
+  const record = (name: string, options: object) => void calls.push([name, options as Record<string, unknown>]);
+  registerWithFunctionsHost(app.definitions, { http: () => undefined, serviceBusQueue: record, timer: () => undefined });
+  await app.close();
+  assert.deepEqual(
+    calls.map(([name, options]) => [name, options.isSessionsEnabled]),
+    [
+      ['bot-task-tactician', true],
+      ['bot-merge-warden', true],
+      ['bot-spec-sentinel', false],
+      ['bot-security-scanner', true],
+      ['bot-dependency-updater', true],
+    ],
+  );
+});
+
 test('a bots.json with an error stops the app before anything connects, naming the bot and the field', () => {
   const file = botsFile((bots) => {
     bots[1]!.session = { maxSessionDuration: 'one hour' };

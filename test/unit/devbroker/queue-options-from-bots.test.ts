@@ -31,3 +31,13 @@ test('maxDeliveryCount, lockDuration and duplicateDetectionWindow come from the 
   assert.equal(defaults!.lockDurationMs, 60_000);
   assert.equal(defaults!.duplicateDetectionWindowMs, 3 * 86_400_000);
 });
+
+test('a bot with strategy none gets a plain queue, without sessions', () => {
+  const { bots } = botsFileSchema.parse({
+    bots: [
+      { name: 'ordered', queue: 'bot-ordered', events: ['push'] },
+      { name: 'unordered', queue: 'bot-unordered', events: ['push'], strategy: { type: 'none' } },
+    ],
+  });
+  assert.deepEqual(queueOptionsFromBots(bots).map((q) => [q.name, q.requiresSession]), [['bot-ordered', true], ['bot-unordered', false]]);
+});

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { botsFileSchema, type BotsFile } from '../../../src/bots/bot-config-schema.js';
+import { queueRequiresSession } from '../../../src/bots/queue-requires-session.js';
 import { readSettings, settingNames, type Settings } from '../../../src/config/settings.js';
 import { WEBHOOK_FUNCTION_NAME } from '../../../src/ingress/define-webhook-function.js';
 import {
@@ -82,7 +83,7 @@ function assertQueuesMatchBots(snap: Snapshot, bots: BotsFile) {
         duplicateDetectionHistoryTimeWindow: queue.duplicateDetectionHistoryTimeWindow,
       },
       {
-        requiresSession: true,
+        requiresSession: queueRequiresSession(bot),
         requiresDuplicateDetection: true,
         deadLetteringOnMessageExpiration: true,
         maxDeliveryCount: bot.delivery.maxDeliveryCount,
@@ -127,7 +128,7 @@ test('bicep lint finds nothing in the template, its modules and main.bicepparam'
   }
 }));
 
-test('one session-enabled, de-duplicating queue per bot in bots.json, with its delivery settings', withBicep(async () => {
+test('one de-duplicating queue per bot in bots.json, session-enabled unless strategy none, with its delivery settings', withBicep(async () => {
   assertQueuesMatchBots(await defaultSnapshot(), botsFileSchema.parse(await seedBots()));
 }));
 
@@ -142,6 +143,7 @@ async function variantBots(): Promise<unknown> {
   ];
   variants.forEach((delivery, i) => Object.assign(file.bots[i]!, { delivery }));
   file.bots.push({ ...file.bots[0], name: 'added-bot', queue: 'bot-added', delivery: undefined });
+  file.bots.push({ ...file.bots[0], name: 'unordered-bot', queue: 'bot-unordered', delivery: undefined, strategy: { type: 'none' } });
   return file;
 }
 
@@ -157,6 +159,14 @@ const variantSnapshot = once(async () => {
 
 test('a bot\'s delivery block overrides the queue defaults the way the bots.json schema does', withBicep(async () => {
   assertQueuesMatchBots(await variantSnapshot(), botsFileSchema.parse(await variantBots()));
+}));
+
+test('a bot with strategy none gets a queue without sessions; every other bot a session-enabled one', withBicep(async () => {
+  const queues = queuesOf(await variantSnapshot());
+  assert.equal(queues.get('bot-unordered')?.requiresSession, false, 'strategy none: a plain queue');
+  for (const name of ['bot-task-tactician', 'bot-merge-warden', 'bot-spec-sentinel', 'bot-added']) {
+    assert.equal(queues.get(name)?.requiresSession, true, `${name} keeps its sessions`);
+  }
 }));
 
 /** Read by the code, but set only on a developer's machine; Azure uses the identity form instead. */

@@ -8,10 +8,11 @@ import { lockRenewalWarning, parseTimeSpan, readHttpRoutePrefix, readServiceBusH
 
 const projectHostJson = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../host.json');
 
-test("the project's host.json: 8 sessions at once, released after 5 s idle, locks renewed for 30 min (above the 5 min functionTimeout), prefix api", () => {
+test("the project's host.json: 16 sessions at once, released after 250 ms idle, 16 calls at once without sessions, locks renewed for 30 min (above the 5 min functionTimeout), prefix api", () => {
   const options = readServiceBusHostOptions(projectHostJson, {});
-  assert.equal(options.maxConcurrentSessions, 8);
-  assert.equal(options.sessionIdleTimeoutMs, 5_000);
+  assert.equal(options.maxConcurrentSessions, 16);
+  assert.equal(options.sessionIdleTimeoutMs, 250);
+  assert.equal(options.maxConcurrentCalls, 16);
   assert.equal(options.maxAutoLockRenewalDurationMs, 1_800_000);
   assert.equal(options.functionTimeoutMs, 300_000);
   assert.equal(options.clientRetryOptions.timeoutInMs, 60_000);
@@ -22,10 +23,12 @@ test("the project's host.json: 8 sessions at once, released after 5 s idle, lock
 test("the host's AzureFunctionsJobHost__ environment overrides win over host.json", () => {
   const options = readServiceBusHostOptions(projectHostJson, {
     AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentSessions: '2',
+    AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls: '3',
     AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:00.250',
     AzureFunctionsJobHost__functionTimeout: '00:00:30',
   });
   assert.equal(options.maxConcurrentSessions, 2);
+  assert.equal(options.maxConcurrentCalls, 3);
   assert.equal(options.sessionIdleTimeoutMs, 250);
   assert.equal(options.functionTimeoutMs, 30_000);
 });

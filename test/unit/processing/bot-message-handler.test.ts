@@ -236,6 +236,24 @@ describe('bot message handler', () => {
     assert.ok(logs.some((l) => l.level === 'error' && /could not record.*retried/.test(l.text)));
   });
 
+  it('for a bot with strategy none: no session touch (no Table write), the target is told there is no session', async () => {
+    const unordered: BotDefinition = { ...bot, strategy: { type: 'none', params: {} } };
+    const { handler, delivered, sessions, poison, telemetry } = setup({ bot: unordered });
+    await handler(envelope, queueContext({ messageId: 'd-1', eventType: 'pull_request' }));
+    assert.equal(delivered.length, 1);
+    assert.equal(delivered[0]!.session, null);
+    assert.deepEqual(sessions.touches, []);
+    assert.equal(poison.records.length, 0);
+    assert.deepEqual(telemetry.events.map((e) => e.name), ['BotMessageProcessed']);
+  });
+
+  it('for a bot with strategy none: a permanent failure is still recorded as poison, without a session', async () => {
+    const unordered: BotDefinition = { ...bot, strategy: { type: 'none', params: {} } };
+    const { handler, poison } = setup({ bot: unordered, target: async () => Promise.reject(new PermanentError('TargetRejected', 'no')) });
+    await handler(envelope, queueContext({ messageId: 'd-9' }));
+    assert.deepEqual([poison.records[0]?.reason, poison.records[0]?.sessionId, poison.records[0]?.stage], ['TargetRejected', null, 'target']);
+  });
+
   it('treats a message without a SessionId as poison', async () => {
     const { handler, poison, delivered } = setup();
     await handler(envelope, queueContext({ messageId: 'd-4' }));

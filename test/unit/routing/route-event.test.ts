@@ -34,7 +34,7 @@ test('issues.opened goes to bots listening on "issues", "issues.*" and "issues.o
   assert.throws(() => registryOf([{ name: 'only-not', queue: 'q-6', events: ['!issues.opened'] }]), BotsConfigError);
 });
 
-test('a route carries the bot\'s queue, its session id, and the delivery id as message id', () => {
+test('a route carries the bot\'s queue, its session id (none for strategy none: a plain queue), and the delivery id as message id', () => {
   const registry = registryOf([
     { name: 'by-entity', queue: 'bot-entity', events: ['issues'], strategy: { type: 'entity' } },
     { name: 'unordered', queue: 'bot-unordered', events: ['issues'], strategy: { type: 'none' } },
@@ -43,7 +43,7 @@ test('a route carries the bot\'s queue, its session id, and the delivery id as m
   const number = String((envelope.payload['issue'] as JsonObject)['number']);
   assert.deepEqual(routeEvent(envelope, registry), [
     { bot: 'by-entity', queue: 'bot-entity', sessionId: `issue-octocat/Hello-World-${number}`, messageId: DELIVERY, ordered: true },
-    { bot: 'unordered', queue: 'bot-unordered', sessionId: DELIVERY, messageId: DELIVERY, ordered: false },
+    { bot: 'unordered', queue: 'bot-unordered', sessionId: undefined, messageId: DELIVERY, ordered: false },
   ]);
 });
 

@@ -58,6 +58,16 @@ describe('http target', () => {
     assert.match(String(request.headers['user-agent']), /^session-router\/\d+\.\d+\.\d+/);
   });
 
+  it('sends no X-Session-* headers for a bot without sessions (strategy none)', async () => {
+    statusFor = () => 200;
+    const target = createTarget(httpBot({ urlSetting: 'PROBOT_URL' }), deps({ PROBOT_URL: server.url }));
+    const before = server.requests.length;
+    await target.deliver({ ...input(1), session: null });
+    const headers = server.requests[before]!.headers;
+    assert.deepEqual(Object.keys(headers).filter((name) => name.startsWith('x-session-')), []);
+    assert.equal(headers['x-github-delivery'], 'delivery-1');
+  });
+
   it('sends no signature when the bot names no secret setting', async () => {
     statusFor = () => 202;
     const target = createTarget(httpBot({ url: server.url }), deps({}));

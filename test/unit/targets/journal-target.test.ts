@@ -51,3 +51,11 @@ it('appends one whole JSON line per message, creating the directory, even when b
   const mergeWarden = entries.filter((e) => e.bot === 'merge-warden').map((e) => e.index);
   assert.deepEqual(mergeWarden, Array.from({ length: perBot }, (_, i) => i + 1));
 });
+
+it('writes sessionId, generation and index as null for a bot without sessions (strategy none)', async () => {
+  const journalPath = path.join(directory, 'unordered.jsonl');
+  const target = createTarget(journalBot('greeter'), { env: {}, journalPath, now: () => new Date('2026-11-26T17:30:00.000Z') });
+  await target.deliver({ envelope: pullRequestEnvelope({ deliveryId: 'd-none', number: 1 }), session: null, deliveryCount: 1 });
+  const line = JSON.parse((await readFile(journalPath, 'utf8')).trim()) as JournalEntry;
+  assert.deepEqual([line.bot, line.sessionId, line.generation, line.index, line.deliveryId], ['greeter', null, null, null, 'd-none']);
+});

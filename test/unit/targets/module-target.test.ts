@@ -13,7 +13,7 @@ const deps = (modules: ReturnType<typeof createBotModuleRegistry>) => ({ env: {}
 
 it('calls the handler registered under the bot name with the envelope and session', async () => {
   const modules = createBotModuleRegistry();
-  const calls: [InlineEventEnvelope, SessionContext][] = [];
+  const calls: [InlineEventEnvelope, SessionContext | null][] = [];
   modules.register('merge-warden', (envelope, session) => void calls.push([envelope, session]));
   const envelope = pullRequestEnvelope({ deliveryId: 'd-1' });
   const session = { id: 'pr-octo/repo-1', generation: 1, index: 1, isNew: true };

@@ -53,3 +53,10 @@ test('an event without action has the event type as subject; one without reposit
   assert.equal(message.applicationProperties?.['action'], null);
   assert.equal(message.applicationProperties?.['repository'], null);
 });
+
+test('a message for a queue without sessions (strategy none) carries no SessionId at all', () => {
+  const sent = envelope({});
+  const message = toServiceBusMessage({ bot: 'unordered', queue: 'bot-unordered', sessionId: undefined, messageId: sent.eventId, envelope: sent });
+  assert.equal('sessionId' in message, false, 'no session to name');
+  assert.equal(message.messageId, sent.eventId);
+});

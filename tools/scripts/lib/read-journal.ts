@@ -29,7 +29,9 @@ export function groupBySession(lines: readonly JournalLine[]): Map<string, Map<s
   for (const line of lines) {
     const sessions = bots.get(line.bot) ?? new Map<string, JournalLine[]>();
     bots.set(line.bot, sessions);
-    sessions.set(line.sessionId, [...(sessions.get(line.sessionId) ?? []), line]);
+    // A bot without sessions (strategy none) writes sessionId null: its lines share one unordered group.
+    const session = line.sessionId ?? '(no session)';
+    sessions.set(session, [...(sessions.get(session) ?? []), line]);
   }
   return bots;
 }

@@ -1,0 +1,149 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import azureFunctions from '@azure/functions';
+import { Webhooks } from '@octokit/webhooks';
+import { sign } from '@octokit/webhooks-methods';
+import { createApp } from '../../../src/app/create-app.js';
+import { createWebhookHandler, type WebhookHandler } from '../../../src/ingress/create-webhook-handler.js';
+import { recordingClaimCheck, recordingDispatcher } from '../../../test/support/webhook-harness.js';
+import { benchPayload, PAYLOAD_SIZES, type BenchPayload, type PayloadSize } from './padded-payloads.js';
+import { median } from './statistics.js';
+
+const { HttpRequest, InvocationContext } = azureFunctions;
+const SECRET = 'bench-secret';
+
+/**
+ * One webhook, from the bytes and headers as they arrived to the 202, with no I/O. All three start
+ * from the same Buffer and headers and end at an accepted, parsed event:
+ * - floor: HMAC-SHA256 over the bytes, constant-time compare, JSON.parse, a 202 response object;
+ * - peer: @octokit/webhooks `verifyAndReceive` (its API takes the body as a string: the decode is its cost);
+ * - app: createApp's webhook handler on an HttpRequest built from the bytes, its Service Bus send
+ *   and claim-check Blob write replaced by stand-ins that do nothing.
+ */
+type Contender = 'floor' | 'peer' | 'app';
+const CONTENDERS: readonly Contender[] = ['floor', 'peer', 'app'];
+
+export interface IngressResult {
+  size: PayloadSize;
+  description: string;
+  bytes: number;
+  /** CPU µs per webhook, median over rounds. */
+  cpuUs: Record<Contender, number>;
+  vsFloor: number;
+  vsPeer: number;
+  peerVsFloor: number;
+}
+
+export async function measureIngressCpu(options: { quick: boolean; rounds: number }): Promise<IngressResult[]> {
+  const app = createApp({
+    env: {
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      // Nothing listens here: the stand-ins below replace every use of it.
+      ServiceBusConnection: 'Endpoint=sb://localhost:1;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
+      GITHUB_WEBHOOK_SECRET: SECRET,
+    },
+  });
+  const appHandler: WebhookHandler = createWebhookHandler({
+    ...app.webhook,
+    dispatcher: recordingDispatcher(async () => undefined, { keep: false }).dispatcher,
+    claimCheck: {
+      // Keeps nothing: a 10 MB payload would otherwise stay in memory for every iteration.
+      store: async (deliveryId, payload) => ({ ...(await recordingClaimCheck().claimCheck.store(deliveryId, Buffer.alloc(0))), size: payload.byteLength }),
+    },
+  });
+  const webhooks = new Webhooks({ secret: SECRET });
+  let received = 0;
+  webhooks.onAny(() => void received++);
+  const context = new InvocationContext({ functionName: 'github-webhook', logHandler: () => undefined });
+
+  const results: IngressResult[] = [];
+  try {
+    for (const size of PAYLOAD_SIZES) {
+      const payload = benchPayload(size);
+      const signature = await sign(SECRET, payload.body.toString('utf8'));
+      const run = runnerFor(payload, signature, appHandler, webhooks, context);
+      const iterations = iterationsFor(payload.body.byteLength, options.quick);
+      for (const contender of CONTENDERS) await run(contender); // warm-up, and a failure shows before timing
+      const perRound: Record<Contender, number[]> = { floor: [], peer: [], app: [] };
+      for (let round = 0; round < options.rounds; round++) {
+        // Interleaved, in a different order each round, so drift on a busy machine hits all three.
+        for (const contender of rotate(CONTENDERS, round)) {
+          globalThis.gc?.();
+          const before = process.cpuUsage();
+          for (let i = 0; i < iterations; i++) await run(contender);
+          const used = process.cpuUsage(before);
+          perRound[contender].push((used.user + used.system) / iterations);
+        }
+      }
+      const ratio = (a: Contender, b: Contender) => median(perRound[a].map((value, i) => value / perRound[b][i]!));
+      results.push({
+        size,
+        description: payload.description,
+        bytes: payload.body.byteLength,
+        cpuUs: { floor: median(perRound.floor), peer: median(perRound.peer), app: median(perRound.app) },
+        vsFloor: ratio('app', 'floor'),
+        vsPeer: ratio('app', 'peer'),
+        peerVsFloor: ratio('peer', 'floor'),
+      });
+    }
+  } finally {
+    await app.close();
+  }
+  if (received === 0) throw new Error('@octokit/webhooks received nothing: the peer did not run');
+  return results;
+}
+
+function runnerFor(
+  payload: BenchPayload,
+  signature: string,
+  appHandler: WebhookHandler,
+  webhooks: Webhooks,
+  context: InstanceType<typeof InvocationContext>,
+): (contender: Contender) => Promise<unknown> {
+  const expected = Buffer.from(signature);
+  return async (contender) => {
+    const deliveryId = randomUUID();
+    switch (contender) {
+      case 'floor': {
+        const digest = Buffer.from(`sha256=${createHmac('sha256', SECRET).update(payload.body).digest('hex')}`);
+        if (digest.length !== expected.length || !timingSafeEqual(digest, expected)) throw new Error('floor: bad signature');
+        const event = JSON.parse(payload.body.toString('utf8')) as unknown;
+        return { status: 202, jsonBody: { deliveryId, accepted: event !== null } };
+      }
+      case 'peer':
+        return webhooks.verifyAndReceive({
+          id: deliveryId,
+          name: payload.eventType as Parameters<Webhooks['verifyAndReceive']>[0]['name'],
+          payload: payload.body.toString('utf8'),
+          signature,
+        });
+      case 'app': {
+        const request = new HttpRequest({
+          method: 'POST',
+          url: 'http://localhost/api/github/webhooks',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'GitHub-Hookshot/bench',
+            'x-github-event': payload.eventType,
+            'x-github-delivery': deliveryId,
+            'x-hub-signature-256': signature,
+          },
+          body: { bytes: payload.body },
+        });
+        const response = await appHandler(request, context);
+        if (response.status !== 202) throw new Error(`app: expected 202, got ${response.status}: ${JSON.stringify(response.jsonBody)}`);
+        return response;
+      }
+    }
+  };
+}
+
+/** About 0.2 s (quick: 0.03 s) of floor work per contender and round at each size. */
+function iterationsFor(bytes: number, quick: boolean): number {
+  const budget = quick ? 20e6 : 200e6;
+  return Math.max(quick ? 1 : 3, Math.min(quick ? 200 : 2_000, Math.round(budget / Math.max(bytes, 1) / 4)));
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}

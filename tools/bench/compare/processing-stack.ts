@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { TableClient } from '@azure/data-tables';
+import { ServiceBusClient, type ServiceBusMessage } from '@azure/service-bus';
+import type { ServiceBusQueueFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
+import { botDefinitionSchema, type BotDefinition } from '../../../src/bots/bot-config-schema.js';
+import type { DevQueueOptions } from '../../dev-broker/dev-queue.js';
+import { queueOptionsFromBots } from '../../dev-broker/queue-options-from-bots.js';
+import { startDevBroker, type RunningDevBroker } from '../../dev-broker/start-dev-broker.js';
+import { parseEnvelope } from '../../../src/envelope/parse-envelope.js';
+import { createTableSessionStore } from '../../../src/lifecycle/table-session-store.js';
+import type { ServiceBusHostOptions } from '../../local-host/host-options.js';
+import { silentLog } from '../../local-host/log.js';
+import { startMessagePump } from '../../local-host/message-pump.js';
+import { startSessionPump } from '../../local-host/session-pump.js';
+import { startAzurite, type RunningAzurite } from '../../local-host/start-azurite.js';
+import { createBotQueueFunctions } from '../../../src/processing/bot-queue-functions.js';
+import { createTablePoisonStore } from '../../../src/processing/poison-store.js';
+import { noTelemetry } from '../../../src/telemetry/telemetry.js';
+import { toServiceBusMessage } from '../../../src/transport/to-service-bus-message.js';
+import { pullRequestEnvelope } from '../../../test/support/processing/example-envelopes.js';
+
+/** One Azurite and one development broker for every processing measurement, so all compare on the same parts. */
+export interface ProcessingStack {
+  azurite: RunningAzurite;
+  broker: RunningDevBroker;
+  client: ServiceBusClient;
+  journalPath: string;
+  close(): Promise<void>;
+}
+
+/** A bench bot: the app's own definition defaults, a journal target, entity strategy unless `none`. */
+export function benchBot(name: string, strategy: 'entity' | 'none' = 'entity'): BotDefinition {
+  return botDefinitionSchema.parse({ name, queue: `bot-${name}`, events: ['*'], strategy: { type: strategy } });
+}
+
+export async function startProcessingStack(bots: readonly BotDefinition[], extraQueues: readonly DevQueueOptions[]): Promise<ProcessingStack> {
+  const directory = mkdtempSync(path.join(tmpdir(), 'session-router-bench-'));
+  const azurite = await startAzurite();
+  const broker = await startDevBroker({ queues: [...queueOptionsFromBots(bots), ...extraQueues] });
+  const client = new ServiceBusClient(broker.connectionString);
+  // Created once here, so no measurement pays for the first-use create.
+  for (const name of ['sessions', 'poisonmessages']) await table(azurite, name).createTable();
+  return {
+    azurite,
+    broker,
+    client,
+    journalPath: path.join(directory, 'journal.jsonl'),
+    async close() {
+      await client.close();
+      await broker.close();
+      await azurite.stop();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+function table(azurite: RunningAzurite, name: string): TableClient {
+  return TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
+}
+
+/**
+ * The app's queue function for each bot, as both hosts run it (envelope → claim check → session
+ * touch on Azurite → journal), with `onDone(messageId)` called after each handler returns.
+ */
+export function appQueueFunctions(stack: ProcessingStack, bots: readonly BotDefinition[], onDone: (messageId: string) => void = () => undefined): ServiceBusQueueFunctionDefinition[] {
+  return createBotQueueFunctions(bots, {
+    settings: { JOURNAL_PATH: stack.journalPath },
+    env: {},
+    parseEnvelope,
+    resolvePayload: async () => ({}),
+    sessions: createTableSessionStore({ tableClient: table(stack.azurite, 'sessions') }),
+    poison: createTablePoisonStore({ tableClient: table(stack.azurite, 'poisonmessages') }),
+    telemetry: noTelemetry,
+    now: () => new Date(),
+  }).map((definition) => ({
+    ...definition,
+    handler: async (message, context) => {
+      await definition.handler(message, context);
+      onDone(String(context.triggerMetadata?.['messageId']));
+    },
+  }));
+}
+
+export interface PumpLike {
+  stats(): { completed: number; sessionsAccepted?: number };
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The local host's pump for a definition: sessions or not, as the host decides. */
+export function startPump(stack: ProcessingStack, definition: ServiceBusQueueFunctionDefinition, hostOptions: ServiceBusHostOptions): PumpLike {
+  return definition.isSessionsEnabled
+    ? startSessionPump({ client: stack.client, definition, hostOptions, log: silentLog })
+    : startMessagePump({ client: stack.client, definition, hostOptions, log: silentLog });
+}
+
+/** A pull_request event for `sessionId` (undefined for a queue without sessions), as the webhook would send it. */
+export function prMessage(bot: BotDefinition, deliveryId: string, number: number, sessionId: string | undefined): ServiceBusMessage {
+  const envelope = pullRequestEnvelope({ deliveryId, number });
+  return toServiceBusMessage({ bot: bot.name, queue: bot.queue, sessionId, messageId: envelope.eventId, envelope });
+}
+
+export async function sendAll(stack: ProcessingStack, queue: string, messages: readonly ServiceBusMessage[]): Promise<void> {
+  const sender = stack.client.createSender(queue);
+  try {
+    let batch = await sender.createMessageBatch();
+    for (const message of messages) {
+      if (batch.tryAddMessage(message)) continue;
+      await sender.sendMessages(batch);
+      batch = await sender.createMessageBatch();
+      if (!batch.tryAddMessage(message)) throw new Error(`bench: a message does not fit an empty batch (${queue})`);
+    }
+    if (batch.count > 0) await sender.sendMessages(batch);
+  } finally {
+    await sender.close();
+  }
+}
+
+export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`bench: ${what} did not happen within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,0 +1,98 @@
+import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServiceBusClient, ServiceBusReceiver } from '@azure/service-bus';
+import type { ServiceBusQueueFunctionDefinition } from '../../src/functions-model/function-definitions.js';
+import type { ServiceBusHostOptions } from './host-options.js';
+import { abandonInFlight, describeError, invokeAndSettle, type InFlight, type PumpStats } from './invoke-and-settle.js';
+import type { Log } from './log.js';
+
+export interface MessagePumpOptions {
+  client: ServiceBusClient;
+  definition: ServiceBusQueueFunctionDefinition;
+  hostOptions: Pick<ServiceBusHostOptions, 'maxConcurrentCalls' | 'maxAutoLockRenewalDurationMs' | 'functionTimeoutMs'>;
+  log: Log;
+}
+
+export interface RunningMessagePump {
+  readonly functionName: string;
+  readonly queueName: string;
+  stats(): PumpStats;
+  /**
+   * Stops receiving, lets handlers in flight finish for up to `graceMs`, then abandons what is
+   * still running (it will be redelivered) and closes the receiver.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Runs a queue function without sessions (a bot with `strategy: none`) the way the Functions
+ * host's Service Bus extension does: one receiver, up to host.json `maxConcurrentCalls` messages
+ * handled at once in no particular order, each settled like a session trigger's message (complete
+ * on return, abandon on throw or past `functionTimeout`), its lock renewed for up to
+ * `maxAutoLockRenewalDuration` (never less than `functionTimeout`).
+ * https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus#hostjson-settings
+ */
+export function startMessagePump(options: MessagePumpOptions): RunningMessagePump {
+  const { client, definition, hostOptions, log } = options;
+  const { name: functionName, queueName } = definition;
+  const { functionTimeoutMs } = hostOptions;
+  const inFlight = new Set<InFlight>();
+  const stats: PumpStats = { completed: 0, abandoned: 0, timedOut: 0 };
+  const stopController = new AbortController();
+  setMaxListeners(0, stopController.signal);
+  const invocation = { definition, log, functionTimeoutMs, stats, inFlight, stopSignal: stopController.signal };
+  const running = new Set<Promise<unknown>>();
+  let stopping = false;
+
+  const receiver: ServiceBusReceiver = client.createReceiver(queueName, {
+    receiveMode: 'peekLock',
+    maxAutoLockRenewalDurationInMs: Math.max(hostOptions.maxAutoLockRenewalDurationMs, functionTimeoutMs),
+  });
+  const subscription = receiver.subscribe(
+    {
+      async processMessage(message) {
+        if (stopping) {
+          await receiver.abandonMessage(message).catch(() => undefined); // redelivered to the next host
+          return;
+        }
+        const work = invokeAndSettle(invocation, receiver, message);
+        running.add(work);
+        try {
+          await work;
+        } finally {
+          running.delete(work);
+        }
+      },
+      async processError({ error }) {
+        if (stopping) return;
+        log.warn(functionName, `receiving from ${queueName}:`, describeError(error));
+        // The SDK retries on its own; do not spin on a broker that keeps failing.
+        await sleep(500);
+      },
+    },
+    // Settled by invokeAndSettle, as the host settles for autoCompleteMessages.
+    { autoCompleteMessages: false, maxConcurrentCalls: hostOptions.maxConcurrentCalls },
+  );
+
+  return {
+    functionName,
+    queueName,
+    stats: () => ({ ...stats }),
+    async stop(graceMs = 30_000) {
+      stopping = true;
+      stopController.abort();
+      await subscription.close().catch((error: unknown) => log.debug(functionName, 'closing the subscription:', describeError(error)));
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([
+        Promise.allSettled([...running]).then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (gaveUp) {
+        log.warn(functionName, `${inFlight.size} handler(s) still running after ${graceMs} ms; abandoning their messages for redelivery`);
+        await abandonInFlight(inFlight);
+      }
+      await receiver.close().catch((error: unknown) => log.debug(functionName, 'closing the receiver:', describeError(error)));
+    },
+  };
+}
