@@ -20,7 +20,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import { createClaimCheck } from '../transport/claim-check.js';
 import { createServiceBusClient, webhookSenderOptions } from '../transport/service-bus-connection.js';
 import { createServiceBusDispatcher } from '../transport/service-bus-dispatcher.js';
-import { createSessionClosedSender } from '../transport/session-closed-sender.js';
+import { createSessionClosedSender } from '../lifecycle/session-closed-sender.js';
 import { createStorageClients } from '../transport/storage-clients.js';
 import type { FunctionDefinition } from '../functions-model/function-definitions.js';
 

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Benchmark } from './benchmark.js';
 
 /**
- * `npm run bench:micro [-- <filter>]`: runs every micro-benchmark in dist/bench/*.bench.js and prints
+ * `npm run bench:micro [-- <filter>]`: runs every micro-benchmark in dist/tools/bench/*.bench.js and prints
  * ops/s and latency percentiles. BENCH_SECONDS sets the measuring time per benchmark (default 1).
  * Numbers from a shared machine are indicative; compare runs on the same machine.
  */

@@ -40,7 +40,7 @@ const shapes = quick
       { sessions: 1, perSession: 60 },
     ];
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const hostOptions = readServiceBusHostOptions(path.join(root, 'host.json'), process.env);
 const f = (value: number, digits = 2) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { ServiceBusClient } from '@azure/service-bus';
+import { parseTimeSpan } from '../../../src/config/parse-time-span.js';
 import { toServiceBusMessage } from '../../../src/transport/to-service-bus-message.js';
 import { envelopeBytes } from '../../../src/transport/envelope-bytes.js';
 import { repoRoot } from '../../support/bicep-cli.js';
@@ -112,13 +113,19 @@ describe('the development broker with the .NET SDK (Azure.Messaging.ServiceBus)'
   test("a session processor with host.json's options gets every session in send order, once, over sends and batches", (t) => {
     const result = scenario(t, 'processor');
     if (!result) return;
-    assert.deepEqual(result.options, {
-      MaxConcurrentSessions: host.maxConcurrentSessions,
-      SessionIdleTimeout: host.sessionIdleTimeout,
-      MaxAutoLockRenewalDuration: host.maxAutoLockRenewalDuration,
-      AutoCompleteMessages: host.autoCompleteMessages,
-      PrefetchCount: host.prefetchCount,
-    });
+    // .NET prints a TimeSpan with seven fraction digits ("00:00:00.2500000"): compare durations, not text.
+    const options = result.options as Record<string, unknown>;
+    const asMs = (value: unknown) => (typeof value === 'string' ? parseTimeSpan(value) : value);
+    assert.deepEqual(
+      { ...options, SessionIdleTimeout: asMs(options['SessionIdleTimeout']), MaxAutoLockRenewalDuration: asMs(options['MaxAutoLockRenewalDuration']) },
+      {
+        MaxConcurrentSessions: host.maxConcurrentSessions,
+        SessionIdleTimeout: asMs(host.sessionIdleTimeout),
+        MaxAutoLockRenewalDuration: asMs(host.maxAutoLockRenewalDuration),
+        AutoCompleteMessages: host.autoCompleteMessages,
+        PrefetchCount: host.prefetchCount,
+      },
+    );
     assert.deepEqual(result.errors, []);
     const received = result.received as { session: string; body: string; deliveryCount: number }[];
     for (const session of SESSIONS) {

@@ -94,10 +94,12 @@ test('a strategy-none bot: webhook → plain queue (no SessionId) → local host
     try {
       assert.deepEqual(sessionsInQueue, [false], 'the broker made bot-fanout a plain queue');
       const url = `http://localhost:${host.httpPort}/api/github/webhooks`;
-      const body = JSON.stringify(exampleOf('issues', action('opened')));
-      const signature = await sign(SECRET, body);
+      const opened = exampleOf('issues', action('opened')) as { issue: { number: number } };
       const answers = await Promise.all(
         Array.from({ length: EVENTS }, async (_, i) => {
+          // A different issue each: the same body under a new delivery id would be dropped as a replay.
+          const body = JSON.stringify({ ...opened, issue: { ...opened.issue, number: i + 1 } });
+          const signature = await sign(SECRET, body);
           const deliveryId = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
           deliveryIds.push(deliveryId);
           const response = await fetch(url, {

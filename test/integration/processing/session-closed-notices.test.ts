@@ -6,7 +6,7 @@ import { createAdminHandlers } from '../../../src/lifecycle/session-admin.js';
 import { createJanitorHandler } from '../../../src/lifecycle/session-janitor.js';
 import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
 import { noTelemetry } from '../../../src/telemetry/telemetry.js';
-import { createSessionClosedSender } from '../../../src/transport/session-closed-sender.js';
+import { createSessionClosedSender } from '../../../src/lifecycle/session-closed-sender.js';
 import { quietContext, timerTick } from '../../support/functions-context.js';
 import { pullRequestEnvelope } from '../../support/processing/example-envelopes.js';
 import { withPipeline } from '../../support/processing/pipeline-fixture.js';

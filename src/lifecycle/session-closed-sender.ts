@@ -1,6 +1,6 @@
 import type { ServiceBusClient, ServiceBusSender } from '@azure/service-bus';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
-import { toSessionClosedMessage, type SessionClosedNotice } from '../lifecycle/session-closed-notice.js';
+import { toSessionClosedMessage, type SessionClosedNotice } from './session-closed-notice.js';
 
 /** Puts session-closed control messages on bots' own queues (one sender per queue, opened on first use). */
 export interface SessionClosedSender {
