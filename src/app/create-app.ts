@@ -6,6 +6,7 @@ import { readSettings, type Settings } from '../config/settings.js';
 import { createWebhookHandler, type WebhookDependencies } from '../ingress/create-webhook-handler.js';
 import { defineWebhookFunction } from '../ingress/define-webhook-function.js';
 import { createTableReplayGuard } from '../ingress/replay-guard.js';
+import { createReplayPurgeChore } from '../ingress/replay-purge-chore.js';
 import { createLifecycleFunctions } from '../lifecycle/lifecycle-functions.js';
 import { createTableSessionStore } from '../lifecycle/table-session-store.js';
 import { defineDeadLetterAdminFunctions, defineDeadLetterCountFunction } from '../processing/dead-letter-admin.js';
@@ -81,18 +82,26 @@ export function createApp(options: CreateAppOptions = {}): App {
     now,
     ...(options.modules === undefined ? {} : { modules: options.modules }),
   });
+  // Default window: the longest duplicate-detection window of the bots' queues (P3D unless bots.json says otherwise).
+  const replayWindowMs = settings.WEBHOOK_REPLAY_WINDOW ?? Math.max(0, ...bots.map((bot) => bot.delivery.duplicateDetectionWindow.ms));
+  const replayGuard = replayWindowMs > 0 ? createTableReplayGuard({ tableClient: storage.table(settings.WEBHOOK_REPLAY_TABLE), windowMs: replayWindowMs, now }) : undefined;
   // Session-closed notices go to the bots' own queues through the client made below, on first use.
   const closedNotices = createSessionClosedSender(() => client);
-  const lifecycle = createLifecycleFunctions({ bots, settings, store: sessions, telemetry, now, sendClosedNotice: (bot, notice) => closedNotices.send(bot, notice) });
+  const lifecycle = createLifecycleFunctions({
+    bots,
+    settings,
+    store: sessions,
+    telemetry,
+    now,
+    sendClosedNotice: (bot, notice) => closedNotices.send(bot, notice),
+    ...(replayGuard === undefined ? {} : { chores: [createReplayPurgeChore((at) => replayGuard.purgeExpired(at))] }),
+  });
   // Catch-up redelivery through GitHub's API: only when GitHub credentials are configured.
   const redeliveryConfig = readRedeliveryConfig(settings);
   const redelivery = redeliveryConfig === undefined ? [] : [defineRedeliveryFunction({ config: redeliveryConfig, telemetry, now })];
   // Last: the only part that holds a connection, so a bad setting above leaks nothing.
   const client = createServiceBusClient(settings, webhookSenderOptions(settings));
   const dispatcher = createServiceBusDispatcher({ client, telemetry });
-  // Default window: the longest duplicate-detection window of the bots' queues (P3D unless bots.json says otherwise).
-  const replayWindowMs = settings.WEBHOOK_REPLAY_WINDOW ?? Math.max(0, ...bots.map((bot) => bot.delivery.duplicateDetectionWindow.ms));
-  const replayGuard = replayWindowMs > 0 ? createTableReplayGuard({ tableClient: storage.table(settings.WEBHOOK_REPLAY_TABLE), windowMs: replayWindowMs, now }) : undefined;
   const webhook: WebhookDependencies = { settings, registry, dispatcher, claimCheck, telemetry, now, ...(replayGuard === undefined ? {} : { replayGuard }) };
   const deadLetterDeps = { bots, deadLetters: createDeadLetterQueue(client), telemetry };
   const deadLetters = [...defineDeadLetterAdminFunctions(deadLetterDeps), defineDeadLetterCountFunction(deadLetterDeps, settings.JANITOR_SCHEDULE)];

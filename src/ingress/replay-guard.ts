@@ -1,4 +1,4 @@
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import { createTableOnce } from '../transport/create-table-once.js';
 import { isTableMissing, statusOf } from '../transport/table-errors.js';
 
@@ -22,6 +22,15 @@ export interface ReplayGuard {
   claim(bodyHash: string, deliveryId: string, signal?: AbortSignal): Promise<ReplayDecision>;
 }
 
+export interface ReplayPurge {
+  /** Rows past the window deleted; `more` when the run stopped at its bound (the next run goes on). */
+  deleted: number;
+  more: boolean;
+}
+
+/** At most this many deletions per purge: one run stays short; a backlog is worked off run by run. */
+export const MAX_PURGE_PER_RUN = 5_000;
+
 interface ReplayEntity {
   deliveryId: string;
   acceptedAt: Date;
@@ -35,12 +44,20 @@ const MAX_ATTEMPTS = 3;
  * PartitionKey = the body's SHA-256, RowKey = '' (one row per body, spread over partitions).
  * An insert that fails with 409 means the body was seen: the row says under which delivery id
  * and when. A row older than `windowMs` is taken over with an ETag-guarded replace, so expiry
- * needs no sweeper for correctness (stale rows are only storage; SESSION_RETENTION-style purge
- * is left to a Table lifecycle job if wanted). One round trip for a new body.
+ * needs no sweeper for correctness; `purgeExpired` (run by the janitor) deletes rows past the
+ * window so the table does not grow by a row per webhook forever. One round trip for a new body.
  * Table semantics: https://learn.microsoft.com/rest/api/storageservices/insert-entity (409 on an
  * existing entity), https://learn.microsoft.com/rest/api/storageservices/update-entity2 (If-Match).
  */
-export function createTableReplayGuard({ tableClient, windowMs, now = () => new Date() }: { tableClient: TableClient; windowMs: number; now?: () => Date }): ReplayGuard {
+export function createTableReplayGuard({
+  tableClient,
+  windowMs,
+  now = () => new Date(),
+}: {
+  tableClient: TableClient;
+  windowMs: number;
+  now?: () => Date;
+}): ReplayGuard & { purgeExpired(at: Date, maxDeletes?: number): Promise<ReplayPurge> } {
   // Created only when an insert finds it missing: the common case is one round trip.
   const table = createTableOnce(tableClient);
 
@@ -85,6 +102,36 @@ export function createTableReplayGuard({ tableClient, windowMs, now = () => new 
       } catch (error) {
         return { kind: 'unchecked', error };
       }
+    },
+
+    /**
+     * Deletes rows accepted before `at - windowMs`. The filter is on a property, not a key (the key
+     * is the body's hash), so the service scans the table: that is why it runs from the janitor, not
+     * per request, and stops after `maxDeletes`. Each delete is ETag-guarded: a row a claim took
+     * over meanwhile is newer and stays. A missing table has nothing to purge.
+     * https://learn.microsoft.com/rest/api/storageservices/querying-tables-and-entities
+     */
+    async purgeExpired(at, maxDeletes = MAX_PURGE_PER_RUN) {
+      const cutoff = new Date(at.getTime() - windowMs);
+      let deleted = 0;
+      try {
+        const rows = tableClient.listEntities<ReplayEntity>({
+          queryOptions: { filter: odata`acceptedAt lt ${cutoff}`, select: ['PartitionKey', 'RowKey'] },
+        });
+        for await (const row of rows) {
+          if (deleted >= maxDeletes) return { deleted, more: true };
+          try {
+            await tableClient.deleteEntity(row.partitionKey!, row.rowKey!, row.etag === undefined ? {} : { etag: row.etag });
+            deleted++;
+          } catch (error) {
+            if (statusOf(error) !== 404 && statusOf(error) !== 412) throw error;
+          }
+        }
+      } catch (error) {
+        if (isTableMissing(error)) return { deleted, more: false };
+        throw error;
+      }
+      return { deleted, more: false };
     },
   };
 }

@@ -3,7 +3,7 @@ import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { Settings } from '../config/settings.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { createAdminHandlers, defineAdminFunctions } from './session-admin.js';
-import { createJanitorHandler, defineJanitorFunction } from './session-janitor.js';
+import { createJanitorHandler, defineJanitorFunction, type JanitorChore } from './session-janitor.js';
 import type { SendSessionClosed } from './send-session-closed-notices.js';
 import type { SessionStore } from './table-session-store.js';
 
@@ -16,6 +16,8 @@ export interface LifecycleFunctionsDeps {
   now?: () => Date;
   /** Puts session-closed notices on bots' queues (`createSessionClosedSender`); absent = no notices. */
   sendClosedNotice?: SendSessionClosed;
+  /** Other parts' housekeeping, run by the janitor after the sessions. */
+  chores?: readonly JanitorChore[];
 }
 
 /** The janitor timer and the admin HTTP functions, for the Functions host and `npm start` alike. */
@@ -30,6 +32,7 @@ export function createLifecycleFunctions(deps: LifecycleFunctionsDeps): Function
     retentionMs: settings.SESSION_RETENTION,
     hotSessionThreshold: settings.HOT_SESSION_THRESHOLD,
     ...(deps.sendClosedNotice === undefined ? {} : { notices: { send: deps.sendClosedNotice, store } }),
+    ...(deps.chores === undefined ? {} : { chores: deps.chores }),
   });
   return [
     defineJanitorFunction(janitor, settings.JANITOR_SCHEDULE),

@@ -17,6 +17,13 @@ export interface JanitorDeps {
   hotSessionThreshold: number;
   /** Tells bots of the closes (a control message on the bot's queue); absent = no notices. */
   notices?: { send: SendSessionClosed; store: Pick<SessionStore, 'listPendingNotices' | 'markNoticeSent'> };
+  /** Housekeeping of other parts on the same schedule (the webhook's replay rows); each returns a line for the log. */
+  chores?: readonly JanitorChore[];
+}
+
+export interface JanitorChore {
+  name: string;
+  run(now: Date): Promise<string>;
 }
 
 export type JanitorHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
@@ -24,8 +31,8 @@ export type JanitorHandler = (timer: Timer, context: InvocationContext) => Promi
 /**
  * One janitor run, bot by bot with each bot's limits: read the active records once, close
  * those past a limit, export the metrics from the same read, purge closed records past the
- * retention. One bot's failure is reported and does not stop the others; the run then fails
- * so the host records it.
+ * retention; then the chores. One bot's or chore's failure is reported and does not stop the
+ * others; the run then fails so the host records it.
  */
 export function createJanitorHandler(deps: JanitorDeps): JanitorHandler {
   return async (timer, context) => {
@@ -51,8 +58,17 @@ export function createJanitorHandler(deps: JanitorDeps): JanitorHandler {
         context.error(`session-janitor: ${bot.name}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+    for (const chore of deps.chores ?? []) {
+      try {
+        context.log(`session-janitor: ${chore.name}: ${await chore.run(now)}`);
+      } catch (error) {
+        failures.push(error);
+        deps.telemetry.trackException(error, { operation: chore.name });
+        context.error(`session-janitor: ${chore.name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
     if (failures.length > 0) {
-      throw new AggregateError(failures, `session-janitor failed for ${failures.length} of ${deps.bots.length} bots`);
+      throw new AggregateError(failures, `session-janitor failed for ${failures.length} of ${deps.bots.length + (deps.chores?.length ?? 0)} bots and chores`);
     }
   };
 }

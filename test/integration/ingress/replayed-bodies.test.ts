@@ -113,3 +113,27 @@ test('a replay table deleted while the app runs is made again: the next body is 
   assert.equal((await replayGuard.claim('b'.repeat(64), 'd-after')).kind, 'new');
   assert.equal((await replayGuard.claim('b'.repeat(64), 'd-copy')).kind, 'duplicate', 'and the claim was stored');
 });
+
+test('the janitor purge deletes replay rows past the window and keeps the rest; a purged body is new again', async () => {
+  const { clock, replayGuard } = guard(HOUR);
+  const hashes = ['a', 'b', 'c', 'd'].map((c) => c.repeat(64));
+  for (const hash of hashes.slice(0, 3)) assert.equal((await replayGuard.claim(hash, `old-${hash[0]}`)).kind, 'new');
+  clock.now = new Date(clock.now.getTime() + 50 * 60_000);
+  assert.equal((await replayGuard.claim(hashes[3]!, 'young-d')).kind, 'new');
+
+  // 70 min after the first three: they are past the 1 h window, the fourth (20 min old) is not.
+  const purged = await replayGuard.purgeExpired(new Date(clock.now.getTime() + 20 * 60_000));
+  assert.deepEqual(purged, { deleted: 3, more: false });
+  clock.now = new Date(clock.now.getTime() + 20 * 60_000);
+  assert.equal((await replayGuard.claim(hashes[3]!, 'another-id')).kind, 'duplicate', 'the young row stayed');
+  assert.equal((await replayGuard.claim(hashes[0]!, 'later-id')).kind, 'new', 'the purged row is gone');
+});
+
+test('the purge stops at its bound and says more is left; a table never created has nothing to purge', async () => {
+  const { clock, replayGuard } = guard(HOUR);
+  for (const c of ['a', 'b', 'c']) await replayGuard.claim(c.repeat(64), `id-${c}`);
+  const later = new Date(clock.now.getTime() + 2 * HOUR);
+  assert.deepEqual(await replayGuard.purgeExpired(later, 2), { deleted: 2, more: true });
+  assert.deepEqual(await replayGuard.purgeExpired(later, 2), { deleted: 1, more: false });
+  assert.deepEqual(await guard(HOUR).replayGuard.purgeExpired(later), { deleted: 0, more: false });
+});

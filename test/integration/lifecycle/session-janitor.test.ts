@@ -155,3 +155,21 @@ test('the janitor function is a timer on the configured schedule; a bad schedule
   assert.equal(definition.name, 'session-janitor');
   assert.equal(definition.schedule, '0 */5 * * * *');
 });
+
+test('chores run after the bots on the same schedule; a failing chore is reported, the others still run, the run fails', async () => {
+  const { tableClient } = await freshSessionsTable(azurite.connectionString);
+  const store = createTableSessionStore({ tableClient });
+  const ran: string[] = [];
+  const janitor = createJanitorHandler({
+    bots: [specSentinel], store, telemetry: recordingTelemetry(), now: () => at(120), retentionMs: RETENTION, hotSessionThreshold: 100,
+    chores: [
+      { name: 'broken-chore', run: () => Promise.reject(new Error('storage down')) },
+      { name: 'webhook-replay-purge', run: async (now) => (ran.push(now.toISOString()), 'deleted 3 replay row(s)') },
+    ],
+  });
+  const { context, logs } = quietContext('session-janitor');
+  await assert.rejects(janitor(timerTick(at(120)), context), /failed for 1 of 3 bots and chores/);
+  assert.deepEqual(ran, [at(120).toISOString()]);
+  assert.ok(logs.some((l) => l.message.includes('webhook-replay-purge: deleted 3 replay row(s)')));
+  assert.ok(logs.some((l) => l.level === 'error' && l.message.includes('broken-chore: storage down')));
+});
