@@ -13,7 +13,8 @@ const hostSettings = ['FUNCTIONS_WORKER_RUNTIME'];
 
 /** The setting names in the first column of the app settings table (the section before the next heading). */
 function documentedSettings(): string[] {
-  const section = page.slice(page.indexOf('| setting |'), page.indexOf('\n## '));
+  const start = page.indexOf('| setting |');
+  const section = page.slice(start, page.indexOf('\n## ', start));
   return section
     .split('\n')
     .filter((row) => row.startsWith('| `'))
