@@ -43,8 +43,19 @@ test(`README.md stays a front door: at most ${readmeLimitBytes} bytes, the rest 
 });
 
 test('the link checker itself: GitHub anchors, code left alone, missing targets reported', () => {
-  const anchors = headingAnchors('# Webhook endpoint: `POST /api/github/webhooks`\n## Catch-up redelivery through GitHub\'s API\n## Notes\n## Notes\n```\n# not a heading\n```\n');
-  assert.deepEqual([...anchors], ['webhook-endpoint-post-apigithubwebhooks', 'catch-up-redelivery-through-githubs-api', 'notes', 'notes-1']);
+  const anchors = headingAnchors(
+    [
+      '# Webhook endpoint: `POST /api/github/webhooks`',
+      "## Catch-up redelivery through GitHub's API",
+      '## Notes',
+      '## Notes',
+      '```',
+      '# not a heading',
+      '```',
+    ].join('\n'),
+  );
+  const expected = ['webhook-endpoint-post-apigithubwebhooks', 'catch-up-redelivery-through-githubs-api', 'notes', 'notes-1'];
+  assert.deepEqual([...anchors], expected);
   const links = relativeLinks('[a](docs/x.md#y) `[b](not/a/link)` [c](https://example.com) [d](#here)\n```\n[e](in/code)\n```\n');
   assert.deepEqual(links.map((link) => link.target), ['docs/x.md#y', '#here']);
   assert.match(brokenLink('README.md', 'docs/no-such-page.md') ?? '', /does not exist/);
