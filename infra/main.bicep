@@ -1,5 +1,5 @@
 // session-router: GitHub webhooks → one session-enabled Service Bus queue per bot → the bots,
-// on Azure Functions Flex Consumption. Deploy with `npm run deploy` (see README, "Deploy to Azure").
+// on Azure Functions Flex Consumption. Deploy with `npm run deploy` (see docs/deploy.md).
 targetScope = 'resourceGroup'
 
 // Regions that offer Flex Consumption, as Microsoft's Flex templates list them
@@ -278,7 +278,7 @@ var appSettings = union(
     JANITOR_SCHEDULE: '0 */1 * * * *'
     SESSION_RETENTION: 'P7D'
     HOT_SESSION_THRESHOLD: '100'
-    // Catch-up redelivery, off until set through appSettingOverrides (README "Catch-up redelivery"):
+    // Catch-up redelivery, off until set through appSettingOverrides (docs/delivery-guarantees.md, "Catch-up redelivery"):
     // GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY as a Key Vault reference, or GITHUB_HOOK_TOKEN + REDELIVERY_HOOK.
     GITHUB_API_URL: 'https://api.github.com'
     GITHUB_APP_ID: ''

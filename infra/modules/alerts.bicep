@@ -45,7 +45,7 @@ resource deadLetterAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   location: 'global'
   tags: tags
   properties: {
-    description: 'A bot queue holds dead-lettered messages: an event was given up on (MaxDeliveryCountExceeded, expiry). See README, "Dead letters".'
+    description: 'A bot queue holds dead-lettered messages: an event was given up on (MaxDeliveryCountExceeded, expiry). See docs/delivery-guarantees.md, "Dead letters".'
     severity: 2
     enabled: true
     scopes: [namespace.id]

@@ -11,7 +11,7 @@ import { parseTimerSchedule } from './parse-timer-schedule.js';
  * `ServiceBusConnection` / `ServiceBusConnection__fullyQualifiedNamespace` and
  * `AzureWebJobsStorage` / `AzureWebJobsStorage__blobServiceUri|__tableServiceUri` are the
  * settings the host's own triggers read, so one configuration serves both.
- * README's settings table documents each; keep them in step.
+ * docs/settings.md documents each (test/unit/docs/settings-reference.test.ts holds it to this schema).
  */
 /** An optional setting: blank means the default; a value `parse` refuses stops start-up, saying what was expected. */
 const setting = <T>(fallback: string, parse: (text: string) => T | undefined, expected: string) =>

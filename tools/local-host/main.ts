@@ -24,7 +24,7 @@ async function startBroker(port: number, bots: readonly BotDefinition[], log: Lo
   };
 }
 
-/** `npm start`: the whole app on this machine (see README "Run it locally"). */
+/** `npm start`: the whole app on this machine (see docs/local-host.md). */
 async function main(): Promise<void> {
   const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
   const log = createLog(parseLogLevel(process.env.LOCAL_LOG_LEVEL));

@@ -101,7 +101,7 @@ test('reads one session whose id has slashes and reserved characters, by path or
   });
   const byQuery = await call(handlers.getSession, request('GET', 'merge-warden', '', { id: 'branch-o/r-feat/x#1?' }));
   assert.deepEqual(byQuery.body, byPath.body);
-  // `GET /api/sessions/{bot}?id=…` (README's curl -G form) is routed to the list function.
+  // `GET /api/sessions/{bot}?id=…` (the curl -G form in docs/bots-and-sessions.md) is routed to the list function.
   const byQueryOnList = await call(handlers.listSessions, request('GET', 'merge-warden', undefined, { id: 'branch-o/r-feat/x#1?' }));
   assert.deepEqual(byQueryOnList.body, byPath.body);
   const missingOnList = await call(handlers.listSessions, request('GET', 'merge-warden', undefined, { id: 'pr-o/r-404' }));

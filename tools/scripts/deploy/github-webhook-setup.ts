@@ -48,5 +48,5 @@ ping answers 500 (no secret resolved yet), wait, run
   az functionapp restart --resource-group <group> --name <app>
 and press "Redeliver" on the ping.
 To rotate the secret: az keyvault secret set --vault-name ${setup.keyVaultName} --name ${setup.secretName} --value <new>,
-then update it in GitHub (see README, "Deploy to Azure").`;
+then update it in GitHub (see docs/deploy.md, "The webhook secret").`;
 }
