@@ -1,8 +1,10 @@
-import appInsights from 'applicationinsights';
+import { createRequire } from 'node:module';
 import type { Settings } from '../config/settings.js';
 import { createApplicationInsightsTelemetry } from './application-insights-telemetry.js';
 import { noTelemetry, type Telemetry } from './telemetry.js';
 import { telemetryCredential, telemetryIdentityFrom } from './telemetry-credential.js';
+
+type ApplicationInsights = typeof import('applicationinsights');
 
 let started: Telemetry | undefined;
 
@@ -15,6 +17,7 @@ export function createTelemetry(settings: Settings): Telemetry {
   const connectionString = settings.APPLICATIONINSIGHTS_CONNECTION_STRING;
   if (connectionString === undefined) return noTelemetry;
   if (started === undefined) {
+    const appInsights = loadApplicationInsights();
     // The Functions host already ships the app's console output; collecting it here would double it.
     appInsights.setup(connectionString).setAutoCollectConsole(false);
     const identity = telemetryIdentityFrom(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING);
@@ -24,4 +27,15 @@ export function createTelemetry(settings: Settings): Telemetry {
     started = createApplicationInsightsTelemetry(appInsights.defaultClient);
   }
   return started;
+}
+
+/**
+ * The SDK is loaded only when it is used: importing it (OpenTelemetry and the Azure Monitor
+ * exporter) takes seconds, which every process that builds the app without a connection string
+ * (each test, the local host) would pay for nothing. `require`, not `import()`, because the
+ * package is CommonJS and createApp must stay synchronous: the Functions host registers the
+ * functions while it imports the app. Nothing is instrumented before setup().start() either way.
+ */
+function loadApplicationInsights(): ApplicationInsights {
+  return createRequire(import.meta.url)('applicationinsights') as ApplicationInsights;
 }

@@ -7,7 +7,7 @@ import { startDevBroker, type RunningDevBroker } from '../../tools/dev-broker/st
 import { createWebhookHandler, type WebhookHandler } from '../../src/ingress/create-webhook-handler.js';
 import { createApp } from '../../src/app/create-app.js';
 import type { WebhookDependencies } from '../../src/ingress/create-webhook-handler.js';
-import { startAzurite, type RunningAzurite } from '../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from './shared-azurite.js';
 import { createClaimCheck, type ClaimCheck } from '../../src/transport/claim-check.js';
 import { CURRENT_SECRET } from './webhook-harness.js';
 import azureFunctions, { type HttpRequest } from '@azure/functions';
@@ -33,7 +33,7 @@ export interface IngressEnvironment {
 
 /** The real handler over the real SDK, the development broker with the five bots' queues, and Azurite. */
 export async function startIngressEnvironment(env: Record<string, string> = {}): Promise<IngressEnvironment> {
-  const [broker, azurite] = await Promise.all([startDevBroker({ port: 0, queues: botQueues() }), startAzurite()]);
+  const [broker, azurite] = await Promise.all([startDevBroker({ port: 0, queues: botQueues() }), startTestAzurite()]);
   const settings = readSettings({
     GITHUB_WEBHOOK_SECRET: CURRENT_SECRET,
     ServiceBusConnection: broker.connectionString,

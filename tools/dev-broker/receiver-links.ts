@@ -117,8 +117,14 @@ export function openConsumerLink(
   const requestedWait = Number((link.properties as Record<string, unknown> | undefined)?.[LINK_TIMEOUT] ?? MAX_SESSION_WAIT_MS);
   const waitMs = Math.min(Number.isFinite(requestedWait) && requestedWait > 0 ? requestedWait : MAX_SESSION_WAIT_MS, MAX_SESSION_WAIT_MS);
   let timer: NodeJS.Timeout | undefined;
+  let waiting = true;
+  const noSession = (why: string) => {
+    waiting = false;
+    refuseLink(link, { condition: 'com.microsoft:timeout', description: `No session with available messages on queue '${queue.name}' ${why}.` });
+  };
   const cancel = queue.lockNextSession({
     claim: (sessionId, lockedUntil) => {
+      waiting = false;
       clearTimeout(timer);
       return claim(sessionId, lockedUntil);
     },
@@ -126,15 +132,17 @@ export function openConsumerLink(
   if (!consumer) {
     timer = setTimeout(() => {
       cancel();
-      refuseLink(link, {
-        condition: 'com.microsoft:timeout',
-        description: `No session with available messages on queue '${queue.name}' within ${waitMs} ms.`,
-      });
+      noSession(`within ${waitMs} ms`);
     }, waitMs);
   }
   return () => {
     clearTimeout(timer);
     cancel();
     release();
+    // A peer that closes its connection while its attach still waits gets the answer now. The
+    // SDK does not abort a waiting acceptNextSession (its abortSignal stops at rhea-promise,
+    // whose attach timer, the 60 s operation timeout, then keeps the client's process alive
+    // after client.close()). Not when the link is closed already: detached or the socket gone.
+    if (waiting && !link.is_closed()) noSession('before the connection closed');
   };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DeployRefusal } from '../../../tools/scripts/deploy/az.js';
 import { listPackageFiles, stageApp } from '../../../tools/scripts/deploy/package-app.js';
-import { loadPackage, verifyPackageLoads, type IndexedBinding, type PackageLoad } from '../../../tools/scripts/deploy/verify-package-loads.js';
+import { loadPackage, verificationSettings, verifyPackageLoads, type IndexedBinding, type PackageLoad } from '../../../tools/scripts/deploy/verify-package-loads.js';
 import { repoRoot } from '../../support/bicep-cli.js';
 
 /**
@@ -19,6 +19,10 @@ let load: PackageLoad;
 const shippedBots = JSON.parse(await readFile(join(repoRoot, 'src/bots/bots.json'), 'utf8')) as { bots: Array<{ name: string; queue: string }> };
 
 before(async () => {
+  // npm ci from the cache without asking the registry whether each cached entry is still current
+  // (https://docs.npmjs.com/cli/v11/using-npm/config#prefer-offline): the lock file pins every
+  // version and integrity, so the tree is the same; only the revalidation round trips go.
+  process.env.npm_config_prefer_offline = 'true';
   workDir = await mkdtemp(join(tmpdir(), 'package-loads-'));
   stage = await stageApp(repoRoot, workDir, () => undefined);
   load = await loadPackage(stage);
@@ -39,7 +43,7 @@ function trigger(name: string): IndexedBinding {
 test('the package holds the built app and none of the development code', async () => {
   const files = await listPackageFiles(repoRoot);
   assert.ok(files.some((f) => /^dist\/src\/functions\/[^/]+\.js$/.test(f)));
-  const leaked = files.filter((f) => /^(dist\/(tools|test|infra)\/|src\/|tools\/|test\/|local\.settings)/.test(f));
+  const leaked = files.filter((f) => /^(dist\/(tools|test|infra)\/|dist\/\.tsbuildinfo$|src\/|tools\/|test\/|local\.settings)/.test(f));
   assert.deepEqual(leaked, []);
 });
 
@@ -47,6 +51,18 @@ test('every file of package.json "main" loads from the package with production d
   assert.ok(load.files.length >= 4, `main matched ${load.files.join(', ')}`);
   assert.deepEqual(load.failures, []);
   assert.equal(load.programmingModel?.name, '@azure/functions');
+});
+
+test('with APPLICATIONINSIGHTS_CONNECTION_STRING the package loads and starts Application Insights from its production dependencies', async () => {
+  // The SDK is loaded only when telemetry is configured (src/telemetry/create-telemetry.ts): the load above never reaches it.
+  const withTelemetry = await loadPackage(stage, {
+    ...verificationSettings,
+    // Loopback where nothing listens: whatever the exporter tries stays on this machine.
+    APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/',
+    APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+  });
+  assert.deepEqual(withTelemetry.failures, []);
+  assert.ok(withTelemetry.functions.some((f) => f.name === 'github-webhook'));
 });
 
 test('the host indexes the webhook: POST github/webhooks, anonymous', () => {

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TableClient } from '@azure/data-tables';
 import { createTableReplayGuard } from '../../../src/ingress/replay-guard.js';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { TransientError } from '../../../src/errors/delivery-errors.js';
 import { example } from '../../support/example-payloads.js';
 import { signedRequest } from '../../support/signed-request.js';
@@ -10,7 +10,7 @@ import { CURRENT_SECRET, recordingDispatcher, webhookHarness } from '../../suppo
 
 let azurite: RunningAzurite;
 before(async () => {
-  azurite = await startAzurite();
+  azurite = await startTestAzurite();
 });
 after(() => azurite.stop());
 

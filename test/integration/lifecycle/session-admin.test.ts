@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import functions from '@azure/functions';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { createAdminHandlers, defineAdminFunctions, type AdminHandler } from '../../../src/lifecycle/session-admin.js';
 import { createTableSessionStore, type SessionStore } from '../../../src/lifecycle/table-session-store.js';
 import { freshSessionsTable } from '../../support/sessions-table.js';
@@ -11,7 +11,7 @@ const { HttpRequest } = functions;
 
 let azurite: RunningAzurite;
 before(async () => {
-  azurite = await startAzurite();
+  azurite = await startTestAzurite();
 });
 after(async () => {
   await azurite.stop();

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { botDefinitionSchema, type BotDefinition } from '../../../src/bots/bot-config-schema.js';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { createJanitorHandler, defineJanitorFunction } from '../../../src/lifecycle/session-janitor.js';
 import { createTableSessionStore, type SessionStore } from '../../../src/lifecycle/table-session-store.js';
 import { freshSessionsTable } from '../../support/sessions-table.js';
@@ -10,7 +10,7 @@ import { quietContext, timerTick } from '../../support/functions-context.js';
 
 let azurite: RunningAzurite;
 before(async () => {
-  azurite = await startAzurite();
+  azurite = await startTestAzurite();
 });
 after(async () => {
   await azurite.stop();

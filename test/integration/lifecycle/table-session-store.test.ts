@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { encodeRowKey } from '../../../src/lifecycle/encode-row-key.js';
 import { createTableSessionStore } from '../../../src/lifecycle/table-session-store.js';
 import { TableClient } from '@azure/data-tables';
@@ -9,7 +9,7 @@ import { freshSessionsTable, type TableRequest } from '../../support/sessions-ta
 
 let azurite: RunningAzurite;
 before(async () => {
-  azurite = await startAzurite();
+  azurite = await startTestAzurite();
 });
 after(async () => {
   await azurite.stop();

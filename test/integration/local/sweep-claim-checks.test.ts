@@ -1,13 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { referencedPayloads, sweepClaimChecks } from '../../../tools/local-host/sweep-claim-checks.js';
 import { withDevBroker } from '../../support/dev-broker-fixture.js';
 
 let azurite: RunningAzurite;
 before(async () => {
-  azurite = await startAzurite();
+  azurite = await startTestAzurite();
 });
 after(async () => {
   await azurite.stop();

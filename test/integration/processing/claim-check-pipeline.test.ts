@@ -9,7 +9,7 @@ import { botDefinitionSchema } from '../../../src/bots/bot-config-schema.js';
 import type { EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import { parseEnvelope } from '../../../src/envelope/parse-envelope.js';
 import { createTableSessionStore, type SessionStore } from '../../../src/lifecycle/table-session-store.js';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { createBotMessageHandler } from '../../../src/processing/bot-message-handler.js';
 import type { PoisonStore } from '../../../src/processing/poison-record.js';
 import { createTablePoisonStore } from '../../../src/processing/poison-store.js';
@@ -32,7 +32,7 @@ describe('the handler with real storage: claim check, session table, poison tabl
   const bot = botDefinitionSchema.parse({ name: 'task-tactician', queue: 'bot-task-tactician', events: ['*'], onPoison: 'skip' });
 
   before(async () => {
-    azurite = await startAzurite();
+    azurite = await startTestAzurite();
     directory = await mkdtemp(path.join(tmpdir(), 'pipeline-'));
     journalPath = path.join(directory, 'journal.jsonl');
     container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('webhook-payloads');

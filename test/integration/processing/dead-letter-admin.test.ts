@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import { TransientError } from '../../../src/errors/delivery-errors.js';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { defineDeadLetterAdminFunctions, defineDeadLetterCountFunction } from '../../../src/processing/dead-letter-admin.js';
 import { createDeadLetterQueue, type DeadLetter } from '../../../src/processing/dead-letter-queue.js';
 import { createBotModuleRegistry } from '../../../src/targets/module-registry.js';
@@ -22,7 +22,7 @@ interface Seen {
 describe('dead letters: listed, resubmitted to their session, discarded', () => {
   let azurite: RunningAzurite;
   before(async () => {
-    azurite = await startAzurite();
+    azurite = await startTestAzurite();
   });
   after(() => azurite.stop());
 

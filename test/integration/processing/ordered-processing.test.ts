@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verify } from '@octokit/webhooks-methods';
 import { PermanentError, TransientError } from '../../../src/errors/delivery-errors.js';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { createBotModuleRegistry } from '../../../src/targets/module-registry.js';
 import { pullRequestEnvelope } from '../../support/processing/example-envelopes.js';
 import { withPipeline } from '../../support/processing/pipeline-fixture.js';
@@ -29,7 +29,7 @@ const of = (seen: Seen[], sessionId: string) => seen.filter((s) => s.sessionId =
 describe('ordered processing through the broker, the session pump and Table Storage', () => {
   let azurite: RunningAzurite;
   before(async () => {
-    azurite = await startAzurite();
+    azurite = await startTestAzurite();
   });
   after(() => azurite.stop());
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { pullRequestEnvelope } from '../../support/processing/example-envelopes.js';
 import { withPipeline } from '../../support/processing/pipeline-fixture.js';
 import { recordingTelemetry } from '../../support/recording-telemetry.js';
@@ -36,7 +36,7 @@ const delivered = (requests: RecordedRequest[], answered: Map<RecordedRequest, n
 describe('a target outage is ridden out in place', () => {
   let azurite: RunningAzurite;
   before(async () => {
-    azurite = await startAzurite();
+    azurite = await startTestAzurite();
   });
   after(() => azurite.stop());
 

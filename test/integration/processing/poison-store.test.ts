@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TableClient } from '@azure/data-tables';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import type { PoisonRecordInput } from '../../../src/processing/poison-record.js';
 import { createTablePoisonStore } from '../../../src/processing/poison-store.js';
 
@@ -9,7 +9,7 @@ describe('poison store on Table Storage (Azurite)', () => {
   let azurite: RunningAzurite;
   let tableClient: TableClient;
   before(async () => {
-    azurite = await startAzurite();
+    azurite = await startTestAzurite();
     tableClient = TableClient.fromConnectionString(azurite.connectionString, 'poisonmessages', { allowInsecureConnection: true });
   });
   after(() => azurite.stop());

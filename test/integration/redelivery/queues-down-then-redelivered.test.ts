@@ -8,7 +8,7 @@ import { startDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';
 import type { JsonObject } from '../../../src/envelope/event-envelope.js';
 import { startHttpHost } from '../../../tools/local-host/http-host.js';
 import { silentLog } from '../../../tools/local-host/log.js';
-import { startAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite } from '../../support/shared-azurite.js';
 import { REDELIVERY_FUNCTION_NAME } from '../../../src/redelivery/redelivery-function.js';
 import { example } from '../../support/example-payloads.js';
 import { startFakeGitHub, type FakeDelivery, type StoredRequest } from '../../support/fake-github.js';
@@ -42,7 +42,7 @@ test('queues down → 503s recorded by GitHub → queues back → the timer has 
   const github = await startFakeGitHub();
   const [broker, azurite] = await Promise.all([
     startDevBroker({ port: 0, queues: botQueues().filter((queue) => !DOWN.includes(queue.name)) }),
-    startAzurite(),
+    startTestAzurite(),
   ]);
   const app = createApp({
     settings: readSettings({

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { verify } from '@octokit/webhooks-methods';
 import type { InlineEventEnvelope } from '../../../src/envelope/event-envelope.js';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { example } from '../../support/example-payloads.js';
 import { withPipeline } from '../../support/processing/pipeline-fixture.js';
 import { signedRequest } from '../../support/signed-request.js';
@@ -11,7 +11,7 @@ import { CURRENT_SECRET, recordingDispatcher, webhookHarness } from '../../suppo
 
 let azurite: RunningAzurite;
 before(async () => {
-  azurite = await startAzurite();
+  azurite = await startTestAzurite();
 });
 after(() => azurite.stop());
 

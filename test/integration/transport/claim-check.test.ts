@@ -2,13 +2,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { PermanentError, TransientError } from '../../../src/errors/delivery-errors.js';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { createClaimCheck, sha256Hex } from '../../../src/transport/claim-check.js';
 import { example } from '../../support/example-payloads.js';
 
 let azurite: RunningAzurite;
 before(async () => {
-  azurite = await startAzurite();
+  azurite = await startTestAzurite();
 });
 after(async () => {
   await azurite.stop();

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { createApp } from '../../../src/app/create-app.js';
 import { readSettings } from '../../../src/config/settings.js';
 import { createApplicationInsightsTelemetry, type AppInsightsClient } from '../../../src/telemetry/application-insights-telemetry.js';
 import { createTelemetry } from '../../../src/telemetry/create-telemetry.js';
@@ -26,6 +28,17 @@ test('events, metrics and exceptions reach Application Insights with string dime
   assert.deepEqual(calls[3], ['flush']);
 });
 
-test('without APPLICATIONINSIGHTS_CONNECTION_STRING nothing is started', () => {
+test('without APPLICATIONINSIGHTS_CONNECTION_STRING nothing is started, and the SDK is not even loaded (it takes seconds to import)', async () => {
   assert.equal(createTelemetry(readSettings({})), noTelemetry);
+  // The whole app, built as the Functions host builds it; nothing listens on these.
+  const app = createApp({
+    env: {
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      ServiceBusConnection: 'Endpoint=sb://localhost:1;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
+      GITHUB_WEBHOOK_SECRET: 'test-secret',
+    },
+  });
+  await app.close();
+  const loaded = Object.keys(createRequire(import.meta.url).cache).filter((file) => /[\\/]node_modules[\\/]applicationinsights[\\/]/.test(file));
+  assert.deepEqual(loaded, []);
 });
