@@ -13,6 +13,7 @@ import { measureMixed, measureOneMessageSessions, measurePipelineVsBareSdk, pipe
  * (c) one-message sessions on 5 bots through the local host's pumps; (d) a hot pull request among one-event sessions.
  * Prints tables, then as its last line one JSON object with the headline figures.
  *
+ * BENCH_ONLY=ingress: part (a) only (its table and a JSON line with the ingress ratios), for profiling ingress work.
  * BENCH_QUICK=1: small sizes, well under a minute (what `npm test` checks). Sizes of the full run:
  * BENCH_ROUNDS (5), BENCH_ONE_MESSAGE_SESSIONS (1000 per bot), BENCH_MIXED_HOT (300), BENCH_MIXED_OTHERS (500).
  * host.json's extensions.serviceBus settings apply, with the host's environment overrides
@@ -40,7 +41,7 @@ const shapes = quick
       { sessions: 1, perSession: 60 },
     ];
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const hostOptions = readServiceBusHostOptions(path.join(root, 'host.json'), process.env);
 const f = (value: number, digits = 2) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -69,6 +70,15 @@ console.table(
     'peer/floor': f(r.peerVsFloor),
   })),
 );
+
+const bySize = (pick: (r: (typeof ingress)[number]) => number) => Object.fromEntries(ingress.map((r) => [r.size, round3(pick(r))]));
+if (process.env['BENCH_ONLY'] === 'ingress') {
+  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
+  console.log(JSON.stringify({ ingressCpuVsFloor: bySize((r) => r.vsFloor), ingressCpuVsPeer: bySize((r) => r.vsPeer) }));
+  process.exit(0);
+} else if (process.env['BENCH_ONLY'] !== undefined && process.env['BENCH_ONLY'] !== '') {
+  throw new Error(`BENCH_ONLY must be "ingress" or unset, got "${process.env['BENCH_ONLY']}"`);
+}
 
 const oneMessageBots = [1, 2, 3, 4, 5].map((n) => benchBot(`one-${n}`));
 const unorderedBots = [1, 2, 3, 4, 5].map((n) => benchBot(`none-${n}`, 'none'));
@@ -103,7 +113,6 @@ try {
   ]);
   console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
 
-  const bySize = (pick: (r: (typeof ingress)[number]) => number) => Object.fromEntries(ingress.map((r) => [r.size, round3(pick(r))]));
   console.log(
     JSON.stringify({
       ingressCpuVsFloor: bySize((r) => r.vsFloor),
