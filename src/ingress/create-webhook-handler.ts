@@ -11,6 +11,7 @@ import { deliverToBots } from './deliver-to-bots.js';
 import { ingressLog, type IngressLog } from './ingress-log.js';
 import { isValidDeliveryId } from './validate-delivery-id.js';
 import { receiveDelivery } from './receive-delivery.js';
+import { startSendBudget } from './start-send-budget.js';
 import type { ReplayDecision, ReplayGuard } from './replay-guard.js';
 import { jsonResponse, rejectionResponse } from './webhook-response.js';
 import { WebhookRejection } from './webhook-rejection.js';
@@ -42,7 +43,8 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
 
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const started = performance.now();
-    const budget = AbortSignal.timeout(settings.WEBHOOK_SEND_BUDGET_MS);
+    const sendBudget = startSendBudget(settings.WEBHOOK_SEND_BUDGET_MS);
+    const budget = sendBudget.signal;
     const claimedId = request.headers.get('x-github-delivery') ?? '';
     // Only a well-formed id goes into logs: the header is attacker-controlled until verified.
     let log = ingressLog(context, { deliveryId: isValidDeliveryId(claimedId) ? claimedId : null });
@@ -116,6 +118,8 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
       });
     } catch (error) {
       return reject(error, { telemetry, log, eventType, started });
+    } finally {
+      sendBudget.stop();
     }
   };
 }
