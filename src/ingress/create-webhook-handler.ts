@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { BotRegistry } from '../bots/bot-registry.js';
 import { webhookSecrets, type Settings } from '../config/settings.js';
@@ -70,9 +69,10 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
       }
 
       // GitHub signs the body, not the headers: the same body under a new delivery id is a replay.
+      // Keyed by the body's verified HMAC (already computed: no second pass over the bytes).
       // Asked now, awaited inside deliverToBots after it has taken the event's place in line.
       const replay: Promise<ReplayDecision | undefined> =
-        replayGuard === undefined ? Promise.resolve(undefined) : replayGuard.claim(createHash('sha256').update(delivery.body).digest('hex'), delivery.deliveryId, budget);
+        replayGuard === undefined ? Promise.resolve(undefined) : replayGuard.claim(delivery.signatureDigest, delivery.deliveryId, budget);
       // Synchronously after routing: deliverToBots takes the event's place in each session's line before its first await.
       const outcome = await deliverToBots(envelope, routes, {
         dispatcher,
