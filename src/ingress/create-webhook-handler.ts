@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { BotRegistry } from '../bots/bot-registry.js';
 import { webhookSecrets, type Settings } from '../config/settings.js';
@@ -11,6 +10,7 @@ import { deliverToBots } from './deliver-to-bots.js';
 import { ingressLog, type IngressLog } from './ingress-log.js';
 import { isValidDeliveryId } from './validate-delivery-id.js';
 import { receiveDelivery } from './receive-delivery.js';
+import { startSendBudget } from './start-send-budget.js';
 import type { ReplayDecision, ReplayGuard } from './replay-guard.js';
 import { jsonResponse, rejectionResponse } from './webhook-response.js';
 import { WebhookRejection } from './webhook-rejection.js';
@@ -42,7 +42,8 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
 
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const started = performance.now();
-    const budget = AbortSignal.timeout(settings.WEBHOOK_SEND_BUDGET_MS);
+    const sendBudget = startSendBudget(settings.WEBHOOK_SEND_BUDGET_MS);
+    const budget = sendBudget.signal;
     const claimedId = request.headers.get('x-github-delivery') ?? '';
     // Only a well-formed id goes into logs: the header is attacker-controlled until verified.
     let log = ingressLog(context, { deliveryId: isValidDeliveryId(claimedId) ? claimedId : null });
@@ -68,9 +69,10 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
       }
 
       // GitHub signs the body, not the headers: the same body under a new delivery id is a replay.
+      // Keyed by the body's verified HMAC (already computed: no second pass over the bytes).
       // Asked now, awaited inside deliverToBots after it has taken the event's place in line.
       const replay: Promise<ReplayDecision | undefined> =
-        replayGuard === undefined ? Promise.resolve(undefined) : replayGuard.claim(createHash('sha256').update(delivery.body).digest('hex'), delivery.deliveryId, budget);
+        replayGuard === undefined ? Promise.resolve(undefined) : replayGuard.claim(delivery.signatureDigest, delivery.deliveryId, budget);
       // Synchronously after routing: deliverToBots takes the event's place in each session's line before its first await.
       const outcome = await deliverToBots(envelope, routes, {
         dispatcher,
@@ -116,6 +118,8 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
       });
     } catch (error) {
       return reject(error, { telemetry, log, eventType, started });
+    } finally {
+      sendBudget.stop();
     }
   };
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { JsonObject } from '../envelope/event-envelope.js';
 import { MAX_PAYLOAD_DEPTH, nestsDeeperThan } from './payload-depth.js';
 import { WebhookRejection } from './webhook-rejection.js';
@@ -37,13 +38,11 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
  * the body (V8's JSON errors do), because it may hold private repository content.
  */
 export function parseWebhookBody(contentType: WebhookContentType, body: Buffer): ParsedWebhookBody {
-  let text: string;
-  try {
-    // Fatal: bytes that are not UTF-8 are refused, not silently replaced. Drops a leading BOM.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    throw malformed('the body is not valid UTF-8');
-  }
+  // Bytes that are not UTF-8 are refused, not silently replaced (`isUtf8` validates in one fast
+  // pass; `toString` then decodes without the per-call cost of a fatal TextDecoder). A leading BOM is dropped.
+  const unmarked = startsWithBom(body) ? body.subarray(UTF8_BOM.length) : body;
+  if (!isUtf8(unmarked)) throw malformed('the body is not valid UTF-8');
+  let text = unmarked.toString('utf8');
   let payloadBytes: Buffer;
   if (contentType === 'application/x-www-form-urlencoded') {
     const field = new URLSearchParams(text).get('payload');
@@ -51,7 +50,7 @@ export function parseWebhookBody(contentType: WebhookContentType, body: Buffer):
     text = field;
     payloadBytes = Buffer.from(field, 'utf8');
   } else {
-    payloadBytes = startsWithBom(body) ? body.subarray(UTF8_BOM.length) : body;
+    payloadBytes = unmarked;
   }
   const where = contentType === 'application/json' ? 'body' : '"payload" field';
   if (nestsDeeperThan(payloadBytes)) {

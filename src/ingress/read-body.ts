@@ -31,6 +31,8 @@ export async function readBodyWithLimit(request: HttpRequest, maxBytes: number):
     }
     chunks.push(value);
   }
+  // One chunk (a body the host passed in one piece): used as it is, not copied.
+  if (chunks.length === 1) return Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength);
   return Buffer.concat(chunks, total);
 }
 

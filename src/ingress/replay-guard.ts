@@ -18,7 +18,10 @@ export type ReplayDecision =
   | { kind: 'unchecked'; error: unknown };
 
 export interface ReplayGuard {
-  /** Claims `bodyHash` (hex SHA-256 of the raw body) for `deliveryId`. Never throws. */
+  /**
+   * Claims `bodyHash` for `deliveryId`. Never throws. The webhook passes the body's verified
+   * HMAC-SHA256 (hex): a fingerprint of the raw bytes it already has, keyed by the webhook secret.
+   */
   claim(bodyHash: string, deliveryId: string, signal?: AbortSignal): Promise<ReplayDecision>;
 }
 
@@ -41,7 +44,8 @@ const MAX_ATTEMPTS = 3;
 
 /**
  * The guard on a Table in the app's storage account, so every instance sees every claim:
- * PartitionKey = the body's SHA-256, RowKey = '' (one row per body, spread over partitions).
+ * PartitionKey = the body's fingerprint (its verified HMAC-SHA256), RowKey = '' (one row per body,
+ * spread over partitions).
  * An insert that fails with 409 means the body was seen: the row says under which delivery id
  * and when. A row older than `windowMs` is taken over with an ETag-guarded replace, so expiry
  * needs no sweeper for correctness; `purgeExpired` (run by the janitor) deletes rows past the

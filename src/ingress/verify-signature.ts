@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type SignatureCheck = { valid: true; secretIndex: number } | { valid: false };
+/** `digest`: the matching HMAC in lower-case hex (what the header carries after `sha256=`). */
+export type SignatureCheck = { valid: true; secretIndex: number; digest: string } | { valid: false };
 
 const SIGNATURE_HEADER = /^sha256=([0-9a-f]{64})$/;
 
@@ -19,7 +20,7 @@ export function verifySignature(secrets: readonly string[], body: Uint8Array, si
   const expected = Buffer.from(match[1]!, 'hex');
   for (const [secretIndex, secret] of secrets.entries()) {
     const actual = createHmac('sha256', secret).update(body).digest();
-    if (timingSafeEqual(actual, expected)) return { valid: true, secretIndex };
+    if (timingSafeEqual(actual, expected)) return { valid: true, secretIndex, digest: match[1]! };
   }
   return { valid: false };
 }

@@ -13,6 +13,7 @@ import { measureMixed, measureOneMessageSessions, measurePipelineVsBareSdk, pipe
  * (c) one-message sessions on 5 bots through the local host's pumps; (d) a hot pull request among one-event sessions.
  * Prints tables, then as its last line one JSON object with the headline figures.
  *
+ * BENCH_ONLY=ingress: part (a) only (its table and a JSON line with the ingress ratios), for profiling ingress work.
  * BENCH_QUICK=1: small sizes, well under a minute (what `npm test` checks). Sizes of the full run:
  * BENCH_ROUNDS (5), BENCH_ONE_MESSAGE_SESSIONS (1000 per bot), BENCH_MIXED_HOT (300), BENCH_MIXED_OTHERS (500).
  * host.json's extensions.serviceBus settings apply, with the host's environment overrides
@@ -70,6 +71,15 @@ console.table(
   })),
 );
 
+const bySize = (pick: (r: (typeof ingress)[number]) => number) => Object.fromEntries(ingress.map((r) => [r.size, round3(pick(r))]));
+if (process.env['BENCH_ONLY'] === 'ingress') {
+  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
+  console.log(JSON.stringify({ ingressCpuVsFloor: bySize((r) => r.vsFloor), ingressCpuVsPeer: bySize((r) => r.vsPeer) }));
+  process.exit(0);
+} else if (process.env['BENCH_ONLY'] !== undefined && process.env['BENCH_ONLY'] !== '') {
+  throw new Error(`BENCH_ONLY must be "ingress" or unset, got "${process.env['BENCH_ONLY']}"`);
+}
+
 const oneMessageBots = [1, 2, 3, 4, 5].map((n) => benchBot(`one-${n}`));
 const unorderedBots = [1, 2, 3, 4, 5].map((n) => benchBot(`none-${n}`, 'none'));
 const mixedBot = benchBot('mixed');
@@ -103,7 +113,6 @@ try {
   ]);
   console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
 
-  const bySize = (pick: (r: (typeof ingress)[number]) => number) => Object.fromEntries(ingress.map((r) => [r.size, round3(pick(r))]));
   console.log(
     JSON.stringify({
       ingressCpuVsFloor: bySize((r) => r.vsFloor),

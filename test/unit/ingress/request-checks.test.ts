@@ -31,8 +31,11 @@ test('verifySignature accepts the current or the previous secret and says which 
   const text = JSON.stringify(example('push'));
   const body = Buffer.from(text);
   const secrets = ['current-secret', 'previous-secret'];
-  assert.deepEqual(verifySignature(secrets, body, await sign('current-secret', text)), { valid: true, secretIndex: 0 });
-  assert.deepEqual(verifySignature(secrets, body, await sign('previous-secret', text)), { valid: true, secretIndex: 1 });
+  const current = await sign('current-secret', text);
+  const previous = await sign('previous-secret', text);
+  // digest: the matched HMAC in hex, what the replay guard keys the body by.
+  assert.deepEqual(verifySignature(secrets, body, current), { valid: true, secretIndex: 0, digest: current.slice('sha256='.length) });
+  assert.deepEqual(verifySignature(secrets, body, previous), { valid: true, secretIndex: 1, digest: previous.slice('sha256='.length) });
 });
 
 test('verifySignature refuses another secret, a changed body, a malformed header, and an empty secret list', async () => {
@@ -54,7 +57,8 @@ test('verifySignature checks the bytes GitHub signed: a BOM or an invalid byte t
   assert.deepEqual(verifySignature(['current-secret'], withBom, signature), { valid: false });
   // A secret with surrounding whitespace signs as typed.
   const spaced = ' secret-with-spaces \n';
-  assert.deepEqual(verifySignature([spaced], Buffer.from(text), await sign(spaced, text)), { valid: true, secretIndex: 0 });
+  const spacedSignature = await sign(spaced, text);
+  assert.deepEqual(verifySignature([spaced], Buffer.from(text), spacedSignature), { valid: true, secretIndex: 0, digest: spacedSignature.slice('sha256='.length) });
 });
 
 const requestWith = (bytes: number, headers: Record<string, string> = {}) =>

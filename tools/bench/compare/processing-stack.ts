@@ -32,7 +32,9 @@ export interface ProcessingStack {
 
 /** A bench bot: the app's own definition defaults, a journal target, entity strategy unless `none`. */
 export function benchBot(name: string, strategy: 'entity' | 'none' = 'entity'): BotDefinition {
-  return botDefinitionSchema.parse({ name, queue: `bot-${name}`, events: ['*'], strategy: { type: strategy } });
+  // onPoison "skip": the bench never poisons a message, and "hold" (the default for ordered bots)
+  // would need the held-message store, which these pipelines do not measure.
+  return botDefinitionSchema.parse({ name, queue: `bot-${name}`, events: ['*'], strategy: { type: strategy }, onPoison: 'skip' });
 }
 
 export async function startProcessingStack(bots: readonly BotDefinition[], extraQueues: readonly DevQueueOptions[]): Promise<ProcessingStack> {
