@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const startDevBroker = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/devbroker/start-dev-broker.js')).href;
+const startDevBroker = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../tools/dev-broker/start-dev-broker.js')).href;
 
 /** In a child process: a receiver waits for a session that never comes; the client closes, then the broker. */
 const program = `
