@@ -57,9 +57,12 @@ export interface CreateAppOptions {
 export function createApp(options: CreateAppOptions = {}): App {
   const env = options.env ?? process.env;
   const settings = options.settings ?? readSettings(env);
-  const registry =
-    options.registry ?? loadBots(settings.BOTS_CONFIG_PATH === undefined ? {} : { path: settings.BOTS_CONFIG_PATH });
-  checkRetryBudgets(registry.bots, options.functionTimeoutMs ?? readFunctionTimeoutMs(undefined, env), settings.BOTS_CONFIG_PATH ?? 'bots.json');
+  const registry = options.registry ?? loadBots(settings.BOTS_CONFIG_PATH === undefined ? {} : { path: settings.BOTS_CONFIG_PATH });
+  checkRetryBudgets(
+    registry.bots,
+    options.functionTimeoutMs ?? readFunctionTimeoutMs(undefined, env),
+    settings.BOTS_CONFIG_PATH ?? 'bots.json',
+  );
   const telemetry = options.telemetry ?? createTelemetry(settings);
   const now = options.now ?? (() => new Date());
   const storage = createStorageClients(settings);
@@ -83,7 +86,14 @@ export function createApp(options: CreateAppOptions = {}): App {
   });
   // Session-closed notices go to the bots' own queues through the client made below, on first use.
   const closedNotices = createSessionClosedSender(() => client);
-  const lifecycle = createLifecycleFunctions({ bots, settings, store: sessions, telemetry, now, sendClosedNotice: (bot, notice) => closedNotices.send(bot, notice) });
+  const lifecycle = createLifecycleFunctions({
+    bots,
+    settings,
+    store: sessions,
+    telemetry,
+    now,
+    sendClosedNotice: (bot, notice) => closedNotices.send(bot, notice),
+  });
   // Catch-up redelivery through GitHub's API: only when GitHub credentials are configured.
   const redeliveryConfig = readRedeliveryConfig(settings);
   const redelivery = redeliveryConfig === undefined ? [] : [defineRedeliveryFunction({ config: redeliveryConfig, telemetry, now })];
@@ -92,10 +102,24 @@ export function createApp(options: CreateAppOptions = {}): App {
   const dispatcher = createServiceBusDispatcher({ client, telemetry });
   // Default window: the longest duplicate-detection window of the bots' queues (P3D unless bots.json says otherwise).
   const replayWindowMs = settings.WEBHOOK_REPLAY_WINDOW ?? Math.max(0, ...bots.map((bot) => bot.delivery.duplicateDetectionWindow.ms));
-  const replayGuard = replayWindowMs > 0 ? createTableReplayGuard({ tableClient: storage.table(settings.WEBHOOK_REPLAY_TABLE), windowMs: replayWindowMs, now }) : undefined;
-  const webhook: WebhookDependencies = { settings, registry, dispatcher, claimCheck, telemetry, now, ...(replayGuard === undefined ? {} : { replayGuard }) };
+  const replayGuard =
+    replayWindowMs > 0
+      ? createTableReplayGuard({ tableClient: storage.table(settings.WEBHOOK_REPLAY_TABLE), windowMs: replayWindowMs, now })
+      : undefined;
+  const webhook: WebhookDependencies = {
+    settings,
+    registry,
+    dispatcher,
+    claimCheck,
+    telemetry,
+    now,
+    ...(replayGuard === undefined ? {} : { replayGuard }),
+  };
   const deadLetterDeps = { bots, deadLetters: createDeadLetterQueue(client), telemetry };
-  const deadLetters = [...defineDeadLetterAdminFunctions(deadLetterDeps), defineDeadLetterCountFunction(deadLetterDeps, settings.JANITOR_SCHEDULE)];
+  const deadLetters = [
+    ...defineDeadLetterAdminFunctions(deadLetterDeps),
+    defineDeadLetterCountFunction(deadLetterDeps, settings.JANITOR_SCHEDULE),
+  ];
 
   return {
     settings,

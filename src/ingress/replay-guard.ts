@@ -40,7 +40,15 @@ const MAX_ATTEMPTS = 3;
  * Table semantics: https://learn.microsoft.com/rest/api/storageservices/insert-entity (409 on an
  * existing entity), https://learn.microsoft.com/rest/api/storageservices/update-entity2 (If-Match).
  */
-export function createTableReplayGuard({ tableClient, windowMs, now = () => new Date() }: { tableClient: TableClient; windowMs: number; now?: () => Date }): ReplayGuard {
+export function createTableReplayGuard({
+  tableClient,
+  windowMs,
+  now = () => new Date(),
+}: {
+  tableClient: TableClient;
+  windowMs: number;
+  now?: () => Date;
+}): ReplayGuard {
   // Created only when an insert finds it missing: the common case is one round trip.
   const table = createTableOnce(tableClient);
 
@@ -75,7 +83,10 @@ export function createTableReplayGuard({ tableClient, windowMs, now = () => new 
             return { kind: 'duplicate', firstDeliveryId: String(seen.deliveryId), firstAcceptedAt };
           }
           try {
-            const replaced = await tableClient.updateEntity<ReplayEntity>({ ...key, deliveryId, acceptedAt }, 'Replace', { etag: seen.etag, abortSignal: signal });
+            const replaced = await tableClient.updateEntity<ReplayEntity>({ ...key, deliveryId, acceptedAt }, 'Replace', {
+              etag: seen.etag,
+              abortSignal: signal,
+            });
             return owned(tableClient, bodyHash, replaced.etag);
           } catch (error) {
             if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;

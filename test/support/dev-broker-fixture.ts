@@ -1,5 +1,10 @@
 import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
-import { startDevBroker, type DevBrokerOptions, type DevQueueOptions, type RunningDevBroker } from '../../tools/dev-broker/start-dev-broker.js';
+import {
+  startDevBroker,
+  type DevBrokerOptions,
+  type DevQueueOptions,
+  type RunningDevBroker,
+} from '../../tools/dev-broker/start-dev-broker.js';
 
 export interface BrokerFixture {
   broker: RunningDevBroker;

@@ -73,10 +73,7 @@ interface SessionWaiter {
   claim(sessionId: string, lockedUntil: number): Consumer;
 }
 
-export type Settlement =
-  | { kind: 'complete' }
-  | { kind: 'abandon' }
-  | { kind: 'deadLetter'; reason?: string; description?: string };
+export type Settlement = { kind: 'complete' } | { kind: 'abandon' } | { kind: 'deadLetter'; reason?: string; description?: string };
 
 export interface QueueStats {
   active: number;
@@ -339,7 +336,10 @@ export class DevQueue {
   renewMessageLock(tagKey: string): number {
     const stored = this.lockedByTag.get(tagKey);
     if (!stored?.lock || stored.lock.lockedUntil <= this.now()) {
-      throw new BrokerError('com.microsoft:message-lock-lost', 'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.');
+      throw new BrokerError(
+        'com.microsoft:message-lock-lost',
+        'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.',
+      );
     }
     if (stored.sessionId !== undefined) return this.renewSessionLock(stored.sessionId);
     clearTimeout(stored.lock.timer);

@@ -72,14 +72,22 @@ export function runManagementOperation(queue: DevQueue, subQueue: SubQueue, requ
       };
     case 'com.microsoft:update-disposition': {
       const kind = DISPOSITIONS[String(body['disposition-status'])];
-      if (!kind) throw new BrokerError('amqp:not-implemented', `Disposition "${String(body['disposition-status'])}" is not supported by the development broker.`);
+      if (!kind)
+        throw new BrokerError(
+          'amqp:not-implemented',
+          `Disposition "${String(body['disposition-status'])}" is not supported by the development broker.`,
+        );
       const reason = body['deadletter-reason'];
       const description = body['deadletter-description'];
       for (const key of lockTokensToTagKeys(body['lock-tokens'])) {
         queue.settle(
           key,
           kind === 'deadLetter'
-            ? { kind, reason: reason === undefined ? undefined : String(reason), description: description === undefined ? undefined : String(description) }
+            ? {
+                kind,
+                reason: reason === undefined ? undefined : String(reason),
+                description: description === undefined ? undefined : String(description),
+              }
             : { kind },
         );
       }

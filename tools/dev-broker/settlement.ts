@@ -9,7 +9,10 @@ interface RemoteOutcome {
 }
 
 /** What an SDK settlement means, from the outcome it sent (see notes/servicebus-amqp.md "Settlement"). */
-export function settlementFromOutcome(kind: 'accepted' | 'modified' | 'released' | 'rejected', outcome: RemoteOutcome | undefined): Settlement {
+export function settlementFromOutcome(
+  kind: 'accepted' | 'modified' | 'released' | 'rejected',
+  outcome: RemoteOutcome | undefined,
+): Settlement {
   switch (kind) {
     case 'accepted':
       return { kind: 'complete' };

@@ -110,7 +110,10 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
       if (management) {
         receiverRoles.set(link, { kind: 'management', ...entity });
       } else if (entity.subQueue === 'deadLetter') {
-        refuseLink(link, { condition: 'amqp:not-allowed', description: `Messages cannot be sent to the dead-letter queue of '${entity.queue.name}'.` });
+        refuseLink(link, {
+          condition: 'amqp:not-allowed',
+          description: `Messages cannot be sent to the dead-letter queue of '${entity.queue.name}'.`,
+        });
       } else {
         receiverRoles.set(link, { kind: 'queue', queue: entity.queue });
         setAttachReply(link, { max_message_size: entity.queue.settings.maxMessageSizeBytes });
@@ -200,7 +203,8 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       cleanUp(() => true);
       for (const queue of queues.all()) queue.close();
-      for (const connection of connections) connection.close({ condition: 'amqp:connection:forced', description: 'The development broker is shutting down.' });
+      for (const connection of connections)
+        connection.close({ condition: 'amqp:connection:forced', description: 'The development broker is shutting down.' });
       // Peers that answer the close end their sockets; the rest are cut after a moment.
       const socketsClosed = Promise.all([...sockets].map((socket) => once(socket, 'close')));
       let grace: NodeJS.Timeout | undefined;

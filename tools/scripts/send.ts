@@ -22,7 +22,8 @@ examples:
 
 function positiveNumber(text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) throw new Error(`--number must be a positive whole number, got "${text}"`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0)
+    throw new Error(`--number must be a positive whole number, got "${text}"`);
   return value;
 }
 

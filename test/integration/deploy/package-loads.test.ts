@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DeployRefusal } from '../../../tools/scripts/deploy/az.js';
 import { listPackageFiles, stageApp } from '../../../tools/scripts/deploy/package-app.js';
-import { loadPackage, verifyPackageLoads, type IndexedBinding, type PackageLoad } from '../../../tools/scripts/deploy/verify-package-loads.js';
+import {
+  loadPackage,
+  verifyPackageLoads,
+  type IndexedBinding,
+  type PackageLoad,
+} from '../../../tools/scripts/deploy/verify-package-loads.js';
 import { repoRoot } from '../../support/bicep-cli.js';
 
 /**
@@ -16,7 +21,9 @@ import { repoRoot } from '../../support/bicep-cli.js';
 let workDir: string;
 let stage: string;
 let load: PackageLoad;
-const shippedBots = JSON.parse(await readFile(join(repoRoot, 'src/bots/bots.json'), 'utf8')) as { bots: Array<{ name: string; queue: string }> };
+const shippedBots = JSON.parse(await readFile(join(repoRoot, 'src/bots/bots.json'), 'utf8')) as {
+  bots: Array<{ name: string; queue: string }>;
+};
 
 before(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'package-loads-'));
@@ -83,11 +90,17 @@ test('the host indexes the dead-letter count timer, and each function once', () 
   // Catch-up redelivery registers only when GitHub credentials are configured (none are here).
   assert.ok(!load.functions.some((f) => f.name === 'webhook-redelivery'));
   const names = load.functions.map((f) => f.name);
-  assert.deepEqual(names.filter((name, i) => names.indexOf(name) !== i), [], 'no function registered twice');
+  assert.deepEqual(
+    names.filter((name, i) => names.indexOf(name) !== i),
+    [],
+    'no function registered twice',
+  );
 });
 
 test('the admin functions need a function key', () => {
-  const admin = load.functions.filter((f) => f.name !== 'github-webhook' && Object.values(f.bindings).some((b) => b.type === 'httpTrigger'));
+  const admin = load.functions.filter(
+    (f) => f.name !== 'github-webhook' && Object.values(f.bindings).some((b) => b.type === 'httpTrigger'),
+  );
   const names = admin.map((f) => f.name);
   for (const expected of [
     'sessions-list',

@@ -57,7 +57,13 @@ test('an expired session lock frees the session and redelivers its unsettled mes
       clock.advance(30_001);
       const second = await newClient().acceptSession('orders', 's', noAutoRenew);
       const redelivered = await second.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
-      assert.deepEqual(redelivered.map((m) => [m.body, m.deliveryCount]), [[1, 1], [2, 0]]);
+      assert.deepEqual(
+        redelivered.map((m) => [m.body, m.deliveryCount]),
+        [
+          [1, 1],
+          [2, 0],
+        ],
+      );
       const lost = await rejection(first.completeMessage(held!));
       assert.equal(lost.code, 'SessionLockLost');
     },
@@ -122,6 +128,12 @@ test('a receiver whose client disconnects releases its session and its unsettled
 
     const receiver = await client.acceptSession('orders', 's');
     const redelivered = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
-    assert.deepEqual(redelivered.map((m) => [m.body, m.deliveryCount]), [[1, 1], [2, 1]]);
+    assert.deepEqual(
+      redelivered.map((m) => [m.body, m.deliveryCount]),
+      [
+        [1, 1],
+        [2, 1],
+      ],
+    );
   });
 });

@@ -64,7 +64,10 @@ describe('the handler with real storage: claim check, session table, poison tabl
   }
 
   const journal = async (): Promise<JournalEntry[]> =>
-    (await readFile(journalPath, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as JournalEntry);
+    (await readFile(journalPath, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as JournalEntry);
 
   it('delivers a claim-checked payload and journals it with its session position', async () => {
     const envelope = await claimChecked('big-1');

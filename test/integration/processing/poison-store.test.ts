@@ -37,7 +37,11 @@ describe('poison store on Table Storage (Azurite)', () => {
     await store.record(input({ bot: 'spec-sentinel', messageId: 'm-3' }));
 
     const records = await store.list('merge-warden');
-    assert.deepEqual(records.map((r) => r.messageId), ['m-2', awkwardId], 'oldest first');
+    assert.deepEqual(
+      records.map((r) => r.messageId),
+      ['m-2', awkwardId],
+      'oldest first',
+    );
     assert.deepEqual(records[0], {
       bot: 'merge-warden',
       messageId: 'm-2',
@@ -55,11 +59,16 @@ describe('poison store on Table Storage (Azurite)', () => {
     });
     assert.equal((await store.get('merge-warden', awkwardId))?.messageId, awkwardId);
     assert.equal(await store.get('merge-warden', 'never-seen'), undefined);
-    assert.deepEqual((await store.list('spec-sentinel')).map((r) => r.messageId), ['m-3']);
+    assert.deepEqual(
+      (await store.list('spec-sentinel')).map((r) => r.messageId),
+      ['m-3'],
+    );
   });
 
   it('makes its table again when it was deleted while the app runs, instead of failing every record until a restart', async () => {
-    const own = TableClient.fromConnectionString(azurite.connectionString, `poisonrecreated${Date.now().toString(36)}`, { allowInsecureConnection: true });
+    const own = TableClient.fromConnectionString(azurite.connectionString, `poisonrecreated${Date.now().toString(36)}`, {
+      allowInsecureConnection: true,
+    });
     const store = createTablePoisonStore({ tableClient: own });
     await store.record(input({ messageId: 'before' }));
     await own.deleteTable();

@@ -17,7 +17,8 @@ function registry(): QueueRegistry {
 
 test('put-token replies carry status-code as an AMQP int, accepted and not found alike', () => {
   const queues = registry();
-  const request = (name: string): Message => ({ message_id: 'm', application_properties: { operation: 'put-token', name }, body: 'token' }) as Message;
+  const request = (name: string): Message =>
+    ({ message_id: 'm', application_properties: { operation: 'put-token', name }, body: 'token' }) as Message;
   for (const audience of ['amqp://localhost/orders', 'sb://localhost/orders', 'amqp://localhost/missing']) {
     const status = answerPutToken(queues, request(audience)).application_properties?.['status-code'];
     assert.match(String(typeName(status)), /^(Small)?Int$/, audience);
@@ -35,7 +36,14 @@ test('$management replies carry statusCode as an AMQP int, success and error ali
 
 test('addresses resolve with or without scheme://host and leading slashes, the dead-letter sub-queue in any case', () => {
   const queues = registry();
-  for (const address of ['orders', '/orders', 'sb://localhost/orders', 'amqp://localhost/orders', '/orders/$management', 'amqp://localhost/orders/$management']) {
+  for (const address of [
+    'orders',
+    '/orders',
+    'sb://localhost/orders',
+    'amqp://localhost/orders',
+    '/orders/$management',
+    'amqp://localhost/orders/$management',
+  ]) {
     const entity = queues.resolve(address);
     assert.ok(!(entity instanceof Error), address);
     assert.equal(entity.subQueue, 'active', address);

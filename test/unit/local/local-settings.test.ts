@@ -29,7 +29,10 @@ test('a missing local.settings.json is created from the sample, an existing one 
 
 test('real environment variables win over the file, as with func start; even an empty one', () => {
   const env: NodeJS.ProcessEnv = { JOURNAL_PATH: '/tmp/j.jsonl', GITHUB_WEBHOOK_SECRET_PREVIOUS: '' };
-  const applied = applyLocalSettings({ JOURNAL_PATH: '.data/journal.jsonl', GITHUB_WEBHOOK_SECRET: 's', GITHUB_WEBHOOK_SECRET_PREVIOUS: 'old' }, env);
+  const applied = applyLocalSettings(
+    { JOURNAL_PATH: '.data/journal.jsonl', GITHUB_WEBHOOK_SECRET: 's', GITHUB_WEBHOOK_SECRET_PREVIOUS: 'old' },
+    env,
+  );
   assert.equal(env.JOURNAL_PATH, '/tmp/j.jsonl');
   assert.equal(env.GITHUB_WEBHOOK_SECRET, 's');
   assert.equal(env.GITHUB_WEBHOOK_SECRET_PREVIOUS, '');

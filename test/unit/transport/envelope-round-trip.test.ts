@@ -36,7 +36,17 @@ test('message bodies built around the raw payload bytes read back through parseE
 });
 
 test('the message carries the bytes GitHub signed: whitespace and key order as sent, one copy per webhook for every bot', async () => {
-  const pretty = JSON.stringify({ zen: 'kept as sent', action: 'opened', number: 1, pull_request: { number: 1 }, repository: { id: 1, name: 'r', full_name: 'o/r', owner: { login: 'o' } } }, null, 2);
+  const pretty = JSON.stringify(
+    {
+      zen: 'kept as sent',
+      action: 'opened',
+      number: 1,
+      pull_request: { number: 1 },
+      repository: { id: 1, name: 'r', full_name: 'o/r', owner: { login: 'o' } },
+    },
+    null,
+    2,
+  );
   const [first, ...others] = await dispatched('pull_request', pretty);
   assert.ok(others.length > 0, 'several bots take it');
   const bytes = envelopeBytes(first!);

@@ -47,7 +47,10 @@ export async function measureIngressCpu(options: { quick: boolean; rounds: numbe
     dispatcher: recordingDispatcher(async () => undefined, { keep: false }).dispatcher,
     claimCheck: {
       // Keeps nothing: a 10 MB payload would otherwise stay in memory for every iteration.
-      store: async (deliveryId, payload) => ({ ...(await recordingClaimCheck().claimCheck.store(deliveryId, Buffer.alloc(0))), size: payload.byteLength }),
+      store: async (deliveryId, payload) => ({
+        ...(await recordingClaimCheck().claimCheck.store(deliveryId, Buffer.alloc(0))),
+        size: payload.byteLength,
+      }),
     },
   });
   const webhooks = new Webhooks({ secret: SECRET });

@@ -30,7 +30,12 @@ export function benchPayload(size: PayloadSize): BenchPayload {
       const payload = example('security_advisory', 'published');
       const advisory = payload['security_advisory'] as JsonObject;
       growText(payload, target, (text) => (advisory['description'] = text), String(advisory['description'] ?? ''));
-      return { size, eventType: 'security_advisory', description: 'security_advisory.published, description lengthened', body: compact(payload) };
+      return {
+        size,
+        eventType: 'security_advisory',
+        description: 'security_advisory.published, description lengthened',
+        body: compact(payload),
+      };
     }
     case '24k': {
       // pull_request.opened (the example nearest 24 KB), its PR description lengthened to 24 KB.
@@ -57,7 +62,12 @@ export function benchPayload(size: PayloadSize): BenchPayload {
         bytes += Buffer.byteLength(JSON.stringify(commit)) + 1;
       }
       payload['commits'] = grown;
-      return { size, eventType: 'push', description: `push with ${grown.length} commits (${messageBytes} B messages)`, body: compact(payload) };
+      return {
+        size,
+        eventType: 'push',
+        description: `push with ${grown.length} commits (${messageBytes} B messages)`,
+        body: compact(payload),
+      };
     }
   }
 }
