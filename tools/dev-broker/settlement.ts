@@ -41,7 +41,7 @@ export function settleDelivery(
   let refusal: AmqpError | undefined;
   try {
     const tag = typeof delivery.tag === 'string' ? Buffer.from(delivery.tag) : delivery.tag;
-    consumer.queue.settle(tag.toString('hex'), settlementFromOutcome(kind, delivery.remote_state as RemoteOutcome | undefined), consumer);
+    consumer.queue.settle(tag.toString('hex'), settlementFromOutcome(kind, delivery.remote_state), consumer);
   } catch (error) {
     log(`${consumer.queue.name}: settlement refused: ${error instanceof Error ? error.message : String(error)}`);
     refusal = toAmqpError(error);

@@ -183,7 +183,7 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
   container.on('protocol_error', (error: unknown) => log(`AMQP protocol error: ${String(error)}`));
 
   const sockets = new Set<Socket>();
-  const server = container.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' }) as unknown as Server;
+  const server = container.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     guardSocket(socket, () => openSockets.has(socket));

@@ -223,7 +223,7 @@ function streamingRequest(
     method,
     headers: flattenHeaders(req),
     ...(hasBody ? { body: bodyStream(req, maxBodyBytes), duplex: 'half' } : {}),
-  } as RequestInit);
+  });
   const init: HttpRequestInit & { nativeRequest: Request } = { nativeRequest, params };
   return new HttpRequest(init);
 }

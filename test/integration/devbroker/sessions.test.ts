@@ -13,7 +13,7 @@ test('acceptNextSession times out with ServiceTimeout when no session has messag
     await client.createSender('orders').sendMessages({ body: 'x', sessionId: 'only', messageId: 'x' });
     const receiver = await impatient.acceptNextSession('orders');
     assert.equal(receiver.sessionId, 'only');
-    assert.ok(receiver.sessionLockedUntilUtc!.getTime() > Date.now());
+    assert.ok(receiver.sessionLockedUntilUtc.getTime() > Date.now());
   });
 });
 
@@ -88,7 +88,7 @@ test('renewSessionLock keeps the session past its original lock', async () => {
     async ({ client, newClient }) => {
       await client.createSender('orders').sendMessages({ body: 1, sessionId: 's', messageId: '1' });
       const receiver = await client.acceptSession('orders', 's', noAutoRenew);
-      const before = receiver.sessionLockedUntilUtc!.getTime();
+      const before = receiver.sessionLockedUntilUtc.getTime();
       clock.advance(20_000);
       const renewed = await receiver.renewSessionLock();
       assert.equal(renewed.getTime(), before + 20_000);

@@ -20,7 +20,7 @@ test('Azurite never outlives the process that started it, even one killed withou
   );
   let output = '';
   const endpoint = await new Promise<string>((resolve, reject) => {
-    parent.stdout!.on('data', (chunk: Buffer) => {
+    parent.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
       const match = /http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
       if (match) resolve(match[1]!);

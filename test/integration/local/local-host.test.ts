@@ -147,7 +147,7 @@ test(
         );
       }
       assert.equal(app.processed.length, 40, 'every accepted message processed before stop() returned');
-      assert.equal(await isListening(blobPort!, '127.0.0.1'), false, 'Azurite stopped');
+      assert.equal(await isListening(blobPort, '127.0.0.1'), false, 'Azurite stopped');
     } finally {
       rmSync(project, { recursive: true, force: true });
     }

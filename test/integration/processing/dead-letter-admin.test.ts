@@ -63,7 +63,7 @@ describe('dead letters: listed, resubmitted to their session, discarded', () => 
             params,
             query: Object.fromEntries(new URLSearchParams(query)),
           });
-          return definition!.handler(request, quietContext(definition!.name).context) as Promise<HttpResponseInit>;
+          return definition!.handler(request, quietContext(definition!.name).context);
         };
         const listed = async (query = '') =>
           (await call(list, 'GET', { bot: 'merge-warden' }, query)).jsonBody as { messages: DeadLetter[]; next: number | null };

@@ -120,8 +120,8 @@ describe('ordered processing through the broker, the session pump and Table Stor
         assert.equal(exceeded?.reason, 'MaxDeliveryCountExceeded');
         assert.equal(exceeded?.deliveryCount, 3);
         assert.equal(exceeded?.sessionId, 'pr-octo/repo-a');
-        assert.match(exceeded!.detail, /the bot is down for this one/);
-        assert.equal(JSON.parse(exceeded!.body).eventId, 'a-1');
+        assert.match(exceeded.detail, /the bot is down for this one/);
+        assert.equal(JSON.parse(exceeded.body).eventId, 'a-1');
 
         const rejected = await poison.get('merge-warden', 'b-3');
         assert.equal(rejected?.reason, 'TargetRejected');

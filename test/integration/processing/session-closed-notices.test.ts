@@ -78,14 +78,14 @@ describe("session-closed notices reach the bot once per close, in order after th
             await send([message('a-4')]);
             await until(() => server.requests.length === 6, 'a-4');
             const admin = createAdminHandlers({ bots: [bot], store: sessions, now: () => new Date(), hotSessionThreshold: 100, notices });
-            const closed = (await admin.closeSession(
+            const closed = await admin.closeSession(
               new HttpRequest({
                 method: 'POST',
                 url: `http://localhost/api/sessions/${bot.name}/${SESSION}`,
                 params: { bot: bot.name, sessionId: SESSION },
               }),
               quietContext('sessions-close').context,
-            )) as HttpResponseInit;
+            );
             assert.equal(closed.status, 200);
             await until(() => server.requests.length === 7, 'the manual notice');
           } finally {

@@ -17,8 +17,7 @@ function registry(): QueueRegistry {
 
 test('put-token replies carry status-code as an AMQP int, accepted and not found alike', () => {
   const queues = registry();
-  const request = (name: string): Message =>
-    ({ message_id: 'm', application_properties: { operation: 'put-token', name }, body: 'token' }) as Message;
+  const request = (name: string): Message => ({ message_id: 'm', application_properties: { operation: 'put-token', name }, body: 'token' });
   for (const audience of ['amqp://localhost/orders', 'sb://localhost/orders', 'amqp://localhost/missing']) {
     const status = answerPutToken(queues, request(audience)).application_properties?.['status-code'];
     assert.match(String(typeName(status)), /^(Small)?Int$/, audience);
@@ -29,7 +28,7 @@ test('$management replies carry statusCode as an AMQP int, success and error ali
   const entity = registry().resolve('orders');
   assert.ok(!(entity instanceof Error));
   for (const operation of ['com.microsoft:peek-message', 'com.microsoft:no-such-operation']) {
-    const reply = answerManagementRequest(entity, { message_id: 'm', application_properties: { operation }, body: {} } as Message);
+    const reply = answerManagementRequest(entity, { message_id: 'm', application_properties: { operation }, body: {} });
     assert.match(String(typeName(reply.application_properties?.statusCode)), /^(Small)?Int$/, operation);
   }
 });

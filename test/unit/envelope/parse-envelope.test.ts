@@ -13,7 +13,7 @@ function assertMalformed(body: unknown, ...named: string[]): void {
     () => parseEnvelope(body),
     (error: unknown) => {
       assert.ok(isPermanent(error), 'a malformed message cannot be fixed by retrying');
-      assert.equal((error as PermanentError).reason, 'MalformedEnvelope');
+      assert.equal(error.reason, 'MalformedEnvelope');
       for (const field of named) assert.match((error as Error).message, new RegExp(field.replace(/\./g, '\\.')));
       return true;
     },

@@ -38,7 +38,7 @@ test('the message carries the envelope as JSON bytes, the session and delivery i
     envelope: sent,
   });
   assert.ok(Buffer.isBuffer(message.body), 'a data section, which the Functions host can read');
-  assert.deepEqual(JSON.parse((message.body as Buffer).toString('utf8')), sent);
+  assert.deepEqual(JSON.parse(message.body.toString('utf8')), sent);
   assert.equal(message.contentType, 'application/json');
   assert.equal(message.sessionId, 'pr-Codertocat/Hello-World-2');
   assert.equal(message.messageId, sent.eventId);

@@ -115,7 +115,7 @@ function runnerFor(
       case 'peer':
         return webhooks.verifyAndReceive({
           id: deliveryId,
-          name: payload.eventType as Parameters<Webhooks['verifyAndReceive']>[0]['name'],
+          name: payload.eventType,
           payload: payload.body.toString('utf8'),
           signature,
         });
