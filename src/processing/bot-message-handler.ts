@@ -73,7 +73,7 @@ export interface BotPipeline {
   /** The queue trigger's handler. */
   handle: ServiceBusMessageHandler;
   /** Delivers one kept message of a held session through the same steps (the resume's delivery; no retry in place). */
-  deliverHeld(message: HeldMessage): Promise<HeldDelivery>;
+  deliverHeld: (message: HeldMessage) => Promise<HeldDelivery>;
 }
 
 /** Where the pipeline is, for the poison record and the logs. */

@@ -7,7 +7,7 @@ import { expandDevelopmentStorage } from './development-storage.js';
 export interface StorageClients {
   blobService: BlobServiceClient;
   tableService: TableServiceClient;
-  table(name: string): TableClient;
+  table: (name: string) => TableClient;
 }
 
 /**

@@ -10,7 +10,7 @@ export interface BrokerFixture {
   broker: RunningDevBroker;
   client: ServiceBusClient;
   /** another client, as another process would be */
-  newClient(options?: ServiceBusClientOptions): ServiceBusClient;
+  newClient: (options?: ServiceBusClientOptions) => ServiceBusClient;
 }
 
 /** Quick failures: tests wait on the broker's answers, not on SDK retries. */

@@ -30,9 +30,9 @@ export interface PipelineFixture {
   pump: RunningSessionPump;
   /** The table clients of this run, by base name (sessions, poison, held). */
   tables: Record<'sessions' | 'poison' | 'held', TableClient>;
-  send(messages: { sessionId: string; envelope: InlineEventEnvelope }[]): Promise<void>;
+  send: (messages: { sessionId: string; envelope: InlineEventEnvelope }[]) => Promise<void>;
   /** Polls until the condition holds; fails after a generous bound instead of hanging. */
-  until(condition: () => boolean | Promise<boolean>, what: string): Promise<void>;
+  until: (condition: () => boolean | Promise<boolean>, what: string) => Promise<void>;
 }
 
 /**
