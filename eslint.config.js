@@ -32,6 +32,11 @@ export default tseslint.config(
       ],
       // `async` without `await` is how the fakes and no-op defaults here satisfy Promise-returning interfaces.
       '@typescript-eslint/require-await': 'off',
+      // `const { payload: _payload, ...rest } = x` is how the code omits fields; `_` marks a deliberately unused name.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { ignoreRestSiblings: true, argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
       // Numbers and booleans print unambiguously in messages; objects, nullish values and unions with them still fail.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
     },

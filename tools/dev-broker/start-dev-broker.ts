@@ -1,4 +1,4 @@
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import rhea, { type Connection, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
 import { BrokerError, MANAGEMENT_SUFFIX, echoSettleModes, refuseLink, setAttachReply, terminus, toAmqpError } from './amqp-encoding.js';

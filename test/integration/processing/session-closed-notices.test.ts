@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import functions, { type HttpResponseInit } from '@azure/functions';
+import functions from '@azure/functions';
 import { verify } from '@octokit/webhooks-methods';
 import { createAdminHandlers } from '../../../src/lifecycle/session-admin.js';
 import { createJanitorHandler } from '../../../src/lifecycle/session-janitor.js';

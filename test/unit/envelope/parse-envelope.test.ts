@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import { parseEnvelope } from '../../../src/envelope/parse-envelope.js';
-import { PermanentError, isPermanent } from '../../../src/errors/delivery-errors.js';
+import { isPermanent } from '../../../src/errors/delivery-errors.js';
 import { envelopeFor } from '../../support/envelopes.js';
 import { action, exampleOf } from '../../support/webhook-examples.js';
 
