@@ -176,7 +176,8 @@ function resubmission(message: ServiceBusReceivedMessage, messageId: string): Se
     ...applicationProperties
   } = message.applicationProperties ?? {};
   return {
-    body: message.body,
+    // The SDK types a body as any (it is whatever was sent); it passes through untouched.
+    body: message.body as unknown,
     messageId,
     ...(message.sessionId === undefined ? {} : { sessionId: message.sessionId }),
     ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
