@@ -1,5 +1,5 @@
 import rhea, { type Message } from 'rhea';
-import { BrokerError, amqpInt, lockTokensToTagKeys, longToNumber } from './amqp-encoding.js';
+import { BrokerError, amqpInt, amqpText, lockTokensToTagKeys, longToNumber } from './amqp-encoding.js';
 import type { DevQueue, Settlement, SubQueue } from './dev-queue.js';
 import { outgoingMessage } from './outgoing-message.js';
 
@@ -85,8 +85,8 @@ export function runManagementOperation(queue: DevQueue, subQueue: SubQueue, requ
           kind === 'deadLetter'
             ? {
                 kind,
-                reason: reason === undefined ? undefined : String(reason),
-                description: description === undefined ? undefined : String(description),
+                reason: reason === undefined ? undefined : amqpText(reason, 'deadletter-reason'),
+                description: description === undefined ? undefined : amqpText(description, 'deadletter-description'),
               }
             : { kind },
         );

@@ -1,5 +1,5 @@
 import type { AmqpError, Delivery } from 'rhea';
-import { BrokerError, outcomeState, toAmqpError } from './amqp-encoding.js';
+import { BrokerError, amqpText, outcomeState, toAmqpError } from './amqp-encoding.js';
 import type { Settlement } from './dev-queue.js';
 import type { LinkConsumer } from './receiver-links.js';
 
@@ -25,8 +25,12 @@ export function settlementFromOutcome(
       return { kind: 'abandon' };
     case 'rejected': {
       const info = outcome?.error?.info ?? {};
-      const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
-      return { kind: 'deadLetter', reason: text(info.DeadLetterReason), description: text(info.DeadLetterErrorDescription) };
+      const text = (value: unknown, field: string) => (value === undefined || value === null ? undefined : amqpText(value, field));
+      return {
+        kind: 'deadLetter',
+        reason: text(info.DeadLetterReason, 'DeadLetterReason'),
+        description: text(info.DeadLetterErrorDescription, 'DeadLetterErrorDescription'),
+      };
     }
   }
 }
