@@ -125,7 +125,7 @@ export class DevQueue {
           `The SessionId was not set on a message, and it cannot be sent to the entity '${this.name}'. Entities that have session support enabled can only receive messages that have the SessionId set to a valid value.`,
         );
       }
-      const at = message.message_annotations?.['x-opt-scheduled-enqueue-time'];
+      const at: unknown = message.message_annotations?.['x-opt-scheduled-enqueue-time'];
       if (at instanceof Date && at.getTime() > this.now()) {
         throw new BrokerError('amqp:not-implemented', 'Scheduled messages are not supported by the development broker.');
       }

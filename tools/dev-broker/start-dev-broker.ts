@@ -189,7 +189,7 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
     guardSocket(socket, () => openSockets.has(socket));
     socket.on('close', () => sockets.delete(socket));
   });
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))]);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
   const port = (server.address() as AddressInfo).port;
   log(`development Service Bus broker listening on ${options.host ?? '127.0.0.1'}:${port}`);
 

@@ -43,7 +43,7 @@ export function readServiceBusHostOptions(hostJsonPath: string, env: NodeJS.Proc
     extensions?: { serviceBus?: Record<string, unknown> };
   };
   try {
-    hostJson = JSON.parse(readFileSync(hostJsonPath, 'utf8'));
+    hostJson = JSON.parse(readFileSync(hostJsonPath, 'utf8')) as typeof hostJson;
   } catch (error) {
     throw new Error(`Cannot read ${hostJsonPath}: ${(error as Error).message}`);
   }

@@ -149,7 +149,7 @@ export async function abandonInFlight(inFlight: ReadonlySet<InFlight>): Promise<
 
 export function describeMessage(message: ServiceBusReceivedMessage): string {
   const session = message.sessionId === undefined ? '' : ` of session ${message.sessionId}`;
-  return `message ${message.messageId}${session} (delivery ${deliveryCountOf(message)})`;
+  return `message ${String(message.messageId)}${session} (delivery ${deliveryCountOf(message)})`;
 }
 
 /** The body as the Functions host hands it to a Node handler: JSON parsed, else text. */

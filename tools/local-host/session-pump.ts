@@ -151,7 +151,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
         log.warn(
           functionName,
           `the lock on session ${receiver.sessionId} ${lockLeftMs <= 0 ? 'expired' : `ends in ${lockLeftMs} ms and was not renewed`}; ` +
-            `releasing the session without running message ${message.messageId} (it is delivered again to the next receiver)`,
+            `releasing the session without running message ${String(message.messageId)} (it is delivered again to the next receiver)`,
         );
         return;
       }
