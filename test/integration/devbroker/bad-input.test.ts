@@ -22,7 +22,7 @@ test('a message id seen within the duplicate detection window is accepted but no
       ]);
       const receiver = await client.acceptSession('orders', 's');
       assert.deepEqual(
-        (await receiver.peekMessages(10)).map((m) => m.body),
+        (await receiver.peekMessages(10)).map((m): unknown => m.body),
         ['original', 'new'],
       );
 

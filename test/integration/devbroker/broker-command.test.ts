@@ -34,7 +34,7 @@ test('npm run broker serves the bots.json queues and stops by itself on SIGTERM'
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
-    const [code] = await exited;
+    const [code] = (await exited) as [number | null];
     assert.equal(code, 0);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -52,7 +52,7 @@ test("npm run broker reads bots.json as the app does: a bad file stops it with t
   });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code] = await once(child, 'exit');
+  const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 1);
   assert.match(
     stderr,

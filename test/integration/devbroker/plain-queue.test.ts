@@ -8,7 +8,7 @@ test('a plain queue without sessions serves createReceiver, receiveMessages, aba
     const receiver = client.createReceiver('plain');
     const received = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
     assert.deepEqual(
-      received.map((m) => m.body),
+      received.map((m): unknown => m.body),
       [1, 2],
     );
     await receiver.abandonMessage(received[0]!);
@@ -49,7 +49,7 @@ test('receiveAndDelete takes messages off the queue as it hands them out', async
     const receiver = client.createReceiver('plain', { receiveMode: 'receiveAndDelete' });
     const received = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
     assert.deepEqual(
-      received.map((m) => m.body),
+      received.map((m): unknown => m.body),
       [1, 2],
     );
     assert.deepEqual(broker.queueStats('plain'), { ...broker.queueStats('plain'), active: 0, locked: 0 });

@@ -24,7 +24,7 @@ test('single, array and batch sends arrive with their session id, message id, su
     const receiver = await client.acceptSession('orders', 'pr-o/r-1');
     const received = await receiver.receiveMessages(4, { maxWaitTimeInMs: 1_000 });
     assert.deepEqual(
-      received.map((m) => m.body),
+      received.map((m): unknown => m.body),
       [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }],
     );
     const [first, second, , fourth] = received;
@@ -69,13 +69,13 @@ test('each session is FIFO while two sessions progress independently', async () 
     const [firstOdd] = await odd.receiveMessages(1, { maxWaitTimeInMs: 1_000 });
     const evens = await even.receiveMessages(3, { maxWaitTimeInMs: 1_000 });
     assert.deepEqual(
-      evens.map((m) => m.body),
+      evens.map((m): unknown => m.body),
       [0, 2, 4],
     );
     for (const m of evens) await even.completeMessage(m);
     await odd.completeMessage(firstOdd!);
     const rest = await odd.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
-    assert.deepEqual([firstOdd!.body, ...rest.map((m) => m.body)], [1, 3, 5]);
+    assert.deepEqual([firstOdd!.body as unknown, ...rest.map((m): unknown => m.body)], [1, 3, 5]);
   });
 });
 
@@ -88,7 +88,7 @@ test('peekMessages shows messages without locking or removing them', async () =>
     ]);
     const session = await client.acceptSession('orders', 's');
     assert.deepEqual(
-      (await session.peekMessages(10)).map((m) => m.body),
+      (await session.peekMessages(10)).map((m): unknown => m.body),
       ['a', 'b'],
     );
     const peeker = client.createReceiver('orders', { subQueueType: 'deadLetter' });

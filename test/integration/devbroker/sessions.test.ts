@@ -58,7 +58,7 @@ test('an expired session lock frees the session and redelivers its unsettled mes
       const second = await newClient().acceptSession('orders', 's', noAutoRenew);
       const redelivered = await second.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
       assert.deepEqual(
-        redelivered.map((m) => [m.body, m.deliveryCount]),
+        redelivered.map((m): unknown[] => [m.body, m.deliveryCount]),
         [
           [1, 1],
           [2, 0],
@@ -129,7 +129,7 @@ test('a receiver whose client disconnects releases its session and its unsettled
     const receiver = await client.acceptSession('orders', 's');
     const redelivered = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
     assert.deepEqual(
-      redelivered.map((m) => [m.body, m.deliveryCount]),
+      redelivered.map((m): unknown[] => [m.body, m.deliveryCount]),
       [
         [1, 1],
         [2, 1],

@@ -322,7 +322,7 @@ test('a message arriving as the janitor purges its closed record is counted, not
         };
       }
       const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
   const store = createTableSessionStore({ tableClient: racing });

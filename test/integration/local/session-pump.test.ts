@@ -46,7 +46,11 @@ function waiter() {
   const waits: { predicate: () => boolean; resolve: () => void }[] = [];
   return {
     check() {
-      for (const w of [...waits]) if (w.predicate()) (waits.splice(waits.indexOf(w), 1), w.resolve());
+      for (const w of [...waits]) {
+        if (!w.predicate()) continue;
+        waits.splice(waits.indexOf(w), 1);
+        w.resolve();
+      }
     },
     until(predicate: () => boolean) {
       return predicate() ? Promise.resolve() : new Promise<void>((resolve) => waits.push({ predicate, resolve }));

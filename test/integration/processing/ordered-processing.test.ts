@@ -121,7 +121,7 @@ describe('ordered processing through the broker, the session pump and Table Stor
         assert.equal(exceeded?.deliveryCount, 3);
         assert.equal(exceeded?.sessionId, 'pr-octo/repo-a');
         assert.match(exceeded.detail, /the bot is down for this one/);
-        assert.equal(JSON.parse(exceeded.body).eventId, 'a-1');
+        assert.equal((JSON.parse(exceeded.body) as { eventId: unknown }).eventId, 'a-1');
 
         const rejected = await poison.get('merge-warden', 'b-3');
         assert.equal(rejected?.reason, 'TargetRejected');
@@ -177,7 +177,10 @@ describe('ordered processing through the broker, the session pump and Table Stor
 
     for (const request of server.requests) {
       assert.equal(await verify(secret, request.body, String(request.headers['x-hub-signature-256'])), true);
-      assert.equal(JSON.parse(request.body).pull_request.number, request.headers['x-session-id'] === 'pr-octo/repo-a' ? 1 : 2);
+      assert.equal(
+        (JSON.parse(request.body) as { pull_request: { number: number } }).pull_request.number,
+        request.headers['x-session-id'] === 'pr-octo/repo-a' ? 1 : 2,
+      );
     }
     for (const pr of ['a', 'b']) {
       const requests = server.requests.filter((r) => r.headers['x-session-id'] === `pr-octo/repo-${pr}`);

@@ -24,7 +24,7 @@ const message = (id: string) => ({
 /** A request as a short label: the delivery id, or `closed g<generation> <reason> <count>` for a notice. */
 function label(request: RecordedRequest): string {
   if (request.headers['x-session-event'] !== 'closed')
-    return `${request.headers['x-github-delivery']} g${request.headers['x-session-generation']}`;
+    return `${String(request.headers['x-github-delivery'])} g${String(request.headers['x-session-generation'])}`;
   const notice = JSON.parse(request.body) as { generation: number; reason: string; messageCount: number };
   return `closed g${notice.generation} ${notice.reason} ${notice.messageCount}`;
 }

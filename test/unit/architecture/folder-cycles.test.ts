@@ -21,7 +21,7 @@ test('the folders of src/ import each other without a cycle', async () => {
 });
 
 test('a folder cycle is found and named hop by hop', () => {
-  const graph: FolderGraph = new Map([
+  const graph: FolderGraph = new Map<string, Map<string, string>>([
     ['app', new Map([['ingress', 'src/app/a.ts → src/ingress/b.ts']])],
     [
       'ingress',

@@ -19,7 +19,7 @@ test('put-token replies carry status-code as an AMQP int, accepted and not found
   const queues = registry();
   const request = (name: string): Message => ({ message_id: 'm', application_properties: { operation: 'put-token', name }, body: 'token' });
   for (const audience of ['amqp://localhost/orders', 'sb://localhost/orders', 'amqp://localhost/missing']) {
-    const status = answerPutToken(queues, request(audience)).application_properties?.['status-code'];
+    const status: unknown = answerPutToken(queues, request(audience)).application_properties?.['status-code'];
     assert.match(String(typeName(status)), /^(Small)?Int$/, audience);
   }
 });

@@ -23,7 +23,7 @@ test('a missing local.settings.json is created from the sample, an existing one 
     assert.deepEqual(readLocalSettings(settings).Values, { A: 'sample' });
     writeFileSync(settings, JSON.stringify({ Values: { A: 'mine' } }));
     assert.equal(ensureLocalSettings(settings, sample), false);
-    assert.equal(JSON.parse(readFileSync(settings, 'utf8')).Values.A, 'mine');
+    assert.equal((JSON.parse(readFileSync(settings, 'utf8')) as { Values: Record<string, string> }).Values['A'], 'mine');
   });
 });
 

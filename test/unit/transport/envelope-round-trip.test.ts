@@ -27,7 +27,7 @@ test('message bodies built around the raw payload bytes read back through parseE
         const before = Buffer.from(JSON.stringify(envelope));
         assert.deepEqual(parseEnvelope(body), parseEnvelope(before), `${eventType} ${encoding}`);
         assert.deepEqual(parseEnvelope(body).payload, payload);
-        assert.equal(JSON.parse(body.toString('utf8')).schemaVersion, 1);
+        assert.equal((JSON.parse(body.toString('utf8')) as { schemaVersion: unknown }).schemaVersion, 1);
         checked++;
       }
     }
