@@ -30,6 +30,8 @@ export default tseslint.config(
         'error',
         { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] },
       ],
+      // From the strict set: a deprecated API is a change waiting to break (the Zod 4 `message` -> `error` rename was one).
+      '@typescript-eslint/no-deprecated': 'error',
       // `async` without `await` is how the fakes and no-op defaults here satisfy Promise-returning interfaces.
       '@typescript-eslint/require-await': 'off',
       // `const { payload: _payload, ...rest } = x` is how the code omits fields; `_` marks a deliberately unused name.

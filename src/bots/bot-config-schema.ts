@@ -72,11 +72,11 @@ const deliveryConfigSchema = z
   .object({
     maxDeliveryCount: z.number().int().min(1).max(2000).default(10),
     lockDuration: duration('PT1M').refine((d) => d.ms >= 5_000 && d.ms <= 300_000, {
-      message: 'must be between PT5S and PT5M (a Service Bus limit)',
+      error: 'must be between PT5S and PT5M (a Service Bus limit)',
     }),
     // GitHub lets people redeliver a delivery for 3 days; within the window the broker drops the copy.
     duplicateDetectionWindow: duration('P3D').refine((d) => d.ms >= 20_000 && d.ms <= 7 * 86_400_000, {
-      message: 'must be between PT20S and P7D (a Service Bus limit)',
+      error: 'must be between PT20S and P7D (a Service Bus limit)',
     }),
     // Not queue properties: how the handler retries a transient failure in place, holding the
     // session (its lock renewed by the host) instead of spending a delivery attempt. The first wait
@@ -103,7 +103,7 @@ export const targetConfigSchema = z.discriminatedUnion('type', [
     })
     .strict()
     .refine((t) => (t.url === undefined) !== (t.urlSetting === undefined), {
-      message: 'an http target needs exactly one of "url" or "urlSetting"',
+      error: 'an http target needs exactly one of "url" or "urlSetting"',
     }),
 ]);
 
