@@ -2,12 +2,15 @@
 // test), with the type information from tsconfig.json (projectService). Formatting is Prettier's job, so
 // eslint-config-prettier comes last and turns off the stylistic rules that would disagree with it.
 // https://typescript-eslint.io/getting-started/typed-linting
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import eslint from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: ['dist/', 'node_modules/', '.tools/', 'test/dotnet/**/bin/', 'test/dotnet/**/obj/'],
   },
@@ -18,7 +21,8 @@ export default tseslint.config(
       globals: globals.node,
       parserOptions: {
         projectService: true,
-        tsconfigRootDir: import.meta.dirname,
+        // import.meta.dirname needs Node 20.11; engines allow any Node 20.
+        tsconfigRootDir: dirname(fileURLToPath(import.meta.url)),
       },
     },
     linterOptions: {
