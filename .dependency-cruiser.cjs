@@ -26,8 +26,7 @@ module.exports = {
     },
     {
       name: 'app-imports-production-dependencies-only',
-      comment:
-        'The package is installed with `npm ci --omit=dev`: src/ may import only package.json "dependencies" and Node built-ins.',
+      comment: 'The package is installed with `npm ci --omit=dev`: src/ may import only package.json "dependencies" and Node built-ins.',
       severity: 'error',
       from: { path: '^src/' },
       // npm-no-pkg / npm-unknown: in node_modules but not (or not knowably) in package.json "dependencies"

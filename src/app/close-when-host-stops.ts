@@ -13,7 +13,10 @@ type TerminateHook = (handler: () => Promise<void>) => unknown;
  * holding the shutdown for the rest of its retry budget.
  * https://learn.microsoft.com/azure/azure-functions/functions-reference-node?pivots=nodejs-model-v4#hooks
  */
-export function closeWhenHostStops(app: Pick<App, 'close'>, onTerminate: TerminateHook = (handler) => azureFunctions.app.hook.appTerminate(handler)): void {
+export function closeWhenHostStops(
+  app: Pick<App, 'close'>,
+  onTerminate: TerminateHook = (handler) => azureFunctions.app.hook.appTerminate(handler),
+): void {
   onTerminate(() => {
     signalHostShutdown();
     return app.close();

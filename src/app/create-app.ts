@@ -58,9 +58,12 @@ export interface CreateAppOptions {
 export function createApp(options: CreateAppOptions = {}): App {
   const env = options.env ?? process.env;
   const settings = options.settings ?? readSettings(env);
-  const registry =
-    options.registry ?? loadBots(settings.BOTS_CONFIG_PATH === undefined ? {} : { path: settings.BOTS_CONFIG_PATH });
-  checkRetryBudgets(registry.bots, options.functionTimeoutMs ?? readFunctionTimeoutMs(undefined, env), settings.BOTS_CONFIG_PATH ?? 'bots.json');
+  const registry = options.registry ?? loadBots(settings.BOTS_CONFIG_PATH === undefined ? {} : { path: settings.BOTS_CONFIG_PATH });
+  checkRetryBudgets(
+    registry.bots,
+    options.functionTimeoutMs ?? readFunctionTimeoutMs(undefined, env),
+    settings.BOTS_CONFIG_PATH ?? 'bots.json',
+  );
   const telemetry = options.telemetry ?? createTelemetry(settings);
   const now = options.now ?? (() => new Date());
   const storage = createStorageClients(settings);
@@ -104,7 +107,10 @@ export function createApp(options: CreateAppOptions = {}): App {
   const dispatcher = createServiceBusDispatcher({ client, telemetry });
   const webhook: WebhookDependencies = { settings, registry, dispatcher, claimCheck, telemetry, now, ...(replayGuard === undefined ? {} : { replayGuard }) };
   const deadLetterDeps = { bots, deadLetters: createDeadLetterQueue(client), telemetry };
-  const deadLetters = [...defineDeadLetterAdminFunctions(deadLetterDeps), defineDeadLetterCountFunction(deadLetterDeps, settings.JANITOR_SCHEDULE)];
+  const deadLetters = [
+    ...defineDeadLetterAdminFunctions(deadLetterDeps),
+    defineDeadLetterCountFunction(deadLetterDeps, settings.JANITOR_SCHEDULE),
+  ];
 
   return {
     settings,

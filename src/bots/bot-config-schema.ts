@@ -40,9 +40,7 @@ const botName = z
 
 // Service Bus queue names allow more, but these are safe as Bicep resource names, Functions
 // trigger names and Table partition keys alike.
-const queueName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,48}[a-z0-9]$/, 'must be 2-50 lower-case letters, digits, ".", "_" or "-"');
+const queueName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,48}[a-z0-9]$/, 'must be 2-50 lower-case letters, digits, ".", "_" or "-"');
 
 const EVENT_PATTERN = /^!?(\*|[a-z_]+(\.(\*|[a-z_]+))?)$/;
 const eventPattern = z
@@ -74,13 +72,12 @@ const deliveryConfigSchema = z
   .object({
     maxDeliveryCount: z.number().int().min(1).max(2000).default(10),
     lockDuration: duration('PT1M').refine((d) => d.ms >= 5_000 && d.ms <= 300_000, {
-      message: 'must be between PT5S and PT5M (a Service Bus limit)',
+      error: 'must be between PT5S and PT5M (a Service Bus limit)',
     }),
     // GitHub lets people redeliver a delivery for 3 days; within the window the broker drops the copy.
-    duplicateDetectionWindow: duration('P3D').refine(
-      (d) => d.ms >= 20_000 && d.ms <= 7 * 86_400_000,
-      { message: 'must be between PT20S and P7D (a Service Bus limit)' },
-    ),
+    duplicateDetectionWindow: duration('P3D').refine((d) => d.ms >= 20_000 && d.ms <= 7 * 86_400_000, {
+      error: 'must be between PT20S and P7D (a Service Bus limit)',
+    }),
     // Not queue properties: how the handler retries a transient failure in place, holding the
     // session (its lock renewed by the host) instead of spending a delivery attempt. The first wait
     // is `retryDelay`, doubled per retry with jitter (at most 30 s, or the target's Retry-After),
@@ -106,7 +103,7 @@ export const targetConfigSchema = z.discriminatedUnion('type', [
     })
     .strict()
     .refine((t) => (t.url === undefined) !== (t.urlSetting === undefined), {
-      message: 'an http target needs exactly one of "url" or "urlSetting"',
+      error: 'an http target needs exactly one of "url" or "urlSetting"',
     }),
 ]);
 
@@ -133,7 +130,11 @@ export const botDefinitionSchema = z
   .strict()
   .superRefine((bot, ctx) => {
     if (bot.onPoison === 'hold' && bot.strategy.type === 'none') {
-      ctx.addIssue({ code: 'custom', path: ['onPoison'], message: '"hold" stops a session, but strategy "none" has no sessions to stop: use "skip"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['onPoison'],
+        message: '"hold" stops a session, but strategy "none" has no sessions to stop: use "skip"',
+      });
     }
   })
   .transform((bot) => ({ ...bot, onPoison: bot.onPoison ?? defaultPoisonPolicy(bot.strategy.type) }));
@@ -162,7 +163,10 @@ export const botsFileSchema = z
   .superRefine((file, ctx) => {
     const seen = new Map<string, number>();
     file.bots.forEach((bot, index) => {
-      for (const [key, value] of [['name', bot.name], ['queue', bot.queue]] as const) {
+      for (const [key, value] of [
+        ['name', bot.name],
+        ['queue', bot.queue],
+      ] as const) {
         const first = seen.get(`${key}:${value}`);
         if (first !== undefined) {
           ctx.addIssue({ code: 'custom', path: ['bots', index, key], message: `duplicates the ${key} of bots[${first}] ("${value}")` });

@@ -25,7 +25,6 @@ export class BotsConfigError extends Error {
 }
 
 function describeProblem(source: string, { index, botName, field, message }: BotsConfigProblem): string {
-  const where =
-    index === undefined ? '' : botName === undefined ? `bots[${index}] ` : `bot "${botName}" (bots[${index}]) `;
+  const where = index === undefined ? '' : botName === undefined ? `bots[${index}] ` : `bot "${botName}" (bots[${index}]) `;
   return `${source}: ${where}${field === '' ? '' : `${field}: `}${message}`;
 }

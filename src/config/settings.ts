@@ -28,13 +28,21 @@ const setting = <T>(fallback: string, parse: (text: string) => T | undefined, ex
     });
 
 const positiveInt = (fallback: number) =>
-  setting(String(fallback), (text) => (/^\d+$/.test(text) && Number.isSafeInteger(Number(text)) && Number(text) > 0 ? Number(text) : undefined), 'a positive whole number');
+  setting(
+    String(fallback),
+    (text) => (/^\d+$/.test(text) && Number.isSafeInteger(Number(text)) && Number(text) > 0 ? Number(text) : undefined),
+    'a positive whole number',
+  );
 
 const isoDurationMs = (fallback: string) =>
-  setting(fallback, (text) => {
-    const ms = parseIsoDuration(text);
-    return ms !== undefined && ms > 0 ? ms : undefined;
-  }, 'an ISO 8601 duration such as P7D');
+  setting(
+    fallback,
+    (text) => {
+      const ms = parseIsoDuration(text);
+      return ms !== undefined && ms > 0 ? ms : undefined;
+    },
+    'an ISO 8601 duration such as P7D',
+  );
 
 /** Blank = null (the caller's default); `PT0S` = 0 (off). */
 const optionalIsoDurationMs = setting(
@@ -49,7 +57,11 @@ const optionalIsoDurationMs = setting(
 
 // Storage rejects a bad name only at the first write, as an opaque 400 on every message; check at start-up.
 const tableName = (fallback: string) =>
-  setting(fallback, (text) => (/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(text) ? text : undefined), 'a Table name: 3-63 letters and digits, starting with a letter');
+  setting(
+    fallback,
+    (text) => (/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(text) ? text : undefined),
+    'a Table name: 3-63 letters and digits, starting with a letter',
+  );
 
 const containerName = (fallback: string) =>
   setting(
@@ -104,14 +116,18 @@ export const defaultJournalPath = path.join(tmpdir(), 'session-router', 'journal
 const GITHUB_DELIVERY_RETENTION_MS = 3 * 86_400_000;
 
 const httpUrl = (fallback: string) =>
-  setting(fallback, (text) => {
-    try {
-      const url = new URL(text);
-      return url.protocol === 'https:' || url.protocol === 'http:' ? text.replace(/\/+$/, '') : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 'an http(s) URL such as https://api.github.com (GitHub Enterprise Server: https://HOST/api/v3)');
+  setting(
+    fallback,
+    (text) => {
+      try {
+        const url = new URL(text);
+        return url.protocol === 'https:' || url.protocol === 'http:' ? text.replace(/\/+$/, '') : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    'an http(s) URL such as https://api.github.com (GitHub Enterprise Server: https://HOST/api/v3)',
+  );
 
 const optionalPositiveInt = z
   .string()
@@ -127,79 +143,103 @@ const optionalPositiveInt = z
 // redelivery timer then names it at each run instead of stopping the webhook); never echoed.
 const isKeyVaultReference = (text: string) => /^@Microsoft\.KeyVault\(/i.test(text);
 
-const settingsSchema = z.object({
-  GITHUB_WEBHOOK_SECRET: webhookSecret,
-  GITHUB_WEBHOOK_SECRET_PREVIOUS: webhookSecret,
-  WEBHOOK_MAX_BODY_BYTES: positiveInt(25 * 1024 * 1024),
-  WEBHOOK_SEND_BUDGET_MS: positiveInt(8_000),
-  CLAIM_CHECK_THRESHOLD_BYTES: positiveInt(192 * 1024),
-  CLAIM_CHECK_CONTAINER: containerName('webhook-payloads'),
-  WEBHOOK_REPLAY_WINDOW: optionalIsoDurationMs,
-  WEBHOOK_REPLAY_TABLE: tableName('webhookreplays'),
-  ServiceBusConnection: optionalText,
-  ServiceBusConnection__fullyQualifiedNamespace: optionalText,
-  ServiceBusConnection__credential: optionalText,
-  ServiceBusConnection__clientId: optionalText,
-  AzureWebJobsStorage: optionalText,
-  AzureWebJobsStorage__blobServiceUri: optionalText,
-  AzureWebJobsStorage__tableServiceUri: optionalText,
-  AzureWebJobsStorage__credential: optionalText,
-  AzureWebJobsStorage__clientId: optionalText,
-  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText,
-  BOTS_CONFIG_PATH: optionalText,
-  SESSIONS_TABLE: tableName('sessions'),
-  POISON_TABLE: tableName('poisonmessages'),
-  HELD_TABLE: tableName('heldmessages'),
-  JOURNAL_PATH: setting(defaultJournalPath, (text) => text, 'a file path'),
-  JANITOR_SCHEDULE: timerSchedule('0 */1 * * * *'),
-  SESSION_RETENTION: isoDurationMs('P7D'),
-  HOT_SESSION_THRESHOLD: positiveInt(100),
-  // Catch-up redelivery (src/redelivery): off unless GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY or GITHUB_HOOK_TOKEN are set.
-  GITHUB_API_URL: httpUrl('https://api.github.com'),
-  GITHUB_APP_ID: optionalPositiveInt,
-  GITHUB_APP_PRIVATE_KEY: optionalText,
-  GITHUB_HOOK_TOKEN: optionalText,
-  REDELIVERY_HOOK: optionalText,
-  REDELIVERY_SCHEDULE: timerSchedule('0 */10 * * * *'),
-  REDELIVERY_LOOKBACK: setting('P3D', (text) => {
-    const ms = parseIsoDuration(text);
-    return ms !== undefined && ms > 0 && ms <= GITHUB_DELIVERY_RETENTION_MS ? ms : undefined;
-  }, 'a positive ISO 8601 duration up to P3D (GitHub keeps deliveries for 3 days)'),
-  REDELIVERY_COOLDOWN: setting('PT5M', (text) => parseIsoDuration(text), 'an ISO 8601 duration such as PT5M (PT0S for none)'),
-}).superRefine((settings, ctx) => {
-  const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-  const key = settings.GITHUB_APP_PRIVATE_KEY;
-  if (settings.GITHUB_APP_ID !== undefined && key === undefined) {
-    problem('GITHUB_APP_PRIVATE_KEY', 'is required with GITHUB_APP_ID (the app\'s private key, PEM; in Azure a Key Vault reference)');
-  }
-  if (key !== undefined && settings.GITHUB_APP_ID === undefined) {
-    problem('GITHUB_APP_ID', 'is required with GITHUB_APP_PRIVATE_KEY (the numeric App ID from the app\'s settings page, not the client ID)');
-  }
-  if (key !== undefined && !isKeyVaultReference(key)) {
-    try {
-      createPrivateKey(key.replace(/\\n/g, '\n'));
-    } catch {
-      problem('GITHUB_APP_PRIVATE_KEY', 'is not a PEM private key (expected the whole .pem file GitHub generated for the app, header and footer lines included); the value is not shown');
+const settingsSchema = z
+  .object({
+    GITHUB_WEBHOOK_SECRET: webhookSecret,
+    GITHUB_WEBHOOK_SECRET_PREVIOUS: webhookSecret,
+    WEBHOOK_MAX_BODY_BYTES: positiveInt(25 * 1024 * 1024),
+    WEBHOOK_SEND_BUDGET_MS: positiveInt(8_000),
+    CLAIM_CHECK_THRESHOLD_BYTES: positiveInt(192 * 1024),
+    CLAIM_CHECK_CONTAINER: containerName('webhook-payloads'),
+    WEBHOOK_REPLAY_WINDOW: optionalIsoDurationMs,
+    WEBHOOK_REPLAY_TABLE: tableName('webhookreplays'),
+    ServiceBusConnection: optionalText,
+    ServiceBusConnection__fullyQualifiedNamespace: optionalText,
+    ServiceBusConnection__credential: optionalText,
+    ServiceBusConnection__clientId: optionalText,
+    AzureWebJobsStorage: optionalText,
+    AzureWebJobsStorage__blobServiceUri: optionalText,
+    AzureWebJobsStorage__tableServiceUri: optionalText,
+    AzureWebJobsStorage__credential: optionalText,
+    AzureWebJobsStorage__clientId: optionalText,
+    APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText,
+    BOTS_CONFIG_PATH: optionalText,
+    SESSIONS_TABLE: tableName('sessions'),
+    POISON_TABLE: tableName('poisonmessages'),
+    HELD_TABLE: tableName('heldmessages'),
+    JOURNAL_PATH: setting(defaultJournalPath, (text) => text, 'a file path'),
+    JANITOR_SCHEDULE: timerSchedule('0 */1 * * * *'),
+    SESSION_RETENTION: isoDurationMs('P7D'),
+    HOT_SESSION_THRESHOLD: positiveInt(100),
+    // Catch-up redelivery (src/redelivery): off unless GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY or GITHUB_HOOK_TOKEN are set.
+    GITHUB_API_URL: httpUrl('https://api.github.com'),
+    GITHUB_APP_ID: optionalPositiveInt,
+    GITHUB_APP_PRIVATE_KEY: optionalText,
+    GITHUB_HOOK_TOKEN: optionalText,
+    REDELIVERY_HOOK: optionalText,
+    REDELIVERY_SCHEDULE: timerSchedule('0 */10 * * * *'),
+    REDELIVERY_LOOKBACK: setting(
+      'P3D',
+      (text) => {
+        const ms = parseIsoDuration(text);
+        return ms !== undefined && ms > 0 && ms <= GITHUB_DELIVERY_RETENTION_MS ? ms : undefined;
+      },
+      'a positive ISO 8601 duration up to P3D (GitHub keeps deliveries for 3 days)',
+    ),
+    REDELIVERY_COOLDOWN: setting('PT5M', (text) => parseIsoDuration(text), 'an ISO 8601 duration such as PT5M (PT0S for none)'),
+  })
+  .superRefine((settings, ctx) => {
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const key = settings.GITHUB_APP_PRIVATE_KEY;
+    if (settings.GITHUB_APP_ID !== undefined && key === undefined) {
+      problem('GITHUB_APP_PRIVATE_KEY', "is required with GITHUB_APP_ID (the app's private key, PEM; in Azure a Key Vault reference)");
     }
-  }
-  const hook = settings.REDELIVERY_HOOK === undefined ? undefined : parseHookTarget(settings.REDELIVERY_HOOK);
-  if (settings.REDELIVERY_HOOK !== undefined && hook === undefined) {
-    problem('REDELIVERY_HOOK', `must be "app", "repos/OWNER/REPO/hooks/ID" or "orgs/ORG/hooks/ID", got "${settings.REDELIVERY_HOOK}"`);
-  }
-  if (settings.GITHUB_HOOK_TOKEN !== undefined && key !== undefined) {
-    problem('GITHUB_HOOK_TOKEN', 'and GITHUB_APP_PRIVATE_KEY are both set: use the app credentials for the app\'s webhook, a token for a repository or organization hook, not both');
-  }
-  if (settings.GITHUB_HOOK_TOKEN !== undefined && (settings.REDELIVERY_HOOK === undefined || hook?.kind === 'app')) {
-    problem('REDELIVERY_HOOK', 'must name the repository or organization hook GITHUB_HOOK_TOKEN is for: "repos/OWNER/REPO/hooks/ID" or "orgs/ORG/hooks/ID" (the app\'s webhook needs GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY)');
-  }
-  if (key === undefined && settings.GITHUB_HOOK_TOKEN === undefined && hook !== undefined && hook.kind !== 'app') {
-    problem('GITHUB_HOOK_TOKEN', `is required with REDELIVERY_HOOK "${settings.REDELIVERY_HOOK}" (a token allowed to read and redeliver that hook's deliveries)`);
-  }
-  if (key !== undefined && hook !== undefined && hook.kind !== 'app') {
-    problem('REDELIVERY_HOOK', 'must be "app" with GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY (repository and organization hooks take GITHUB_HOOK_TOKEN)');
-  }
-});
+    if (key !== undefined && settings.GITHUB_APP_ID === undefined) {
+      problem(
+        'GITHUB_APP_ID',
+        "is required with GITHUB_APP_PRIVATE_KEY (the numeric App ID from the app's settings page, not the client ID)",
+      );
+    }
+    if (key !== undefined && !isKeyVaultReference(key)) {
+      try {
+        createPrivateKey(key.replace(/\\n/g, '\n'));
+      } catch {
+        problem(
+          'GITHUB_APP_PRIVATE_KEY',
+          'is not a PEM private key (expected the whole .pem file GitHub generated for the app, header and footer lines included); the value is not shown',
+        );
+      }
+    }
+    const hook = settings.REDELIVERY_HOOK === undefined ? undefined : parseHookTarget(settings.REDELIVERY_HOOK);
+    if (settings.REDELIVERY_HOOK !== undefined && hook === undefined) {
+      problem('REDELIVERY_HOOK', `must be "app", "repos/OWNER/REPO/hooks/ID" or "orgs/ORG/hooks/ID", got "${settings.REDELIVERY_HOOK}"`);
+    }
+    if (settings.GITHUB_HOOK_TOKEN !== undefined && key !== undefined) {
+      problem(
+        'GITHUB_HOOK_TOKEN',
+        "and GITHUB_APP_PRIVATE_KEY are both set: use the app credentials for the app's webhook, a token for a repository or organization hook, not both",
+      );
+    }
+    if (settings.GITHUB_HOOK_TOKEN !== undefined && (settings.REDELIVERY_HOOK === undefined || hook?.kind === 'app')) {
+      problem(
+        'REDELIVERY_HOOK',
+        'must name the repository or organization hook GITHUB_HOOK_TOKEN is for: "repos/OWNER/REPO/hooks/ID" or "orgs/ORG/hooks/ID" (the app\'s webhook needs GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY)',
+      );
+    }
+    if (key === undefined && settings.GITHUB_HOOK_TOKEN === undefined && hook !== undefined && hook.kind !== 'app') {
+      problem(
+        'GITHUB_HOOK_TOKEN',
+        `is required with REDELIVERY_HOOK "${settings.REDELIVERY_HOOK}" (a token allowed to read and redeliver that hook's deliveries)`,
+      );
+    }
+    if (key !== undefined && hook !== undefined && hook.kind !== 'app') {
+      problem(
+        'REDELIVERY_HOOK',
+        'must be "app" with GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY (repository and organization hooks take GITHUB_HOOK_TOKEN)',
+      );
+    }
+  });
 
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -235,11 +275,15 @@ export function webhookSecretWarnings(settings: Settings): string[] {
   for (const name of ['GITHUB_WEBHOOK_SECRET', 'GITHUB_WEBHOOK_SECRET_PREVIOUS'] as const) {
     const secret = settings[name];
     if (secret !== undefined && secret !== secret.trim()) {
-      warnings.push(`${name} begins or ends with whitespace; it is used exactly as given (GitHub signs with the secret as typed), so check that GitHub's copy has it too`);
+      warnings.push(
+        `${name} begins or ends with whitespace; it is used exactly as given (GitHub signs with the secret as typed), so check that GitHub's copy has it too`,
+      );
     }
   }
   if (settings.GITHUB_WEBHOOK_SECRET === undefined && settings.GITHUB_WEBHOOK_SECRET_PREVIOUS !== undefined) {
-    warnings.push('GITHUB_WEBHOOK_SECRET is not set but GITHUB_WEBHOOK_SECRET_PREVIOUS is: every delivery is refused until the current secret is set');
+    warnings.push(
+      'GITHUB_WEBHOOK_SECRET is not set but GITHUB_WEBHOOK_SECRET_PREVIOUS is: every delivery is refused until the current secret is set',
+    );
   }
   return warnings;
 }

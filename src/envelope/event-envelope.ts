@@ -44,8 +44,7 @@ interface EnvelopeFields {
 }
 
 export type EventEnvelope =
-  | (EnvelopeFields & { payload: JsonObject; payloadRef?: undefined })
-  | (EnvelopeFields & { payload?: undefined; payloadRef: PayloadRef });
+  (EnvelopeFields & { payload: JsonObject; payloadRef?: undefined }) | (EnvelopeFields & { payload?: undefined; payloadRef: PayloadRef });
 
 /** An envelope before the claim-check decision: the payload is always in hand. */
 export type InlineEventEnvelope = Extract<EventEnvelope, { payload: JsonObject }>;

@@ -9,15 +9,7 @@
  * What an event is about. `repository` = a repository-level event with no narrower entity;
  * `none` = an event with no repository at all (installation, organization, …).
  */
-export type EntityType =
-  | 'pull_request'
-  | 'issue'
-  | 'branch'
-  | 'tag'
-  | 'release'
-  | 'discussion'
-  | 'repository'
-  | 'none';
+export type EntityType = 'pull_request' | 'issue' | 'branch' | 'tag' | 'release' | 'discussion' | 'repository' | 'none';
 
 export interface RepositoryRef {
   owner: string;

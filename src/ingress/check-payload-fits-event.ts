@@ -39,7 +39,13 @@ const REQUIRED_FIELDS = new Map<string, readonly Requirement[]>([
   ['status', [repository, ['sha', 'string'], ['state', 'string'], ['branches', 'array']]],
   ['merge_group', [repository, ['merge_group', 'object']]],
   ['release', [repository, ['release', 'object'], ['release.tag_name', 'string']]],
-  ['ping', [['zen', 'string'], ['hook_id', 'number']]],
+  [
+    'ping',
+    [
+      ['zen', 'string'],
+      ['hook_id', 'number'],
+    ],
+  ],
 ]);
 
 /** Throws 400 `payload_mismatch` naming the fields a payload lacks for its claimed event type. */

@@ -54,18 +54,33 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
       const envelope = buildEnvelope({ ...delivery, receivedAt: now() });
       const event = envelope.action === null ? envelope.eventType : `${envelope.eventType}.${envelope.action}`;
       log = ingressLog(context, { deliveryId: delivery.deliveryId, event });
-      telemetry.trackEvent('WebhookReceived', { deliveryId: delivery.deliveryId, eventType, action: envelope.action ?? undefined, contentType: delivery.contentType, bytes: delivery.bodyBytes });
-      if (delivery.secretIndex > 0) log.warn('webhook verified with the previous secret; finish the rotation on GitHub', { secret: 'GITHUB_WEBHOOK_SECRET_PREVIOUS' });
+      telemetry.trackEvent('WebhookReceived', {
+        deliveryId: delivery.deliveryId,
+        eventType,
+        action: envelope.action ?? undefined,
+        contentType: delivery.contentType,
+        bytes: delivery.bodyBytes,
+      });
+      if (delivery.secretIndex > 0)
+        log.warn('webhook verified with the previous secret; finish the rotation on GitHub', { secret: 'GITHUB_WEBHOOK_SECRET_PREVIOUS' });
 
       if (delivery.eventType === 'ping') {
         log.info('webhook ping answered', { hookId: delivery.hookId });
-        return jsonResponse(200, { deliveryId: delivery.deliveryId, event: 'ping', detail: 'pong: the webhook is reachable and its signature verified' });
+        return jsonResponse(200, {
+          deliveryId: delivery.deliveryId,
+          event: 'ping',
+          detail: 'pong: the webhook is reachable and its signature verified',
+        });
       }
 
       const routes = routeEvent(envelope, registry);
       if (routes.length === 0) {
         log.info('webhook accepted, no bot subscribes to it', { ms: elapsed(started) });
-        return jsonResponse(202, { deliveryId: delivery.deliveryId, routes: [], detail: `no bot subscribes to ${event}; nothing was queued` });
+        return jsonResponse(202, {
+          deliveryId: delivery.deliveryId,
+          routes: [],
+          detail: `no bot subscribes to ${event}; nothing was queued`,
+        });
       }
 
       // GitHub signs the body, not the headers: the same body under a new delivery id is a replay.
@@ -101,7 +116,13 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
         telemetry.trackEvent('WebhookClaimChecked', { deliveryId: delivery.deliveryId, eventType, bytes: outcome.payloadRef.size });
       }
       for (const route of routes) {
-        telemetry.trackEvent('WebhookRouted', { deliveryId: delivery.deliveryId, eventType, action: envelope.action ?? undefined, bot: route.bot, ordered: route.ordered });
+        telemetry.trackEvent('WebhookRouted', {
+          deliveryId: delivery.deliveryId,
+          eventType,
+          action: envelope.action ?? undefined,
+          bot: route.bot,
+          ordered: route.ordered,
+        });
       }
       telemetry.trackMetric('WebhookHandlerLatencyMs', elapsed(started), { eventType, bots: routes.length });
       log.info('webhook queued', {

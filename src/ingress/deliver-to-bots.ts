@@ -93,11 +93,21 @@ function describeFailures({ failures }: DispatchError): string {
   return [...byReason].map(([reason, bots]) => `${bots.join(', ')}: ${reason}`).join('; ');
 }
 
-async function storePayload(claimCheck: Pick<ClaimCheck, 'store'>, deliveryId: string, bytes: Buffer, signal: AbortSignal): Promise<PayloadRef> {
+async function storePayload(
+  claimCheck: Pick<ClaimCheck, 'store'>,
+  deliveryId: string,
+  bytes: Buffer,
+  signal: AbortSignal,
+): Promise<PayloadRef> {
   try {
     return await claimCheck.store(deliveryId, bytes, signal);
   } catch (error) {
     if (isPermanent(error)) throw new WebhookRejection(409, 'payload_conflict', error.message, { cause: error });
-    throw new WebhookRejection(503, 'storage_unavailable', `the payload is too large for a message and could not be claim-checked to Blob storage: ${describeSendError(error)}`, { cause: error });
+    throw new WebhookRejection(
+      503,
+      'storage_unavailable',
+      `the payload is too large for a message and could not be claim-checked to Blob storage: ${describeSendError(error)}`,
+      { cause: error },
+    );
   }
 }

@@ -54,7 +54,11 @@ export function parseWebhookBody(contentType: WebhookContentType, body: Buffer):
   }
   const where = contentType === 'application/json' ? 'body' : '"payload" field';
   if (nestsDeeperThan(payloadBytes)) {
-    throw new WebhookRejection(400, 'payload_too_deep', `the ${where} nests objects or arrays deeper than ${MAX_PAYLOAD_DEPTH} levels; GitHub's payloads never do`);
+    throw new WebhookRejection(
+      400,
+      'payload_too_deep',
+      `the ${where} nests objects or arrays deeper than ${MAX_PAYLOAD_DEPTH} levels; GitHub's payloads never do`,
+    );
   }
   let payload: unknown;
   try {

@@ -16,7 +16,8 @@ export async function readBodyWithLimit(request: HttpRequest, maxBytes: number):
   }
   if (request.body === null) return Buffer.alloc(0);
 
-  const reader = request.body.getReader();
+  // @azure/functions types the stream as ReadableStream<any>; the host streams the request's bytes.
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

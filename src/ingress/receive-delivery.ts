@@ -45,7 +45,11 @@ export interface ReceiveOptions {
  */
 export async function receiveDelivery(request: HttpRequest, { secrets, maxBodyBytes }: ReceiveOptions): Promise<VerifiedDelivery> {
   if (secrets.length === 0) {
-    throw new WebhookRejection(500, 'no_secret_configured', 'the webhook secret is not configured (GITHUB_WEBHOOK_SECRET); every delivery is refused until it is');
+    throw new WebhookRejection(
+      500,
+      'no_secret_configured',
+      'the webhook secret is not configured (GITHUB_WEBHOOK_SECRET); every delivery is refused until it is',
+    );
   }
   const missing = getMissingHeaders(request.headers);
   if (missing.length > 0) {
@@ -54,7 +58,11 @@ export async function receiveDelivery(request: HttpRequest, { secrets, maxBodyBy
   const header = (name: string) => request.headers.get(name)?.trim() || null;
   const deliveryId = header('x-github-delivery')!;
   if (!isValidDeliveryId(deliveryId)) {
-    throw new WebhookRejection(400, 'bad_delivery_id', 'X-GitHub-Delivery must be a GUID-like id: letters, digits and dashes, at most 128 characters');
+    throw new WebhookRejection(
+      400,
+      'bad_delivery_id',
+      'X-GitHub-Delivery must be a GUID-like id: letters, digits and dashes, at most 128 characters',
+    );
   }
   const contentType = webhookContentType(request.headers.get('content-type'));
 

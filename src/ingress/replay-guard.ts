@@ -96,7 +96,10 @@ export function createTableReplayGuard({
             return { kind: 'duplicate', firstDeliveryId: String(seen.deliveryId), firstAcceptedAt };
           }
           try {
-            const replaced = await tableClient.updateEntity<ReplayEntity>({ ...key, deliveryId, acceptedAt }, 'Replace', { etag: seen.etag, abortSignal: signal });
+            const replaced = await tableClient.updateEntity<ReplayEntity>({ ...key, deliveryId, acceptedAt }, 'Replace', {
+              etag: seen.etag,
+              abortSignal: signal,
+            });
             return owned(tableClient, bodyHash, replaced.etag);
           } catch (error) {
             if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;

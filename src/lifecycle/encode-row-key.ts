@@ -66,9 +66,9 @@ const ESCAPE = /~(?:u([0-9A-F]{4})|([0-9A-F]{2}))/y;
 
 /** The inverse of `encodeRowKey`; throws on text that `encodeRowKey` cannot have produced. */
 export function decodeRowKey(key: string): string {
-  if (/~h[0-9a-f]{64}$/.test(key)) throw notEncoded(key, 'a hashed key of a long id; read the row\'s sessionId property');
+  if (/~h[0-9a-f]{64}$/.test(key)) throw notEncoded(key, "a hashed key of a long id; read the row's sessionId property");
   let sessionId = '';
-  for (let i = 0; i < key.length; ) {
+  for (let i = 0; i < key.length;) {
     if (key[i] !== '~') {
       sessionId += key[i];
       i++;

@@ -36,9 +36,14 @@ export function createLifecycleFunctions(deps: LifecycleFunctionsDeps): Function
   });
   return [
     defineJanitorFunction(janitor, settings.JANITOR_SCHEDULE),
-    ...defineAdminFunctions(createAdminHandlers({
-      bots, store, now, hotSessionThreshold: settings.HOT_SESSION_THRESHOLD,
-      ...(deps.sendClosedNotice === undefined ? {} : { notices: { send: deps.sendClosedNotice, store } }),
-    })),
+    ...defineAdminFunctions(
+      createAdminHandlers({
+        bots,
+        store,
+        now,
+        hotSessionThreshold: settings.HOT_SESSION_THRESHOLD,
+        ...(deps.sendClosedNotice === undefined ? {} : { notices: { send: deps.sendClosedNotice, store } }),
+      }),
+    ),
   ];
 }

@@ -61,7 +61,8 @@ export function planTouch(
       record: current,
       result: {
         session: { id: sessionId, generation: current.generation, index: current.messageCount, isNew },
-        closed: isNew && current.previous !== undefined ? closedGeneration(current.generation - 1, current.previous, current.openedAt) : null,
+        closed:
+          isNew && current.previous !== undefined ? closedGeneration(current.generation - 1, current.previous, current.openedAt) : null,
       },
     };
   }

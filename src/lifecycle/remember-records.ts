@@ -34,7 +34,7 @@ export function rememberRecords(maxPerBot: number): RememberedRecords {
     remember(record) {
       if (maxPerBot === 0) return;
       let records = byBot.get(record.bot);
-      if (records === undefined) byBot.set(record.bot, (records = new Map()));
+      if (records === undefined) byBot.set(record.bot, (records = new Map<string, StoredSessionRecord>()));
       records.delete(record.sessionId);
       records.set(record.sessionId, record);
       if (records.size > maxPerBot) records.delete(records.keys().next().value!);

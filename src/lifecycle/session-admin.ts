@@ -27,7 +27,6 @@ export interface AdminHandlers {
   closeSession: AdminHandler;
 }
 
-
 /**
  * Operator endpoints over the lifecycle table. Session ids contain `/` (`pr-owner/repo-7`),
  * so the id is the rest of the path (catch-all `{*sessionId}`, slashes written as they are,
@@ -76,13 +75,18 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
     if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
     const sessionId = sessionIdOf(request);
     if (typeof sessionId !== 'string') return sessionId;
-    if (sessionId === '') return problem(400, 'BadRequest', 'name the session to close in the path (/api/sessions/{bot}/{sessionId}) or in ?id=', 'sessionId');
+    if (sessionId === '')
+      return problem(400, 'BadRequest', 'name the session to close in the path (/api/sessions/{bot}/{sessionId}) or in ?id=', 'sessionId');
     const result = await deps.store.close(bot, sessionId, 'manual', deps.now());
     const definition = deps.bots.find((b) => b.name === bot);
     if (result.outcome === 'closed' && deps.notices !== undefined && definition?.queue !== undefined && definition.strategy !== undefined) {
       // A failure here leaves the notice pending: the janitor's next run sends it.
-      await sendSessionClosedNotices({ ...deps.notices, telemetry: noTelemetry, bot: { name: bot, queue: definition.queue, strategy: definition.strategy } }).catch(
-        (error: unknown) => context.warn(`sessions-close: the session-closed notice of ${sessionId} is left to the janitor: ${String(error)}`),
+      await sendSessionClosedNotices({
+        ...deps.notices,
+        telemetry: noTelemetry,
+        bot: { name: bot, queue: definition.queue, strategy: definition.strategy },
+      }).catch((error: unknown) =>
+        context.warn(`sessions-close: the session-closed notice of ${sessionId} is left to the janitor: ${String(error)}`),
       );
     }
     switch (result.outcome) {
@@ -100,9 +104,30 @@ export function createAdminHandlers(deps: AdminDeps): AdminHandlers {
 
 export function defineAdminFunctions(handlers: AdminHandlers): HttpFunctionDefinition[] {
   return [
-    { kind: 'http', name: 'sessions-list', route: 'sessions/{bot}', methods: ['GET'], authLevel: 'function', handler: handlers.listSessions },
-    { kind: 'http', name: 'sessions-get', route: 'sessions/{bot}/{*sessionId}', methods: ['GET'], authLevel: 'function', handler: handlers.getSession },
-    { kind: 'http', name: 'sessions-close', route: 'sessions/{bot}/{*sessionId}', methods: ['POST'], authLevel: 'function', handler: handlers.closeSession },
+    {
+      kind: 'http',
+      name: 'sessions-list',
+      route: 'sessions/{bot}',
+      methods: ['GET'],
+      authLevel: 'function',
+      handler: handlers.listSessions,
+    },
+    {
+      kind: 'http',
+      name: 'sessions-get',
+      route: 'sessions/{bot}/{*sessionId}',
+      methods: ['GET'],
+      authLevel: 'function',
+      handler: handlers.getSession,
+    },
+    {
+      kind: 'http',
+      name: 'sessions-close',
+      route: 'sessions/{bot}/{*sessionId}',
+      methods: ['POST'],
+      authLevel: 'function',
+      handler: handlers.closeSession,
+    },
   ];
 }
 
@@ -138,9 +163,15 @@ function sessionIdOf(request: HttpRequest): string | HttpResponseInit {
 function present(record: SessionRecord): Record<string, unknown> {
   const { bot, sessionId, generation, state, openedAt, lastActivityAt, messageCount, lastMessageId, closedAt, closeReason, hold } = record;
   return {
-    bot, sessionId, rowKey: encodeRowKey(sessionId), generation, state,
-    openedAt: openedAt.toISOString(), lastActivityAt: lastActivityAt.toISOString(),
-    messageCount, lastMessageId,
+    bot,
+    sessionId,
+    rowKey: encodeRowKey(sessionId),
+    generation,
+    state,
+    openedAt: openedAt.toISOString(),
+    lastActivityAt: lastActivityAt.toISOString(),
+    messageCount,
+    lastMessageId,
     ...(closedAt === undefined ? {} : { closedAt: closedAt.toISOString() }),
     ...(closeReason === undefined ? {} : { closeReason }),
     // Held on poison: its messages wait in line (see /api/held/{bot}).
@@ -149,5 +180,9 @@ function present(record: SessionRecord): Record<string, unknown> {
 }
 
 function unknownSession(bot: string, sessionId: string): HttpResponseInit {
-  return problem(404, 'UnknownSession', `bot "${bot}" has no record of session "${sessionId}" (never seen, or purged after the retention period)`);
+  return problem(
+    404,
+    'UnknownSession',
+    `bot "${bot}" has no record of session "${sessionId}" (never seen, or purged after the retention period)`,
+  );
 }

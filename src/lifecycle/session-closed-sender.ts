@@ -4,7 +4,7 @@ import { toSessionClosedMessage, type SessionClosedNotice } from './session-clos
 
 /** Puts session-closed control messages on bots' own queues (one sender per queue, opened on first use). */
 export interface SessionClosedSender {
-  send(bot: Pick<BotDefinition, 'name' | 'queue'>, notice: SessionClosedNotice): Promise<void>;
+  send: (bot: Pick<BotDefinition, 'name' | 'queue'>, notice: SessionClosedNotice) => Promise<void>;
   close(): Promise<void>;
 }
 

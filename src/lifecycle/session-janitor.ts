@@ -37,7 +37,8 @@ export type JanitorHandler = (timer: Timer, context: InvocationContext) => Promi
 export function createJanitorHandler(deps: JanitorDeps): JanitorHandler {
   return async (timer, context) => {
     const now = deps.now();
-    if (timer.isPastDue) context.warn('session-janitor: this run is late (the host was busy or down); limits are checked against the current time');
+    if (timer.isPastDue)
+      context.warn('session-janitor: this run is late (the host was busy or down); limits are checked against the current time');
     const failures: unknown[] = [];
     for (const bot of deps.bots) {
       try {
@@ -45,13 +46,17 @@ export function createJanitorHandler(deps: JanitorDeps): JanitorHandler {
         const { closed, raced } = await cleanupExpiredSessions({ store: deps.store, bot, telemetry: deps.telemetry, now, active });
         const { hot } = exportSessionMetrics(deps.telemetry, bot.name, active, deps.hotSessionThreshold);
         // This run's closes and any earlier one whose notice could not be sent.
-        const notices = deps.notices === undefined ? { sent: 0, failures: [] } : await sendSessionClosedNotices({ ...deps.notices, telemetry: deps.telemetry, bot });
+        const notices =
+          deps.notices === undefined
+            ? { sent: 0, failures: [] }
+            : await sendSessionClosedNotices({ ...deps.notices, telemetry: deps.telemetry, bot });
         const purged = await deps.store.purgeClosed(bot.name, new Date(now.getTime() - deps.retentionMs));
         context.log(
           `session-janitor: ${bot.name}: ${active.length} active, closed ${closed.length}, ` +
             `${raced.length} touched meanwhile, purged ${purged.length}, ${hot} hot, ${notices.sent} closed notice(s) sent`,
         );
-        if (notices.failures.length > 0) throw new AggregateError(notices.failures, `${notices.failures.length} session-closed notice(s) not sent; retried next run`);
+        if (notices.failures.length > 0)
+          throw new AggregateError(notices.failures, `${notices.failures.length} session-closed notice(s) not sent; retried next run`);
       } catch (error) {
         failures.push(error);
         deps.telemetry.trackException(error, { bot: bot.name, operation: 'session-janitor' });

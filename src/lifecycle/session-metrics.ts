@@ -52,8 +52,8 @@ export function exportSessionMetrics(
   hotSessionThreshold: number,
 ): { hot: number } {
   const summary = summarizeDistribution(active);
-  for (const [name, value] of Object.entries(summary)) {
-    telemetry.trackMetric(`sessions.active.${name}`, value, { bot });
+  for (const name of Object.keys(summary) as (keyof DistributionSummary)[]) {
+    telemetry.trackMetric(`sessions.active.${name}`, summary[name], { bot });
   }
   const hot = hotSessions(active, hotSessionThreshold);
   telemetry.trackMetric('sessions.hot', hot.length, { bot, threshold: hotSessionThreshold });

@@ -211,7 +211,9 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
 
     async markNoticeSent(record) {
       try {
-        await tableClient.updateEntity({ partitionKey: record.bot, rowKey: encodeRowKey(record.sessionId), closeNotice: 'sent' }, 'Merge', { etag: record.etag });
+        await tableClient.updateEntity({ partitionKey: record.bot, rowKey: encodeRowKey(record.sessionId), closeNotice: 'sent' }, 'Merge', {
+          etag: record.etag,
+        });
         remembered.forget(record.bot, record.sessionId);
       } catch (error) {
         if (!isConflict(error) && statusOf(error) !== 404) throw error;
@@ -219,10 +221,7 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
     },
 
     async list(bot, filter = {}) {
-      const query =
-        filter.state === undefined
-          ? odata`PartitionKey eq ${bot}`
-          : odata`PartitionKey eq ${bot} and state eq ${filter.state}`;
+      const query = filter.state === undefined ? odata`PartitionKey eq ${bot}` : odata`PartitionKey eq ${bot} and state eq ${filter.state}`;
       const records: StoredSessionRecord[] = [];
       for await (const entity of ignoreMissingTable(tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } }))) {
         records.push(toRecord(entity));
@@ -238,7 +237,9 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
         const changes = { state: 'closed' as const, closedAt: at, closeReason: reason, closeNotice: 'pending' as const };
         remembered.forget(bot, sessionId);
         try {
-          await tableClient.updateEntity({ partitionKey: bot, rowKey: encodeRowKey(sessionId), ...changes }, 'Merge', { etag: current.etag });
+          await tableClient.updateEntity({ partitionKey: bot, rowKey: encodeRowKey(sessionId), ...changes }, 'Merge', {
+            etag: current.etag,
+          });
         } catch (error) {
           if (statusOf(error) === 404) return { outcome: 'notFound' };
           if (isConflict(error)) return CONFLICT;
@@ -321,7 +322,11 @@ function toRecord(entity: TableEntityResult<SessionEntity>): StoredSessionRecord
   if (entity.closedAt !== undefined && entity.closedAt !== null) record.closedAt = requireDate(where, 'closedAt', entity.closedAt);
   if (entity.closeReason !== undefined && entity.closeReason !== null) record.closeReason = entity.closeReason;
   if (typeof entity.holdMessageId === 'string' && entity.holdMessageId !== '') {
-    record.hold = { messageId: entity.holdMessageId, reason: String(entity.holdReason ?? ''), since: requireDate(where, 'holdSince', entity.holdSince) };
+    record.hold = {
+      messageId: entity.holdMessageId,
+      reason: String(entity.holdReason ?? ''),
+      since: requireDate(where, 'holdSince', entity.holdSince),
+    };
   }
   if (typeof entity.heldSeq === 'number') record.heldSeq = entity.heldSeq;
   if (typeof entity.heldLastMessageId === 'string') record.heldLastMessageId = entity.heldLastMessageId;

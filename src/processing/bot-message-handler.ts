@@ -73,7 +73,7 @@ export interface BotPipeline {
   /** The queue trigger's handler. */
   handle: ServiceBusMessageHandler;
   /** Delivers one kept message of a held session through the same steps (the resume's delivery; no retry in place). */
-  deliverHeld(message: HeldMessage): Promise<HeldDelivery>;
+  deliverHeld: (message: HeldMessage) => Promise<HeldDelivery>;
 }
 
 /** Where the pipeline is, for the poison record and the logs. */
@@ -100,7 +100,14 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
   const notices = sessions;
 
   /** The steps after the hold check: control message or envelope → claim check → touch → target. */
-  async function run(message: unknown, facts: QueueMessageFacts, sessionId: string | null, step: Step, progress: Progress, options: TouchOptions): Promise<RunOutcome> {
+  async function run(
+    message: unknown,
+    facts: QueueMessageFacts,
+    sessionId: string | null,
+    step: Step,
+    progress: Progress,
+    options: TouchOptions,
+  ): Promise<RunOutcome> {
     const notice = readSessionClosedNotice(message);
     if (notice !== undefined) {
       progress.stage = 'target';
@@ -127,7 +134,14 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
       // Before the message that opened the next generation; a redelivery of it tells the bot again.
       progress.stage = 'target';
       await tellSessionClosed(
-        { sessionId, generation: closed.generation, reason: closed.reason, messageCount: closed.messageCount, openedAt: closed.openedAt.toISOString(), closedAt: closed.closedAt.toISOString() },
+        {
+          sessionId,
+          generation: closed.generation,
+          reason: closed.reason,
+          messageCount: closed.messageCount,
+          openedAt: closed.openedAt.toISOString(),
+          closedAt: closed.closedAt.toISOString(),
+        },
         step,
       );
     }
@@ -156,7 +170,13 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
   }
 
   /** Keeps the message in its held session's line (with `poison`: stops the session at it). */
-  async function keep(message: unknown, facts: QueueMessageFacts, sessionId: string, eventType: string | null, poison?: { reason: string }): Promise<KeepOutcome> {
+  async function keep(
+    message: unknown,
+    facts: QueueMessageFacts,
+    sessionId: string,
+    eventType: string | null,
+    poison?: { reason: string },
+  ): Promise<KeepOutcome> {
     const current = await deps.sessions.look(bot.name, sessionId, deps.now());
     const body = messageBodyText(message);
     const toKeep = {
@@ -170,7 +190,12 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     };
     const outcome = await keepHeldMessage(deps.holds!, toKeep, current ?? undefined, deps.now(), poison);
     if (outcome === 'kept') {
-      telemetry.trackEvent(poison === undefined ? 'BotMessageKeptWhileHeld' : 'BotSessionHeld', { bot: bot.name, sessionId, messageId: facts.messageId, reason: poison?.reason });
+      telemetry.trackEvent(poison === undefined ? 'BotMessageKeptWhileHeld' : 'BotSessionHeld', {
+        bot: bot.name,
+        sessionId,
+        messageId: facts.messageId,
+        reason: poison?.reason,
+      });
     }
     return outcome;
   }
@@ -217,7 +242,12 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
       if (outcome.kind !== 'processed') return;
       const { session, inline } = outcome;
       const done = deps.now();
-      const properties = { ...describe(facts, progress.eventType), generation: session?.generation, index: session?.index, retriesInPlace: retries };
+      const properties = {
+        ...describe(facts, progress.eventType),
+        generation: session?.generation,
+        index: session?.index,
+        retriesInPlace: retries,
+      };
       telemetry.trackEvent('BotMessageProcessed', properties);
       const receivedAt = Date.parse(inline.metadata.receivedAt);
       if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', done.getTime() - receivedAt, { bot: bot.name });
@@ -232,11 +262,20 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
       const properties = { ...describe(facts, eventType), stage, lastDelivery, retriesInPlace: retries };
       telemetry.trackException(error, properties);
       if (lastDelivery) {
-        const recorded = await poison(facts, { reason: 'MaxDeliveryCountExceeded', detail: errorText(error), stage, eventType, message, context }).then(
+        const recorded = await poison(facts, {
+          reason: 'MaxDeliveryCountExceeded',
+          detail: errorText(error),
+          stage,
+          eventType,
+          message,
+          context,
+        }).then(
           () => true,
           // The broker dead-letters it anyway, so the message is still kept; say where.
           (recordError: unknown) => {
-            context.error(`Bot "${bot.name}": message ${facts.messageId} goes to the dead-letter queue unrecorded in the poison store: ${errorText(recordError)}`);
+            context.error(
+              `Bot "${bot.name}": message ${facts.messageId} goes to the dead-letter queue unrecorded in the poison store: ${errorText(recordError)}`,
+            );
             return false;
           },
         );
@@ -245,7 +284,9 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
           const held = await holdAt(message, facts, eventType, 'MaxDeliveryCountExceeded', context).then(
             () => true,
             (holdError: unknown) => {
-              context.error(`Bot "${bot.name}": could not hold session ${facts.sessionId} at message ${facts.messageId}; it goes to the dead-letter queue: ${errorText(holdError)}`);
+              context.error(
+                `Bot "${bot.name}": could not hold session ${facts.sessionId} at message ${facts.messageId}; it goes to the dead-letter queue: ${errorText(holdError)}`,
+              );
               return false;
             },
           );
@@ -265,14 +306,28 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
    * session's held line. Throws if that cannot be stored, so the message is retried, never
    * completed unkept.
    */
-  async function holdAt(message: unknown, facts: QueueMessageFacts, eventType: string | null, reason: string, context: InvocationContext): Promise<void> {
+  async function holdAt(
+    message: unknown,
+    facts: QueueMessageFacts,
+    eventType: string | null,
+    reason: string,
+    context: InvocationContext,
+  ): Promise<void> {
     if (!holding || facts.sessionId === null) return;
     await keep(message, facts, facts.sessionId, eventType, { reason });
-    context.error(`Bot "${bot.name}": session ${facts.sessionId} is held at message ${facts.messageId} (${reason}); resume it with POST /api/held/${bot.name}/{sessionId}?action=retry|skip`);
+    context.error(
+      `Bot "${bot.name}": session ${facts.sessionId} is held at message ${facts.messageId} (${reason}); resume it with POST /api/held/${bot.name}/{sessionId}?action=retry|skip`,
+    );
   }
 
   async function deliverHeld(held: HeldMessage): Promise<HeldDelivery> {
-    const facts: QueueMessageFacts = { sessionId: held.sessionId, messageId: held.messageId, deliveryCount: 1, enqueuedTimeUtc: held.enqueuedTimeUtc, eventType: held.eventType };
+    const facts: QueueMessageFacts = {
+      sessionId: held.sessionId,
+      messageId: held.messageId,
+      deliveryCount: 1,
+      enqueuedTimeUtc: held.enqueuedTimeUtc,
+      eventType: held.eventType,
+    };
     const progress: Progress = { stage: 'message', eventType: held.eventType };
     try {
       await run(held.body, facts, held.sessionId, (once) => once(), progress, { draining: true });
@@ -282,8 +337,17 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
       if (!isPermanent(error)) return { kind: 'transient', error: errorText(error) };
       try {
         await deps.poison.record({
-          bot: bot.name, messageId: held.messageId, sessionId: held.sessionId, deliveryCount: 1, reason: error.reason, detail: error.message,
-          stage: progress.stage, eventType: progress.eventType, enqueuedTimeUtc: held.enqueuedTimeUtc, body: held.body, recordedAt: deps.now(),
+          bot: bot.name,
+          messageId: held.messageId,
+          sessionId: held.sessionId,
+          deliveryCount: 1,
+          reason: error.reason,
+          detail: error.message,
+          stage: progress.stage,
+          eventType: progress.eventType,
+          enqueuedTimeUtc: held.enqueuedTimeUtc,
+          body: held.body,
+          recordedAt: deps.now(),
         });
       } catch (recordError) {
         return { kind: 'transient', error: `could not record the poisoned message: ${errorText(recordError)}` };

@@ -36,27 +36,41 @@ export function defineDeadLetterAdminFunctions(deps: DeadLetterAdminDeps): HttpF
     return json(200, { bot, queue, ...page });
   };
 
-  const settle = (action: 'resubmit' | 'discard') => async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const bot = request.params.bot ?? '';
-    const queue = queues.get(bot);
-    if (queue === undefined) return unknownBot(bot, queues.keys());
-    const messageId = request.params.messageId ?? '';
-    if (messageId === '') return problem(400, 'BadRequest', 'name the dead-lettered message in the path: /api/deadletters/{bot}/{messageId}', 'messageId');
-    const sequenceNumber = sequenceParameter(request.query, 'sequenceNumber');
-    if (typeof sequenceNumber !== 'number' && sequenceNumber !== undefined) return sequenceNumber;
-    const result = await deps.deadLetters[action](queue, messageId, sequenceNumber);
-    return answer(bot, messageId, result, context);
-  };
+  const settle =
+    (action: 'resubmit' | 'discard') =>
+    async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+      const bot = request.params.bot ?? '';
+      const queue = queues.get(bot);
+      if (queue === undefined) return unknownBot(bot, queues.keys());
+      const messageId = request.params.messageId ?? '';
+      if (messageId === '')
+        return problem(400, 'BadRequest', 'name the dead-lettered message in the path: /api/deadletters/{bot}/{messageId}', 'messageId');
+      const sequenceNumber = sequenceParameter(request.query, 'sequenceNumber');
+      if (typeof sequenceNumber !== 'number' && sequenceNumber !== undefined) return sequenceNumber;
+      const result = await deps.deadLetters[action](queue, messageId, sequenceNumber);
+      return answer(bot, messageId, result, context);
+    };
 
   function answer(bot: string, messageId: string, result: TakeOutcome, context: InvocationContext): HttpResponseInit {
     switch (result.outcome) {
       case 'notFound':
         return problem(404, 'UnknownMessage', `bot "${bot}" has no dead-lettered message "${messageId}"`);
       case 'locked':
-        return problem(409, 'Locked', `dead-lettered message "${messageId}" of bot "${bot}" is locked by another receiver; try again in a minute`);
+        return problem(
+          409,
+          'Locked',
+          `dead-lettered message "${messageId}" of bot "${bot}" is locked by another receiver; try again in a minute`,
+        );
       case 'resubmitted':
-        deps.telemetry.trackEvent('DeadLetterResubmitted', { bot, messageId, newMessageId: result.newMessageId, sessionId: result.deadLetter.sessionId ?? undefined });
-        context.log(`Bot "${bot}": dead-lettered message ${messageId} resubmitted to session ${result.deadLetter.sessionId} as ${result.newMessageId}`);
+        deps.telemetry.trackEvent('DeadLetterResubmitted', {
+          bot,
+          messageId,
+          newMessageId: result.newMessageId,
+          sessionId: result.deadLetter.sessionId ?? undefined,
+        });
+        context.log(
+          `Bot "${bot}": dead-lettered message ${messageId} resubmitted to session ${result.deadLetter.sessionId} as ${result.newMessageId}`,
+        );
         return json(200, { outcome: 'resubmitted', newMessageId: result.newMessageId, deadLetter: result.deadLetter });
       case 'discarded':
         deps.telemetry.trackEvent('DeadLetterDiscarded', { bot, messageId, sessionId: result.deadLetter.sessionId ?? undefined });
@@ -67,8 +81,22 @@ export function defineDeadLetterAdminFunctions(deps: DeadLetterAdminDeps): HttpF
 
   return [
     { kind: 'http', name: 'deadletters-list', route: 'deadletters/{bot}', methods: ['GET'], authLevel: 'function', handler: list },
-    { kind: 'http', name: 'deadletters-resubmit', route: 'deadletters/{bot}/{messageId}/resubmit', methods: ['POST'], authLevel: 'function', handler: settle('resubmit') },
-    { kind: 'http', name: 'deadletters-discard', route: 'deadletters/{bot}/{messageId}', methods: ['DELETE'], authLevel: 'function', handler: settle('discard') },
+    {
+      kind: 'http',
+      name: 'deadletters-resubmit',
+      route: 'deadletters/{bot}/{messageId}/resubmit',
+      methods: ['POST'],
+      authLevel: 'function',
+      handler: settle('resubmit'),
+    },
+    {
+      kind: 'http',
+      name: 'deadletters-discard',
+      route: 'deadletters/{bot}/{messageId}',
+      methods: ['DELETE'],
+      authLevel: 'function',
+      handler: settle('discard'),
+    },
   ];
 }
 
@@ -88,7 +116,10 @@ export function defineDeadLetterCountFunction(deps: DeadLetterAdminDeps, schedul
         try {
           const count = await deps.deadLetters.count(bot.queue, DEAD_LETTER_COUNT_CAP);
           deps.telemetry.trackMetric('DeadLetteredMessages', count, { bot: bot.name });
-          if (count > 0) context.warn(`Bot "${bot.name}": ${count}${count >= DEAD_LETTER_COUNT_CAP ? '+' : ''} dead-lettered message(s); see GET /api/deadletters/${bot.name}`);
+          if (count > 0)
+            context.warn(
+              `Bot "${bot.name}": ${count}${count >= DEAD_LETTER_COUNT_CAP ? '+' : ''} dead-lettered message(s); see GET /api/deadletters/${bot.name}`,
+            );
         } catch (error) {
           deps.telemetry.trackException(error, { bot: bot.name, stage: 'deadletter-count' });
           context.error(`Bot "${bot.name}": could not count dead letters: ${error instanceof Error ? error.message : String(error)}`);
@@ -102,6 +133,7 @@ function sequenceParameter(query: URLSearchParams, name: string): number | undef
   const text = query.get(name);
   if (text === null) return undefined;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) return badParameter(name, `must be a sequence number (a whole number), got "${text}"`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value))
+    return badParameter(name, `must be a sequence number (a whole number), got "${text}"`);
   return value;
 }

@@ -121,7 +121,10 @@ export function createDeadLetterQueue(client: ServiceBusClient): DeadLetterQueue
     async list(queue, { from, limit }) {
       const messages = await peek(queue, from, limit);
       const last = messages.at(-1);
-      return { messages: messages.map(describeDeadLetter), next: messages.length < limit || last === undefined ? null : sequenceOf(last) + 1 };
+      return {
+        messages: messages.map(describeDeadLetter),
+        next: messages.length < limit || last === undefined ? null : sequenceOf(last) + 1,
+      };
     },
 
     async count(queue, cap) {
@@ -139,7 +142,10 @@ export function createDeadLetterQueue(client: ServiceBusClient): DeadLetterQueue
     resubmit(queue, messageId, sequenceNumber) {
       return take(queue, messageId, sequenceNumber, async (receiver, message) => {
         const deadLetter = describeDeadLetter(message);
-        const newMessageId = resubmittedMessageId(message.messageId === undefined ? messageId : String(message.messageId), deadLetter.sequenceNumber);
+        const newMessageId = resubmittedMessageId(
+          message.messageId === undefined ? messageId : String(message.messageId),
+          deadLetter.sequenceNumber,
+        );
         const sender = client.createSender(queue);
         try {
           await sender.sendMessages(resubmission(message, newMessageId));
@@ -164,9 +170,14 @@ export function createDeadLetterQueue(client: ServiceBusClient): DeadLetterQueue
 
 /** The message as first sent: same body, session, subject and properties, minus what dead-lettering added. */
 function resubmission(message: ServiceBusReceivedMessage, messageId: string): ServiceBusMessage {
-  const { DeadLetterReason: _reason, DeadLetterErrorDescription: _description, ...applicationProperties } = message.applicationProperties ?? {};
+  const {
+    DeadLetterReason: _reason,
+    DeadLetterErrorDescription: _description,
+    ...applicationProperties
+  } = message.applicationProperties ?? {};
   return {
-    body: message.body,
+    // The SDK types a body as any (it is whatever was sent); it passes through untouched.
+    body: message.body as unknown,
     messageId,
     ...(message.sessionId === undefined ? {} : { sessionId: message.sessionId }),
     ...(message.contentType === undefined ? {} : { contentType: message.contentType }),

@@ -32,7 +32,9 @@ export function defineHeldAdminFunctions(deps: HeldAdminDeps): HttpFunctionDefin
     if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
     if (request.query.get('id')) return get(request);
     const held = (await deps.sessions.list(bot)).filter((record) => record.hold !== undefined);
-    const sessions = await Promise.all(held.map(async (record) => ({ ...present(record), waiting: (await deps.held.list(bot, record.sessionId)).length })));
+    const sessions = await Promise.all(
+      held.map(async (record) => ({ ...present(record), waiting: (await deps.held.list(bot, record.sessionId)).length })),
+    );
     sessions.sort((a, b) => a.heldSince.localeCompare(b.heldSince));
     return json(200, { bot, total: sessions.length, sessions });
   };
@@ -57,10 +59,14 @@ export function defineHeldAdminFunctions(deps: HeldAdminDeps): HttpFunctionDefin
     if (!knownBots.has(bot)) return unknownBot(bot, knownBots);
     const sessionId = sessionIdOf(request);
     if (typeof sessionId !== 'string') return sessionId;
-    if (sessionId === '') return problem(400, 'BadRequest', 'name the held session in the path (/api/held/{bot}/{sessionId}) or in ?id=', 'sessionId');
+    if (sessionId === '')
+      return problem(400, 'BadRequest', 'name the held session in the path (/api/held/{bot}/{sessionId}) or in ?id=', 'sessionId');
     const action = request.query.get('action');
     if (action !== 'retry' && action !== 'skip') {
-      return badParameter('action', `must be "retry" (deliver the message the session stopped at again) or "skip" (drop it; it stays in the poison store), got ${action === null ? 'nothing' : `"${action}"`}`);
+      return badParameter(
+        'action',
+        `must be "retry" (deliver the message the session stopped at again) or "skip" (drop it; it stays in the poison store), got ${action === null ? 'nothing' : `"${action}"`}`,
+      );
     }
     const deliver = deps.deliverHeld(bot);
     if (deliver === undefined) return notHeld(bot, sessionId);
@@ -99,7 +105,8 @@ function sessionIdOf(request: HttpRequest): string | HttpResponseInit {
   const fromPath = request.params.sessionId ?? '';
   const fromQuery = request.query.get('id');
   if (fromQuery === null) return fromPath;
-  if (fromPath !== '' && fromPath !== fromQuery) return badParameter('id', `names "${fromQuery}" but the path names "${fromPath}"; give the session id once`);
+  if (fromPath !== '' && fromPath !== fromQuery)
+    return badParameter('id', `names "${fromQuery}" but the path names "${fromPath}"; give the session id once`);
   return fromQuery;
 }
 

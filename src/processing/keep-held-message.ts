@@ -41,7 +41,12 @@ export async function keepHeldMessage(
     const seq = (current?.heldSeq ?? 0) + 1;
     await deps.held.put({ ...message, seq, poisoned: current?.hold === undefined, heldAt: at });
     const hold = current?.hold ?? { messageId: message.messageId, reason: poison!.reason, since: at };
-    const next: SessionRecord = { ...(current === undefined ? placeholder(message, at) : withoutEtag(current)), hold, heldSeq: seq, heldLastMessageId: message.messageId };
+    const next: SessionRecord = {
+      ...(current === undefined ? placeholder(message, at) : withoutEtag(current)),
+      hold,
+      heldSeq: seq,
+      heldLastMessageId: message.messageId,
+    };
     if ((await deps.sessions.replaceIf(current, next)) !== 'conflict') return 'kept';
 
     // Changed meanwhile (a resume touching or clearing it, a janitor close): decide again on a fresh read.
@@ -52,7 +57,9 @@ export async function keepHeldMessage(
       return removed ? 'notHeld' : 'kept';
     }
   }
-  throw new Error(`keeping message ${message.messageId} of held session "${message.sessionId}": still conflicting after ${MAX_ATTEMPTS} attempts`);
+  throw new Error(
+    `keeping message ${message.messageId} of held session "${message.sessionId}": still conflicting after ${MAX_ATTEMPTS} attempts`,
+  );
 }
 
 /**
@@ -60,7 +67,16 @@ export async function keepHeldMessage(
  * generation 0, so the janitor leaves it alone and the first message delivered opens generation 1.
  */
 function placeholder(message: MessageToKeep, at: Date): SessionRecord {
-  return { bot: message.bot, sessionId: message.sessionId, generation: 0, state: 'closed', openedAt: at, lastActivityAt: at, messageCount: 0, lastMessageId: '' };
+  return {
+    bot: message.bot,
+    sessionId: message.sessionId,
+    generation: 0,
+    state: 'closed',
+    openedAt: at,
+    lastActivityAt: at,
+    messageCount: 0,
+    lastMessageId: '',
+  };
 }
 
 export function withoutEtag({ etag: _etag, ...record }: StoredSessionRecord): SessionRecord {

@@ -9,7 +9,6 @@ export interface PoisonAdminDeps {
   poison: Pick<PoisonStore, 'list' | 'get'>;
 }
 
-
 /**
  * Operator endpoints over the poison store (auth level `function`):
  * `GET /api/poison/{bot}` lists the newest records first, without bodies;

@@ -106,7 +106,7 @@ function encodeBody(body: string): Pick<PoisonEntity, 'body' | 'bodyGzip' | 'bod
 function fromEntity(entity: TableEntityResult<PoisonEntity>): PoisonRecord {
   const body = entity.bodyGzip ? gunzipSync(entity.bodyGzip).toString('utf8') : (entity.body ?? '');
   return {
-    bot: entity.partitionKey!,
+    bot: entity.partitionKey,
     messageId: entity.messageId,
     sessionId: entity.sessionId || null,
     deliveryCount: entity.deliveryCount,

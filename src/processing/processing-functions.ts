@@ -34,16 +34,16 @@ export function createProcessingFunctions(deps: ProcessingFunctionsDeps): Functi
   const held: HeldMessageStore = createTableHeldMessageStore({ tableClient: deps.table(deps.settings.HELD_TABLE) });
   const now = deps.now ?? (() => new Date());
   const { definitions, pipelines } = createBotPipelines(deps.bots, {
-      settings: deps.settings,
-      env: deps.env,
-      modules: deps.modules,
-      parseEnvelope,
-      resolvePayload: (ref) => deps.claimCheck.resolve(ref),
-      sessions: deps.sessions,
-      poison,
-      telemetry: deps.telemetry,
-      now,
-      holds: { sessions: deps.sessions, held },
+    settings: deps.settings,
+    env: deps.env,
+    modules: deps.modules,
+    parseEnvelope,
+    resolvePayload: (ref) => deps.claimCheck.resolve(ref),
+    sessions: deps.sessions,
+    poison,
+    telemetry: deps.telemetry,
+    now,
+    holds: { sessions: deps.sessions, held },
   });
   return [
     ...definitions,

@@ -30,7 +30,8 @@ export function rateLimitOf(error: unknown, now: Date): RateLimited | undefined 
   const reset = http.headers['x-ratelimit-reset'];
   const exhausted = remaining !== undefined && Number(remaining) === 0;
   if (http.status === 403 && !exhausted && retryAfter === undefined) return undefined;
-  if (retryAfter !== undefined && Number.isFinite(Number(retryAfter))) return { retryAt: new Date(now.getTime() + Number(retryAfter) * 1000) };
+  if (retryAfter !== undefined && Number.isFinite(Number(retryAfter)))
+    return { retryAt: new Date(now.getTime() + Number(retryAfter) * 1000) };
   if (exhausted && reset !== undefined && Number.isFinite(Number(reset))) return { retryAt: new Date(Number(reset) * 1000) };
   return {};
 }

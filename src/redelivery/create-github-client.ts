@@ -22,7 +22,8 @@ export function createGitHubClient(config: Pick<RedeliveryConfig, 'apiUrl' | 'cr
     baseUrl: config.apiUrl,
     userAgent: routerUserAgent(),
     request: {
-      fetch: (url: string | URL, init: RequestInit = {}) => fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
+      fetch: (url: string | URL, init: RequestInit = {}) =>
+        fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
     },
     // Octokit's own warnings go nowhere: the run reports outcomes itself, never a credential.
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },

@@ -27,7 +27,9 @@ export async function listRecentDeliveries(client: GitHubClient, hook: HookTarge
       const parsed = hookDeliverySchema.safeParse(item);
       if (!parsed.success) {
         const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-        throw new Error(`GET ${describeHookTarget(hook)}/deliveries page ${pages} item ${index} is not a hook delivery as documented: ${problems}`);
+        throw new Error(
+          `GET ${describeHookTarget(hook)}/deliveries page ${pages} item ${index} is not a hook delivery as documented: ${problems}`,
+        );
       }
       if (Date.parse(parsed.data.delivered_at) < since.getTime()) reachedPast = true;
       else deliveries.push(parsed.data);
@@ -49,6 +51,10 @@ function deliveryPages(client: GitHubClient, hook: HookTarget): AsyncIterable<{ 
         per_page: PAGE_SIZE,
       });
     case 'organization':
-      return client.paginate.iterator('GET /orgs/{org}/hooks/{hook_id}/deliveries', { org: hook.org, hook_id: hook.hookId, per_page: PAGE_SIZE });
+      return client.paginate.iterator('GET /orgs/{org}/hooks/{hook_id}/deliveries', {
+        org: hook.org,
+        hook_id: hook.hookId,
+        per_page: PAGE_SIZE,
+      });
   }
 }

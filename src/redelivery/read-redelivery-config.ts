@@ -1,9 +1,7 @@
 import type { Settings } from '../config/settings.js';
 import { parseHookTarget, type HookTarget } from '../config/parse-hook-target.js';
 
-export type RedeliveryCredentials =
-  | { kind: 'app'; appId: number; privateKey: string }
-  | { kind: 'token'; token: string };
+export type RedeliveryCredentials = { kind: 'app'; appId: number; privateKey: string } | { kind: 'token'; token: string };
 
 export interface RedeliveryConfig {
   apiUrl: string;

@@ -35,10 +35,23 @@ export function defineRedeliveryFunction(deps: RedeliveryFunctionDeps): TimerFun
       );
     }
     client ??= createGitHubClient(config);
-    const log = { info: (line: string) => context.info(line), warn: (line: string) => context.warn(line), error: (line: string) => context.error(line) };
+    const log = {
+      info: (line: string) => context.info(line),
+      warn: (line: string) => context.warn(line),
+      error: (line: string) => context.error(line),
+    };
     let summary: RedeliveryRunSummary;
     try {
-      summary = await runRedelivery({ client, hook: config.hook, lookbackMs: config.lookbackMs, cooldownMs: config.cooldownMs, telemetry, now, requested, log });
+      summary = await runRedelivery({
+        client,
+        hook: config.hook,
+        lookbackMs: config.lookbackMs,
+        cooldownMs: config.cooldownMs,
+        telemetry,
+        now,
+        requested,
+        log,
+      });
     } catch (error) {
       telemetry.trackException(error, { operation: 'webhook-redelivery' });
       throw error;

@@ -70,7 +70,9 @@ export async function runRedelivery(deps: RedeliveryRunDeps): Promise<Redelivery
     if (limited === undefined) return false;
     summary.rateLimited = true;
     if (limited.retryAt !== undefined) summary.retryAt = limited.retryAt.toISOString();
-    deps.log.warn(`webhook-redelivery: ${call} hit GitHub's rate limit; stopping this run${summary.retryAt ? `, GitHub allows more from ${summary.retryAt}` : ''}`);
+    deps.log.warn(
+      `webhook-redelivery: ${call} hit GitHub's rate limit; stopping this run${summary.retryAt ? `, GitHub allows more from ${summary.retryAt}` : ''}`,
+    );
     return true;
   };
 
@@ -105,7 +107,12 @@ export async function runRedelivery(deps: RedeliveryRunDeps): Promise<Redelivery
       summary.failed += 1;
       const reason = describeGitHubError(error, call);
       deps.log.error(`webhook-redelivery: guid ${due.guid} (${due.event}): ${reason}`);
-      deps.telemetry.trackException(error, { operation: 'webhook-redelivery', guid: due.guid, deliveryId: due.deliveryId, event: due.event });
+      deps.telemetry.trackException(error, {
+        operation: 'webhook-redelivery',
+        guid: due.guid,
+        deliveryId: due.deliveryId,
+        event: due.event,
+      });
       continue;
     }
     const requestedAt = deps.now();

@@ -64,7 +64,13 @@ export function createHttpTarget(bot: BotDefinition, deps: HttpTargetDeps): BotT
       if (secret !== undefined) headers['x-hub-signature-256'] = await sign(secret, body);
       let response: Response;
       try {
-        response = await fetchImpl(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(config.timeoutMs) });
+        response = await fetchImpl(url, {
+          method: 'POST',
+          headers,
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(config.timeoutMs),
+        });
       } catch (error) {
         throw new TransientError(`Bot "${bot.name}": ${describeFetchFailure(error, config.timeoutMs)} (${safeUrl(url)})`, { cause: error });
       }
@@ -108,7 +114,9 @@ async function requestHeaders(
  */
 function requestBody({ envelope, session }: TargetInput): string {
   const payload = JSON.stringify(envelope.payload);
-  const sessionMember = JSON.stringify(session === null ? null : { session_id: session.id, generation: session.generation, index: session.index });
+  const sessionMember = JSON.stringify(
+    session === null ? null : { session_id: session.id, generation: session.generation, index: session.index },
+  );
   // The payload is a JSON object: the member goes before its closing brace (an empty object gets no comma).
   return `${payload.slice(0, -1)}${payload === '{}' ? '' : ','}"session_router":${sessionMember}}`;
 }
@@ -124,7 +132,10 @@ async function answerToOutcome(botName: string, url: URL, response: Response): P
   if (status === 408 || status === 429 || status >= 500) {
     // 429 and 503 may say when to come back; the retry in place waits at least that long.
     const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after'), Date.now()) : undefined;
-    throw new TransientError(retryAfterMs === undefined ? what : `${what} (Retry-After ${retryAfterMs} ms)`, retryAfterMs === undefined ? {} : { retryAfterMs });
+    throw new TransientError(
+      retryAfterMs === undefined ? what : `${what} (Retry-After ${retryAfterMs} ms)`,
+      retryAfterMs === undefined ? {} : { retryAfterMs },
+    );
   }
   if (status >= 300 && status < 400) {
     throw new PermanentError('TargetRejected', `${what}; redirects are not followed, configure the final URL`);
@@ -158,7 +169,9 @@ function resolveUrl(botName: string, config: HttpTargetConfig, env: HttpTargetDe
     throw new Error(`Bot "${botName}": the http target URL${config.urlSetting ? ` in setting ${config.urlSetting}` : ''} is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`Bot "${botName}": the http target URL${config.urlSetting ? ` in setting ${config.urlSetting}` : ''} must be http or https, got ${url.protocol}`);
+    throw new Error(
+      `Bot "${botName}": the http target URL${config.urlSetting ? ` in setting ${config.urlSetting}` : ''} must be http or https, got ${url.protocol}`,
+    );
   }
   return url;
 }

@@ -48,9 +48,13 @@ export function createClaimCheck({ containerClient }: { containerClient: Contain
       bytes = await containerClient.getBlockBlobClient(ref.blobName).downloadToBuffer(undefined, undefined, { abortSignal: signal });
     } catch (error) {
       if (isStatus(error, 404)) {
-        throw new PermanentError('ClaimCheckMissing', `claim-checked payload ${ref.container}/${ref.blobName} does not exist`, { cause: error });
+        throw new PermanentError('ClaimCheckMissing', `claim-checked payload ${ref.container}/${ref.blobName} does not exist`, {
+          cause: error,
+        });
       }
-      throw new TransientError(`could not read claim-checked payload ${ref.container}/${ref.blobName}: ${errorText(error)}`, { cause: error });
+      throw new TransientError(`could not read claim-checked payload ${ref.container}/${ref.blobName}: ${errorText(error)}`, {
+        cause: error,
+      });
     }
     if (bytes.byteLength !== ref.size || sha256Hex(bytes) !== ref.sha256) {
       throw new PermanentError(

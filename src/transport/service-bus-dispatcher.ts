@@ -30,7 +30,12 @@ export interface ServiceBusDispatcherOptions {
  * request. Other sessions and queues are not held up; unordered messages (a session of their
  * own) never reserve and never wait.
  */
-export function createServiceBusDispatcher({ client, telemetry, backoff, sessionOrder = createSessionOrder() }: ServiceBusDispatcherOptions): Dispatcher {
+export function createServiceBusDispatcher({
+  client,
+  telemetry,
+  backoff,
+  sessionOrder = createSessionOrder(),
+}: ServiceBusDispatcherOptions): Dispatcher {
   const senders = new Map<string, ServiceBusSender>();
   const senderFor = (queue: string): ServiceBusSender => {
     let sender = senders.get(queue);
@@ -59,7 +64,8 @@ export function createServiceBusDispatcher({ client, telemetry, backoff, session
     if (ticket === null) return send(message, signal);
     const dispatchedAt = performance.now();
     return ticket.run(signal, (waited) => {
-      if (waited) telemetry.trackMetric('WebhookSendOrderWaitMs', performance.now() - dispatchedAt, { bot: message.bot, queue: message.queue });
+      if (waited)
+        telemetry.trackMetric('WebhookSendOrderWaitMs', performance.now() - dispatchedAt, { bot: message.bot, queue: message.queue });
       return send(message, signal);
     });
   };
@@ -77,7 +83,9 @@ export function createServiceBusDispatcher({ client, telemetry, backoff, session
           // Every parallel send listens to the one budget (the SDK's link open and send, the retry
           // pause): a webhook fanned out to many bots must not be reported as a listener leak.
           setMaxListeners(Math.max(getMaxListeners(signal), 10 + LISTENERS_PER_SEND * routes.length), signal);
-          const outcomes = await Promise.allSettled(routes.map((route, index) => sendInPlace({ ...route, envelope }, tickets[index]!, signal)));
+          const outcomes = await Promise.allSettled(
+            routes.map((route, index) => sendInPlace({ ...route, envelope }, tickets[index]!, signal)),
+          );
           const failures: DispatchFailure[] = [];
           outcomes.forEach((outcome, index) => {
             if (outcome.status === 'rejected') {

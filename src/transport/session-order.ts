@@ -73,7 +73,8 @@ export function createSessionOrder(): SessionOrder {
 
 /** Resolves when `previous` settles (it never rejects), or rejects if `signal` aborts first. */
 function untilDone(previous: Promise<void>, signal: AbortSignal): Promise<void> {
-  const ranOut = () => new TransientError('the send budget ran out while an earlier event of the same session was still on its way to the queue');
+  const ranOut = () =>
+    new TransientError('the send budget ran out while an earlier event of the same session was still on its way to the queue');
   if (signal.aborted) return Promise.reject(ranOut());
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(ranOut());

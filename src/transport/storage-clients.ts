@@ -7,7 +7,7 @@ import { expandDevelopmentStorage } from './development-storage.js';
 export interface StorageClients {
   blobService: BlobServiceClient;
   tableService: TableServiceClient;
-  table(name: string): TableClient;
+  table: (name: string) => TableClient;
 }
 
 /**
@@ -44,7 +44,9 @@ export function createStorageClients(settings: Settings): StorageClients {
     throw new Error(
       'No storage connection configured: set AzureWebJobsStorage (a connection string, or UseDevelopmentStorage=true) ' +
         'or both AzureWebJobsStorage__blobServiceUri and AzureWebJobsStorage__tableServiceUri (with a managed identity)' +
-        (blobUri === undefined && tableUri === undefined ? '' : `; only ${blobUri === undefined ? '__tableServiceUri' : '__blobServiceUri'} is set`),
+        (blobUri === undefined && tableUri === undefined
+          ? ''
+          : `; only ${blobUri === undefined ? '__tableServiceUri' : '__blobServiceUri'} is set`),
     );
   }
   const credential = createCredential('AzureWebJobsStorage', {

@@ -35,7 +35,9 @@ interface Generated {
 }
 
 const ascii = (maxLength: number) => fc.string({ unit: 'grapheme-ascii', maxLength });
-const deep = fc.integer({ min: 300, max: 30_000 }).map((depth) => Buffer.from(`{"action":"opened","x":${'['.repeat(depth)}${']'.repeat(depth)}}`));
+const deep = fc
+  .integer({ min: 300, max: 30_000 })
+  .map((depth) => Buffer.from(`{"action":"opened","x":${'['.repeat(depth)}${']'.repeat(depth)}}`));
 const example = fc.constantFrom(...examples).map(({ payload }) => payload);
 const jsonBody = fc.oneof(
   example.map((payload) => Buffer.from(JSON.stringify(payload))),
@@ -55,7 +57,10 @@ const generated: fc.Arbitrary<Generated> = fc.record({
     { arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded'), weight: 6 },
     { arbitrary: fc.option(ascii(60), { nil: undefined }), weight: 1 },
   ),
-  body: fc.oneof({ arbitrary: example.map((payload) => Buffer.from(JSON.stringify(payload))), weight: 3 }, { arbitrary: jsonBody, weight: 4 }),
+  body: fc.oneof(
+    { arbitrary: example.map((payload) => Buffer.from(JSON.stringify(payload))), weight: 3 },
+    { arbitrary: jsonBody, weight: 4 },
+  ),
   signing: fc.constantFrom<Signing>('current', 'current', 'previous', 'wrong-secret', 'over-text-only', 'malformed', 'missing'),
   dropHeader: fc.constantFrom('none', 'none', 'none', 'none', 'none', 'none', 'x-github-event', 'x-github-delivery'),
 });
@@ -107,26 +112,44 @@ test(`fuzz: ${RUNS} generated requests into the handler: no 5xx, nothing unsigne
       set('x-github-delivery', input.deliveryId);
       set('content-type', input.contentType);
       set('x-hub-signature-256', signature);
-      const request = new HttpRequest({ method: 'POST', url: 'http://localhost:7071/api/github/webhooks', headers, body: { bytes: input.body } });
+      const request = new HttpRequest({
+        method: 'POST',
+        url: 'http://localhost:7071/api/github/webhooks',
+        headers,
+        body: { bytes: input.body },
+      });
       // Verifies by construction: an HMAC with a configured secret over exactly the bytes sent.
-      const reallySigned = headers['x-hub-signature-256'] !== undefined && (input.signing === 'current' || input.signing === 'previous' || (input.signing === 'over-text-only' && Buffer.from(new TextDecoder().decode(input.body)).equals(input.body)));
+      const reallySigned =
+        headers['x-hub-signature-256'] !== undefined &&
+        (input.signing === 'current' ||
+          input.signing === 'previous' ||
+          (input.signing === 'over-text-only' && Buffer.from(new TextDecoder().decode(input.body)).equals(input.body)));
       if (reallySigned) signedIds.add(headers['x-github-delivery'] ?? '');
       const { status, body } = await harness.call(request);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       assert.ok(status < 500, `${status} ${JSON.stringify(body)} for ${input.signing} ${input.contentType} ${input.body.byteLength} bytes`);
-      if (!reallySigned) assert.ok(status === 400 || status === 401 || status === 413 || status === 415, `unsigned input answered ${status}`);
+      if (!reallySigned)
+        assert.ok(status === 400 || status === 401 || status === 413 || status === 415, `unsigned input answered ${status}`);
     }),
     { numRuns: RUNS, seed: 11, endOnFailure: true },
   );
-  console.log(`# status mix over ${RUNS}: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; routed ${routed.length}`);
+  console.log(
+    `# status mix over ${RUNS}: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; routed ${routed.length}`,
+  );
   if (result.failed) {
     // A short account of the first failure: the generated body can be megabytes.
     const [input] = result.counterexample ?? [];
     const error = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
-    assert.fail(`after ${result.numRuns} runs: ${error.slice(0, 400)} (event ${input?.eventType}, ${input?.signing}, ${input?.contentType}, body ${input?.body.byteLength} bytes starting ${JSON.stringify(input?.body.subarray(0, 60).toString('latin1'))})`);
+    assert.fail(
+      `after ${result.numRuns} runs: ${error.slice(0, 400)} (event ${input?.eventType}, ${input?.signing}, ${input?.contentType}, body ${input?.body.byteLength} bytes starting ${JSON.stringify(input?.body.subarray(0, 60).toString('latin1'))})`,
+    );
   }
   const unsigned = routed.filter((id) => !signedIds.has(id));
-  assert.deepEqual(unsigned, [], `routed ${unsigned.length} deliveries that were never signed with a configured secret over the bytes sent`);
+  assert.deepEqual(
+    unsigned,
+    [],
+    `routed ${unsigned.length} deliveries that were never signed with a configured secret over the bytes sent`,
+  );
 });
 
 test('fuzz: the local http host with hostile transport (bad Host, foreign Origin, oversized uploads at once): no 5xx, RSS back near its start', async () => {
@@ -136,9 +159,17 @@ test('fuzz: the local http host with hostile transport (bad Host, foreign Origin
     const startRss = process.memoryUsage().rss;
     let peakRss = startRss;
     const sample = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
-    const hostile = fc.sample(fc.record({ host: ascii(30), origin: fc.option(ascii(40), { nil: undefined }), body: ascii(100) }), { numRuns: 300, seed: 11 });
+    const hostile = fc.sample(fc.record({ host: ascii(30), origin: fc.option(ascii(40), { nil: undefined }), body: ascii(100) }), {
+      numRuns: 300,
+      seed: 11,
+    });
     for (const { host: hostHeader, origin, body } of hostile) {
-      const headers = [`Host: ${hostHeader}`, ...(origin === undefined ? [] : [`Origin: ${origin}`]), `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close'];
+      const headers = [
+        `Host: ${hostHeader}`,
+        ...(origin === undefined ? [] : [`Origin: ${origin}`]),
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: close',
+      ];
       const status = await rawRequest(host.port, `POST /api/github/webhooks HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n${body}`);
       assert.ok(status >= 400 && status < 500, `Host ${JSON.stringify(hostHeader)} Origin ${JSON.stringify(origin)}: ${status}`);
     }

@@ -10,20 +10,20 @@ import type { Dispatcher } from '../../src/transport/dispatcher.js';
 export function heldClaimCheck(inner?: Pick<ClaimCheck, 'store'>) {
   let began!: () => void;
   const storing = new Promise<void>((resolve) => (began = resolve));
-  let settle!: (error?: unknown) => void;
+  let settle!: (error?: Error) => void;
   const gate = new Promise<void>((resolve, reject) => (settle = (error) => (error === undefined ? resolve() : reject(error))));
   const claimCheck: Pick<ClaimCheck, 'store'> = {
     async store(deliveryId, payload, signal): Promise<PayloadRef> {
       began();
       await new Promise<void>((resolve, reject) => {
-        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
         gate.then(resolve, reject);
       });
       if (inner !== undefined) return inner.store(deliveryId, payload, signal);
       return { container: 'webhook-payloads', blobName: `${deliveryId}.json`, size: payload.byteLength, sha256: 'f'.repeat(64) };
     },
   };
-  return { claimCheck, storing, release: () => settle(), fail: (error: unknown) => settle(error) };
+  return { claimCheck, storing, release: () => settle(), fail: (error: Error) => settle(error) };
 }
 
 /** Wraps a dispatcher to tell when an event's dispatch has been called (its sends are in line or on their way). */

@@ -16,10 +16,7 @@ export const bicepVersion = '0.49.2';
 
 /** `BICEP_PATH`, else the CLI that tools/scripts/restore-bicep.sh put in .tools/; undefined when neither exists. */
 export function findBicep(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [
-    env.BICEP_PATH,
-    join(repoRoot, '.tools/nuget/azure.bicep.commandline.linux-x64', bicepVersion, 'tools/bicep'),
-  ];
+  const candidates = [env.BICEP_PATH, join(repoRoot, '.tools/nuget/azure.bicep.commandline.linux-x64', bicepVersion, 'tools/bicep')];
   return candidates.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
 }
 
@@ -73,10 +70,14 @@ export async function snapshot(bicep: string, templatePath: string, params: Reco
     const lines = [`using '${relative(dir, templatePath)}'`, ...Object.entries(params).map(([k, v]) => `param ${k} = ${v}`)];
     await writeFile(paramFile, lines.join('\n') + '\n');
     const result = await runBicep(bicep, [
-      'snapshot', paramFile,
-      '--subscription-id', snapshotScope.subscriptionId,
-      '--resource-group', snapshotScope.resourceGroup,
-      '--location', snapshotScope.location,
+      'snapshot',
+      paramFile,
+      '--subscription-id',
+      snapshotScope.subscriptionId,
+      '--resource-group',
+      snapshotScope.resourceGroup,
+      '--location',
+      snapshotScope.location,
     ]);
     if (result.exitCode !== 0) throw new Error(`bicep snapshot failed:\n${result.stdout}${result.stderr}`);
     return JSON.parse(await readFile(join(dir, 'test.snapshot.json'), 'utf8')) as Snapshot;

@@ -18,7 +18,12 @@ export async function cruiseDependencies(paths: string[], baseDir: string = repo
   const previous = process.cwd();
   process.chdir(baseDir);
   try {
-    const { output } = await cruise(paths, { ...options, baseDir, outputType: 'json' }, {}, { tsConfig: extractTSConfig(`${baseDir}/tsconfig.json`) });
+    const { output } = await cruise(
+      paths,
+      { ...options, baseDir, outputType: 'json' },
+      {},
+      { tsConfig: extractTSConfig(`${baseDir}/tsconfig.json`) },
+    );
     return (typeof output === 'string' ? JSON.parse(output) : output) as ICruiseResult;
   } finally {
     process.chdir(previous);

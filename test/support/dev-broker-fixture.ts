@@ -1,11 +1,16 @@
 import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
-import { startDevBroker, type DevBrokerOptions, type DevQueueOptions, type RunningDevBroker } from '../../tools/dev-broker/start-dev-broker.js';
+import {
+  startDevBroker,
+  type DevBrokerOptions,
+  type DevQueueOptions,
+  type RunningDevBroker,
+} from '../../tools/dev-broker/start-dev-broker.js';
 
 export interface BrokerFixture {
   broker: RunningDevBroker;
   client: ServiceBusClient;
   /** another client, as another process would be */
-  newClient(options?: ServiceBusClientOptions): ServiceBusClient;
+  newClient: (options?: ServiceBusClientOptions) => ServiceBusClient;
 }
 
 /** Quick failures: tests wait on the broker's answers, not on SDK retries. */

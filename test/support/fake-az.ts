@@ -11,7 +11,10 @@ const run = promisify(execFile);
  * A stand-in `az` on an otherwise empty PATH: it records each call and answers from `script`,
  * a bash `case "$*" in … esac` body. Unknown calls fail, so an unexpected step shows.
  */
-export async function withFakeAz<T>(script: string, body: (fake: { dir: string; calls: () => Promise<string[]> }) => Promise<T>): Promise<T> {
+export async function withFakeAz<T>(
+  script: string,
+  body: (fake: { dir: string; calls: () => Promise<string[]> }) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'fake-az-'));
   const bash = execFileSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).trim();
   const log = join(dir, 'calls.log');

@@ -89,7 +89,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       delivered_at: new Date().toISOString(),
       redelivery: false,
       duration: 0.1,
-      status: partial.status_code >= 200 && partial.status_code < 300 ? 'OK' : partial.status_code === 0 ? 'failed to connect to host' : `Invalid HTTP Response: ${partial.status_code}`,
+      status:
+        partial.status_code >= 200 && partial.status_code < 300
+          ? 'OK'
+          : partial.status_code === 0
+            ? 'failed to connect to host'
+            : `Invalid HTTP Response: ${partial.status_code}`,
       action: null,
       installation_id: 1,
       repository_id: 186853002,
@@ -113,7 +118,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       statusCode = 0;
     }
     const payload = JSON.parse(request.body) as { action?: string };
-    const delivery = record({ guid: request.headers['x-github-delivery']!, event: request.headers['x-github-event']!, action: payload.action ?? null, status_code: statusCode, redelivery }, request);
+    const delivery = record(
+      {
+        guid: request.headers['x-github-delivery']!,
+        event: request.headers['x-github-event']!,
+        action: payload.action ?? null,
+        status_code: statusCode,
+        redelivery,
+      },
+      request,
+    );
     answers.set(delivery.id, answer);
     return delivery;
   };
@@ -155,7 +169,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         json(res, status, body, headers);
       };
 
-      const hookPath = /^(\/app\/hook|\/repos\/[^/]+\/[^/]+\/hooks\/\d+|\/orgs\/[^/]+\/hooks\/\d+)\/deliveries(?:\/(\d+)\/attempts)?$/.exec(url.pathname);
+      const hookPath = /^(\/app\/hook|\/repos\/[^/]+\/[^/]+\/hooks\/\d+|\/orgs\/[^/]+\/hooks\/\d+)\/deliveries(?:\/(\d+)\/attempts)?$/.exec(
+        url.pathname,
+      );
       if (!hookPath) return answer(404, { message: 'Not Found' });
       const problem = hookPath[1] === '/app/hook' ? appAuthProblem(req.headers.authorization) : tokenProblem(req.headers.authorization);
       if (problem !== undefined) return answer(401, { message: 'A JSON web token could not be decoded' }, {}, problem);
@@ -164,7 +180,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         if (limit.allowed <= 0) {
           const headers: Record<string, string> =
             limit.kind === 'primary'
-              ? { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1800) }
+              ? {
+                  'x-ratelimit-limit': '5000',
+                  'x-ratelimit-remaining': '0',
+                  'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1800),
+                }
               : { 'retry-after': '60' };
           return answer(limit.kind === 'primary' ? 403 : 429, { message: 'API rate limit exceeded' }, headers, 'rate limited');
         }

@@ -68,7 +68,10 @@ export async function startIngressEnvironment(env: Record<string, string> = {}):
 }
 
 /** Calls a webhook handler as the host would, with a silent invocation context. */
-export async function callHandler(handler: WebhookHandler, request: HttpRequest): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function callHandler(
+  handler: WebhookHandler,
+  request: HttpRequest,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await handler(request, new InvocationContext({ functionName: 'github-webhook', logHandler: () => undefined }));
   return { status: response.status ?? 200, body: (response.jsonBody ?? {}) as Record<string, unknown> };
 }

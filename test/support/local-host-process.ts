@@ -25,8 +25,8 @@ export async function startLocalHostProcess(options: { cwd: string; env: NodeJS.
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
 
   const banner = await new Promise<{ url: string; readyMs: number }>((resolve, reject) => {
@@ -39,11 +39,11 @@ export async function startLocalHostProcess(options: { cwd: string; env: NodeJS.
       const url = /POST (http:\/\/localhost:\d+\/api\/github\/webhooks)/.exec(output);
       if (ready && url) {
         clearTimeout(timer);
-        child.stdout!.off('data', check);
+        child.stdout.off('data', check);
         resolve({ url: url[1]!, readyMs: Number(ready[1]) * 1000 });
       }
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     void exited.then(([code]) => {
       clearTimeout(timer);
       reject(new HostDidNotStart(`the local host exited with code ${code} before it was ready:\n${output}`));

@@ -28,11 +28,7 @@ export function countRequests(tableClient: TableClient): { requests: () => numbe
       const path = new URL(request.url).pathname;
       // The SDK sends MERGE as POST with X-HTTP-Method: MERGE.
       const method = request.headers.get('x-http-method') ?? request.method;
-      const kind = /\/Tables(\(|$)/.test(path)
-        ? 'table'
-        : method === 'GET'
-          ? /\(PartitionKey=/.test(path) ? 'read' : 'query'
-          : 'write';
+      const kind = /\/Tables(\(|$)/.test(path) ? 'table' : method === 'GET' ? (/\(PartitionKey=/.test(path) ? 'read' : 'query') : 'write';
       const entry: TableRequest = { method, kind, status: undefined };
       log.push(entry);
       try {

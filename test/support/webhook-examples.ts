@@ -16,7 +16,7 @@ interface Definition {
 
 const definitions: Definition[] = JSON.parse(
   readFileSync(createRequire(import.meta.url).resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8'),
-);
+) as Definition[];
 
 export const exampleEventTypes: readonly string[] = definitions.map((definition) => definition.name);
 

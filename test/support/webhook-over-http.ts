@@ -19,7 +19,10 @@ export async function webhookOverHttp(env: Record<string, string> = {}) {
     ...recorded.dispatcher,
     reserve: (routes: Parameters<typeof recorded.dispatcher.reserve>[0]) => {
       const reservation = recorded.dispatcher.reserve(routes);
-      return { ...reservation, dispatch: async (...args: Parameters<typeof reservation.dispatch>) => ((routed += 1), reservation.dispatch(...args)) };
+      return {
+        ...reservation,
+        dispatch: async (...args: Parameters<typeof reservation.dispatch>) => ((routed += 1), reservation.dispatch(...args)),
+      };
     },
   };
   const telemetry = recordingTelemetry();
@@ -59,7 +62,13 @@ export function uploadLazily(
     });
     const req = httpRequest(`${baseUrl}/api/github/webhooks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'upload-1', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}`, ...headers },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'upload-1',
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+        ...headers,
+      },
     });
     req.on('response', (res: IncomingMessage) => {
       answered = true;

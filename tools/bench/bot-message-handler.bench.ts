@@ -26,16 +26,32 @@ const context = new functions.InvocationContext({
   logHandler: () => undefined,
 });
 let index = 0;
-const sessions: SessionToucher = { look: async () => null, touch: async (_bot, id) => ({ session: { id, generation: 1, index: ++index, isNew: false }, closed: null }) };
+const sessions: SessionToucher = {
+  look: async () => null,
+  touch: async (_bot, id) => ({ session: { id, generation: 1, index: ++index, isNew: false }, closed: null }),
+};
 const poison: PoisonStore = { record: async () => undefined, list: async () => [], get: async () => undefined };
 const now = () => new Date();
 // merge-warden holds on poison: its hold check (`look`) runs per message; the held store is never reached on the happy path.
 const unreached = async (): Promise<never> => {
   throw new Error('the held store is not used on the happy path');
 };
-const holds: HoldDeps = { sessions: { get: unreached, replaceIf: unreached }, held: { put: unreached, list: unreached, remove: unreached, payloadBlobs: unreached } };
+const holds: HoldDeps = {
+  sessions: { get: unreached, replaceIf: unreached },
+  held: { put: unreached, list: unreached, remove: unreached, payloadBlobs: unreached },
+};
 const handlerWith = (target: ReturnType<typeof createTarget>) =>
-  createBotMessageHandler({ bot, parseEnvelope, resolvePayload: async () => ({}), sessions, target, poison, telemetry: noTelemetry, now, holds });
+  createBotMessageHandler({
+    bot,
+    parseEnvelope,
+    resolvePayload: async () => ({}),
+    sessions,
+    target,
+    poison,
+    telemetry: noTelemetry,
+    now,
+    holds,
+  });
 
 const noTarget = handlerWith({ deliver: async () => undefined });
 const journalDirectory = mkdtempSync(path.join(tmpdir(), 'bench-journal-'));

@@ -53,7 +53,9 @@ const format = (value: number, digits = 2) => value.toLocaleString('en-US', { ma
 
 async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
-  const files = readdirSync(here).filter((file) => file.endsWith('.bench.js')).sort();
+  const files = readdirSync(here)
+    .filter((file) => file.endsWith('.bench.js'))
+    .sort();
   const results: Result[] = [];
   for (const file of files) {
     const module = (await import(pathToFileURL(join(here, file)).href)) as { benchmarks?: Benchmark[] };

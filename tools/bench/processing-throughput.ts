@@ -24,7 +24,11 @@ import { pullRequestEnvelope } from '../../test/support/processing/example-envel
  * journal target. `npm run build && node dist/tools/bench/processing-throughput.js [sessions] [perSession] [concurrentSessions]`
  */
 async function main(): Promise<void> {
-  const [sessionCount, perSession, concurrency] = [Number(process.argv[2] ?? 20), Number(process.argv[3] ?? 25), Number(process.argv[4] ?? 8)];
+  const [sessionCount, perSession, concurrency] = [
+    Number(process.argv[2] ?? 20),
+    Number(process.argv[3] ?? 25),
+    Number(process.argv[4] ?? 8),
+  ];
   const total = sessionCount * perSession;
   const directory = mkdtempSync(path.join(tmpdir(), 'processing-bench-'));
   const journalPath = path.join(directory, 'journal.jsonl');
@@ -39,7 +43,13 @@ async function main(): Promise<void> {
     const messages = Array.from({ length: perSession }, (_, i) =>
       Array.from({ length: sessionCount }, (_, s) => {
         const envelope = pullRequestEnvelope({ deliveryId: `d-${s}-${i}`, number: s + 1 });
-        return toServiceBusMessage({ bot: bot.name, queue: bot.queue, sessionId: `pr-octo/repo-${s + 1}`, messageId: envelope.eventId, envelope });
+        return toServiceBusMessage({
+          bot: bot.name,
+          queue: bot.queue,
+          sessionId: `pr-octo/repo-${s + 1}`,
+          messageId: envelope.eventId,
+          envelope,
+        });
       }),
     ).flat();
     for (let i = 0; i < messages.length; i += 8) await sender.sendMessages(messages.slice(i, i + 8));
@@ -73,7 +83,12 @@ async function main(): Promise<void> {
     const pump = startSessionPump({
       client,
       definition: definition!,
-      hostOptions: { maxConcurrentSessions: concurrency, sessionIdleTimeoutMs: 500, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 60_000 },
+      hostOptions: {
+        maxConcurrentSessions: concurrency,
+        sessionIdleTimeoutMs: 500,
+        maxAutoLockRenewalDurationMs: 60_000,
+        functionTimeoutMs: 60_000,
+      },
       log: silentLog,
     });
     while (pump.stats().completed < total) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -35,10 +35,22 @@ export const benchmarks: Benchmark[] = [
     async setup() {
       github = await startFakeGitHub();
       for (let i = 0; i < DELIVERIES; i++) github.record({ guid: newGuid(), event: 'issues', status_code: 202 });
-      const config = readRedeliveryConfig(readSettings({ GITHUB_API_URL: github.apiUrl, GITHUB_APP_ID: String(github.appId), GITHUB_APP_PRIVATE_KEY: github.privateKey }))!;
+      const config = readRedeliveryConfig(
+        readSettings({ GITHUB_API_URL: github.apiUrl, GITHUB_APP_ID: String(github.appId), GITHUB_APP_PRIVATE_KEY: github.privateKey }),
+      )!;
       const client = createGitHubClient(config);
       const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-      run = () => runRedelivery({ client, hook: config.hook, lookbackMs: config.lookbackMs, cooldownMs: config.cooldownMs, telemetry: noTelemetry, now: () => new Date(), requested: new Map(), log });
+      run = () =>
+        runRedelivery({
+          client,
+          hook: config.hook,
+          lookbackMs: config.lookbackMs,
+          cooldownMs: config.cooldownMs,
+          telemetry: noTelemetry,
+          now: () => new Date(),
+          requested: new Map(),
+          log,
+        });
     },
     run: () => run!(),
     async teardown() {

@@ -48,7 +48,9 @@ const f = (value: number, digits = 2) => value.toLocaleString('en-US', { maximum
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(
   `session-router bench${quick ? ' (BENCH_QUICK)' : ''}: node ${process.version}, ${availableParallelism()} × ${cpu}, ` +
-    `${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`,
+    `${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at start`,
 );
 console.log(
   `host.json: maxConcurrentSessions ${hostOptions.maxConcurrentSessions}, sessionIdleTimeout ${hostOptions.sessionIdleTimeoutMs} ms, ` +
@@ -102,16 +104,38 @@ try {
   const unordered = await measureOneMessageSessions(stack, unorderedBots, oneMessagePerBot, hostOptions);
   console.log('\n(c) one message per session, 5 bots at once, through the local host pumps');
   console.table([
-    { bots: '5 ordered bots, key-less events (session = delivery id)', messages: `${oneMessage.sessionsPerBot} per bot`, seconds: f(oneMessage.seconds), 'messages/s per bot': f(oneMessage.perSecondPerBot, 1), 'sessions accepted': oneMessage.sessionsAccepted },
-    { bots: '5 bots with strategy none (plain queues)', messages: `${unordered.sessionsPerBot} per bot`, seconds: f(unordered.seconds), 'messages/s per bot': f(unordered.perSecondPerBot, 1) },
+    {
+      bots: '5 ordered bots, key-less events (session = delivery id)',
+      messages: `${oneMessage.sessionsPerBot} per bot`,
+      seconds: f(oneMessage.seconds),
+      'messages/s per bot': f(oneMessage.perSecondPerBot, 1),
+      'sessions accepted': oneMessage.sessionsAccepted,
+    },
+    {
+      bots: '5 bots with strategy none (plain queues)',
+      messages: `${unordered.sessionsPerBot} per bot`,
+      seconds: f(unordered.seconds),
+      'messages/s per bot': f(unordered.perSecondPerBot, 1),
+    },
   ]);
 
   const mixed = await measureMixed(stack, mixedBot, mixedHot, mixedOthers, hostOptions);
   console.log('\n(d) mixed: one hot pull request among one-event sessions, one bot (seconds from the pump start)');
   console.table([
-    { 'hot PR events': mixed.hotEvents, 'one-event sessions': mixed.others, 'hot PR done s': f(mixed.hotPrSeconds), 'others p50 s': f(mixed.othersP50Seconds), 'others p99 s': f(mixed.othersP99Seconds), 'sessions accepted': mixed.sessionsAccepted },
+    {
+      'hot PR events': mixed.hotEvents,
+      'one-event sessions': mixed.others,
+      'hot PR done s': f(mixed.hotPrSeconds),
+      'others p50 s': f(mixed.othersP50Seconds),
+      'others p99 s': f(mixed.othersP99Seconds),
+      'sessions accepted': mixed.sessionsAccepted,
+    },
   ]);
-  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at the end`,
+  );
 
   console.log(
     JSON.stringify({

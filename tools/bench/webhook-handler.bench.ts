@@ -28,7 +28,12 @@ const request = () =>
   new HttpRequest({
     method: 'POST',
     url: 'http://localhost/api/github/webhooks',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'pull_request',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': signature,
+    },
     body: { bytes: body },
   });
 
@@ -64,7 +69,12 @@ export const benchmarks: Benchmark[] = [
       // The app's own composition, as both hosts run it.
       const app = createApp({
         // The same body is posted again and again under new delivery ids: replay detection off, or all but the first would be dropped.
-        settings: readSettings({ GITHUB_WEBHOOK_SECRET: SECRET, ServiceBusConnection: broker.connectionString, AzureWebJobsStorage: azurite.connectionString, WEBHOOK_REPLAY_WINDOW: 'PT0S' }),
+        settings: readSettings({
+          GITHUB_WEBHOOK_SECRET: SECRET,
+          ServiceBusConnection: broker.connectionString,
+          AzureWebJobsStorage: azurite.connectionString,
+          WEBHOOK_REPLAY_WINDOW: 'PT0S',
+        }),
       });
       running = { broker, azurite, app, handler: createWebhookHandler(app.webhook) };
     },

@@ -156,3 +156,13 @@ export function refuseLink(link: Sender | Receiver, error: AmqpError): void {
   link.open();
   link.close(error);
 }
+
+/**
+ * A string field of a client's request (a session id, a dead-letter reason) as text: strings as they are, numbers and
+ * booleans printed; anything else is refused with an error naming the field rather than stored as "[object Object]".
+ */
+export function amqpText(value: unknown, field: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  throw new BrokerError('com.microsoft:argument-error', `"${field}" must be a string, got ${value === null ? 'null' : typeof value}.`);
+}

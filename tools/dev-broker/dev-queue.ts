@@ -73,10 +73,7 @@ interface SessionWaiter {
   claim(sessionId: string, lockedUntil: number): Consumer;
 }
 
-export type Settlement =
-  | { kind: 'complete' }
-  | { kind: 'abandon' }
-  | { kind: 'deadLetter'; reason?: string; description?: string };
+export type Settlement = { kind: 'complete' } | { kind: 'abandon' } | { kind: 'deadLetter'; reason?: string; description?: string };
 
 export interface QueueStats {
   active: number;
@@ -128,7 +125,7 @@ export class DevQueue {
           `The SessionId was not set on a message, and it cannot be sent to the entity '${this.name}'. Entities that have session support enabled can only receive messages that have the SessionId set to a valid value.`,
         );
       }
-      const at = message.message_annotations?.['x-opt-scheduled-enqueue-time'];
+      const at: unknown = message.message_annotations?.['x-opt-scheduled-enqueue-time'];
       if (at instanceof Date && at.getTime() > this.now()) {
         throw new BrokerError('amqp:not-implemented', 'Scheduled messages are not supported by the development broker.');
       }
@@ -339,7 +336,10 @@ export class DevQueue {
   renewMessageLock(tagKey: string): number {
     const stored = this.lockedByTag.get(tagKey);
     if (!stored?.lock || stored.lock.lockedUntil <= this.now()) {
-      throw new BrokerError('com.microsoft:message-lock-lost', 'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.');
+      throw new BrokerError(
+        'com.microsoft:message-lock-lost',
+        'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.',
+      );
     }
     if (stored.sessionId !== undefined) return this.renewSessionLock(stored.sessionId);
     clearTimeout(stored.lock.timer);

@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   });
   console.log(`Development Service Bus broker on port ${broker.port} (bots from ${source})`);
   for (const queue of queues) {
-    console.log(`  queue ${queue.name}: sessions, maxDeliveryCount ${queue.maxDeliveryCount}, lock ${queue.lockDurationMs} ms, duplicate window ${queue.duplicateDetectionWindowMs} ms`);
+    console.log(
+      `  queue ${queue.name}: sessions, maxDeliveryCount ${queue.maxDeliveryCount}, lock ${queue.lockDurationMs} ms, duplicate window ${queue.duplicateDetectionWindowMs} ms`,
+    );
   }
   // Last, so whoever waits for this line knows the broker is ready.
   console.log(`Connection string: ${broker.connectionString}`);

@@ -1,5 +1,5 @@
 import rhea, { type Message } from 'rhea';
-import { BrokerError, amqpInt, lockTokensToTagKeys, longToNumber } from './amqp-encoding.js';
+import { BrokerError, amqpInt, amqpText, lockTokensToTagKeys, longToNumber } from './amqp-encoding.js';
 import type { DevQueue, Settlement, SubQueue } from './dev-queue.js';
 import { outgoingMessage } from './outgoing-message.js';
 
@@ -72,14 +72,22 @@ export function runManagementOperation(queue: DevQueue, subQueue: SubQueue, requ
       };
     case 'com.microsoft:update-disposition': {
       const kind = DISPOSITIONS[String(body['disposition-status'])];
-      if (!kind) throw new BrokerError('amqp:not-implemented', `Disposition "${String(body['disposition-status'])}" is not supported by the development broker.`);
+      if (!kind)
+        throw new BrokerError(
+          'amqp:not-implemented',
+          `Disposition "${String(body['disposition-status'])}" is not supported by the development broker.`,
+        );
       const reason = body['deadletter-reason'];
       const description = body['deadletter-description'];
       for (const key of lockTokensToTagKeys(body['lock-tokens'])) {
         queue.settle(
           key,
           kind === 'deadLetter'
-            ? { kind, reason: reason === undefined ? undefined : String(reason), description: description === undefined ? undefined : String(description) }
+            ? {
+                kind,
+                reason: reason === undefined ? undefined : amqpText(reason, 'deadletter-reason'),
+                description: description === undefined ? undefined : amqpText(description, 'deadletter-description'),
+              }
             : { kind },
         );
       }

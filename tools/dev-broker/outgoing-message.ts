@@ -11,5 +11,5 @@ export function outgoingMessage(stored: StoredMessage, lockedUntil?: number): Me
   };
   if (lockedUntil !== undefined) annotations['x-opt-locked-until'] = new Date(lockedUntil);
   if (stored.deadLetterSource !== undefined) annotations['x-opt-deadletter-source'] = stored.deadLetterSource;
-  return { ...stored.message, delivery_count: stored.deliveryCount, message_annotations: annotations } as Message;
+  return { ...stored.message, delivery_count: stored.deliveryCount, message_annotations: annotations };
 }

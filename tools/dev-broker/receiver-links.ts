@@ -1,6 +1,7 @@
 import type { Delivery, Sender } from 'rhea';
 import {
   BrokerError,
+  amqpText,
   LINK_TIMEOUT,
   LOCKED_UNTIL_UTC,
   SESSION_FILTER,
@@ -104,8 +105,9 @@ export function openConsumerLink(
 
   const requested = filter?.[SESSION_FILTER];
   if (requested !== undefined && requested !== null) {
+    const sessionId = amqpText(requested, SESSION_FILTER);
     try {
-      queue.lockSession(String(requested), { claim });
+      queue.lockSession(sessionId, { claim });
     } catch (error) {
       if (!(error instanceof BrokerError)) throw error;
       refuseLink(link, error.toAmqp());

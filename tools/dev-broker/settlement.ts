@@ -1,5 +1,5 @@
 import type { AmqpError, Delivery } from 'rhea';
-import { BrokerError, outcomeState, toAmqpError } from './amqp-encoding.js';
+import { BrokerError, amqpText, outcomeState, toAmqpError } from './amqp-encoding.js';
 import type { Settlement } from './dev-queue.js';
 import type { LinkConsumer } from './receiver-links.js';
 
@@ -9,7 +9,10 @@ interface RemoteOutcome {
 }
 
 /** What an SDK settlement means, from the outcome it sent (see notes/servicebus-amqp.md "Settlement"). */
-export function settlementFromOutcome(kind: 'accepted' | 'modified' | 'released' | 'rejected', outcome: RemoteOutcome | undefined): Settlement {
+export function settlementFromOutcome(
+  kind: 'accepted' | 'modified' | 'released' | 'rejected',
+  outcome: RemoteOutcome | undefined,
+): Settlement {
   switch (kind) {
     case 'accepted':
       return { kind: 'complete' };
@@ -22,8 +25,12 @@ export function settlementFromOutcome(kind: 'accepted' | 'modified' | 'released'
       return { kind: 'abandon' };
     case 'rejected': {
       const info = outcome?.error?.info ?? {};
-      const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
-      return { kind: 'deadLetter', reason: text(info.DeadLetterReason), description: text(info.DeadLetterErrorDescription) };
+      const text = (value: unknown, field: string) => (value === undefined || value === null ? undefined : amqpText(value, field));
+      return {
+        kind: 'deadLetter',
+        reason: text(info.DeadLetterReason, 'DeadLetterReason'),
+        description: text(info.DeadLetterErrorDescription, 'DeadLetterErrorDescription'),
+      };
     }
   }
 }
@@ -38,7 +45,7 @@ export function settleDelivery(
   let refusal: AmqpError | undefined;
   try {
     const tag = typeof delivery.tag === 'string' ? Buffer.from(delivery.tag) : delivery.tag;
-    consumer.queue.settle(tag.toString('hex'), settlementFromOutcome(kind, delivery.remote_state as RemoteOutcome | undefined), consumer);
+    consumer.queue.settle(tag.toString('hex'), settlementFromOutcome(kind, delivery.remote_state), consumer);
   } catch (error) {
     log(`${consumer.queue.name}: settlement refused: ${error instanceof Error ? error.message : String(error)}`);
     refusal = toAmqpError(error);

@@ -14,10 +14,10 @@ const EMPTY_FRAME = Buffer.from([0, 0, 0, 8, 2, 0, 0, 0]);
 export function guardSocket(socket: Socket, isAmqpOpen: () => boolean): void {
   const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
   let answered = true;
-  socket.write = ((...args: unknown[]) => {
+  socket.write = (...args: unknown[]) => {
     answered = true;
     return socket.writableEnded || socket.destroyed ? false : write(...args);
-  }) as typeof socket.write;
+  };
   socket.on('data', () => {
     answered = false;
     // rhea answers on a later tick (process.nextTick); setImmediate runs after it.

@@ -1,4 +1,4 @@
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import rhea, { type Connection, type EventContext, type Message, type Receiver, type Sender } from 'rhea';
 import { BrokerError, MANAGEMENT_SUFFIX, echoSettleModes, refuseLink, setAttachReply, terminus, toAmqpError } from './amqp-encoding.js';
@@ -110,7 +110,10 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
       if (management) {
         receiverRoles.set(link, { kind: 'management', ...entity });
       } else if (entity.subQueue === 'deadLetter') {
-        refuseLink(link, { condition: 'amqp:not-allowed', description: `Messages cannot be sent to the dead-letter queue of '${entity.queue.name}'.` });
+        refuseLink(link, {
+          condition: 'amqp:not-allowed',
+          description: `Messages cannot be sent to the dead-letter queue of '${entity.queue.name}'.`,
+        });
       } else {
         receiverRoles.set(link, { kind: 'queue', queue: entity.queue });
         setAttachReply(link, { max_message_size: entity.queue.settings.maxMessageSizeBytes });
@@ -180,13 +183,13 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
   container.on('protocol_error', (error: unknown) => log(`AMQP protocol error: ${String(error)}`));
 
   const sockets = new Set<Socket>();
-  const server = container.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' }) as unknown as Server;
+  const server = container.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     guardSocket(socket, () => openSockets.has(socket));
     socket.on('close', () => sockets.delete(socket));
   });
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))]);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
   const port = (server.address() as AddressInfo).port;
   log(`development Service Bus broker listening on ${options.host ?? '127.0.0.1'}:${port}`);
 
@@ -200,7 +203,8 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       cleanUp(() => true);
       for (const queue of queues.all()) queue.close();
-      for (const connection of connections) connection.close({ condition: 'amqp:connection:forced', description: 'The development broker is shutting down.' });
+      for (const connection of connections)
+        connection.close({ condition: 'amqp:connection:forced', description: 'The development broker is shutting down.' });
       // Peers that answer the close end their sockets; the rest are cut after a moment.
       const socketsClosed = Promise.all([...sockets].map((socket) => once(socket, 'close')));
       let grace: NodeJS.Timeout | undefined;

@@ -17,7 +17,10 @@ import { referencedPayloads, sweepClaimChecks } from './sweep-claim-checks.js';
 export const buildDefinitions: BuildDefinitions = async (settings) => {
   const app = createApp({ settings });
   if (!usesAzurite(settings)) return app;
-  const sweep = claimCheckSweep(settings, app.registry.bots.map((bot) => bot.queue));
+  const sweep = claimCheckSweep(
+    settings,
+    app.registry.bots.map((bot) => bot.queue),
+  );
   return {
     definitions: [...app.definitions, sweep.definition],
     async close() {
@@ -50,13 +53,15 @@ function claimCheckSweep(settings: Settings, queues: readonly string[]): { defin
           for (const blob of await held.payloadBlobs()) referenced.add(blob);
         } catch (error) {
           // A broker that cannot peek a session queue without a session (the official emulator may not): keep everything.
-          if (!warned) context.warn(`local-claim-check-sweep: cannot peek the queues, so no payload is deleted: ${(error as Error).message}`);
+          if (!warned)
+            context.warn(`local-claim-check-sweep: cannot peek the queues, so no payload is deleted: ${(error as Error).message}`);
           warned = true;
           return;
         }
         if (!(await container.exists())) return;
         const { deleted, kept } = await sweepClaimChecks({ container, referenced, now: new Date(), minAgeMs: SWEEP_MIN_AGE_MS });
-        if (deleted.length > 0) context.log(`local-claim-check-sweep: deleted ${deleted.length} payload(s) no message refers to any more, kept ${kept}`);
+        if (deleted.length > 0)
+          context.log(`local-claim-check-sweep: deleted ${deleted.length} payload(s) no message refers to any more, kept ${kept}`);
       },
     },
     close: () => client.close(),

@@ -43,7 +43,7 @@ export function readServiceBusHostOptions(hostJsonPath: string, env: NodeJS.Proc
     extensions?: { serviceBus?: Record<string, unknown> };
   };
   try {
-    hostJson = JSON.parse(readFileSync(hostJsonPath, 'utf8'));
+    hostJson = JSON.parse(readFileSync(hostJsonPath, 'utf8')) as typeof hostJson;
   } catch (error) {
     throw new Error(`Cannot read ${hostJsonPath}: ${(error as Error).message}`);
   }
@@ -54,7 +54,8 @@ export function readServiceBusHostOptions(hostJsonPath: string, env: NodeJS.Proc
   const retry = (fromFile.clientRetryOptions ?? {}) as Record<string, unknown>;
   const retryAt = (name: string) => `${where('clientRetryOptions')}.${name}`;
   const mode = retry.mode ?? 'Exponential';
-  if (mode !== 'Exponential' && mode !== 'Fixed') throw new Error(`${retryAt('mode')} must be "Exponential" or "Fixed", got ${JSON.stringify(mode)}`);
+  if (mode !== 'Exponential' && mode !== 'Fixed')
+    throw new Error(`${retryAt('mode')} must be "Exponential" or "Fixed", got ${JSON.stringify(mode)}`);
   return {
     maxConcurrentSessions: positiveInteger(pick('maxConcurrentSessions'), where('maxConcurrentSessions')) ?? d.maxConcurrentSessions,
     maxConcurrentCalls: positiveInteger(pick('maxConcurrentCalls'), where('maxConcurrentCalls')) ?? d.maxConcurrentCalls,
@@ -69,7 +70,8 @@ export function readServiceBusHostOptions(hostJsonPath: string, env: NodeJS.Proc
       timeoutInMs: timeSpanMs(retry.tryTimeout, retryAt('tryTimeout')) ?? d.clientRetryOptions.timeoutInMs,
       retryDelayInMs: timeSpanMs(retry.delay, retryAt('delay')) ?? d.clientRetryOptions.retryDelayInMs,
       maxRetryDelayInMs: timeSpanMs(retry.maxDelay, retryAt('maxDelay')) ?? d.clientRetryOptions.maxRetryDelayInMs,
-      maxRetries: retry.maxRetries === undefined ? d.clientRetryOptions.maxRetries : nonNegativeInteger(retry.maxRetries, retryAt('maxRetries')),
+      maxRetries:
+        retry.maxRetries === undefined ? d.clientRetryOptions.maxRetries : nonNegativeInteger(retry.maxRetries, retryAt('maxRetries')),
     },
   };
 }
@@ -79,7 +81,9 @@ export function readServiceBusHostOptions(hostJsonPath: string, env: NodeJS.Proc
  * running when renewal stops loses its session, another instance takes it and runs the same message
  * (and then the next) alongside it. The local pump renews for at least `functionTimeout`; Azure does not.
  */
-export function lockRenewalWarning(options: Pick<ServiceBusHostOptions, 'maxAutoLockRenewalDurationMs' | 'functionTimeoutMs'>): string | undefined {
+export function lockRenewalWarning(
+  options: Pick<ServiceBusHostOptions, 'maxAutoLockRenewalDurationMs' | 'functionTimeoutMs'>,
+): string | undefined {
   const { maxAutoLockRenewalDurationMs: renewalMs, functionTimeoutMs: timeoutMs } = options;
   if (renewalMs >= timeoutMs) return undefined;
   return (

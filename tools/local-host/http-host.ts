@@ -76,7 +76,9 @@ export async function startHttpHost(options: HttpHostOptions): Promise<RunningHt
     const foreign = foreignOrigin(req);
     if (foreign !== undefined) {
       // A browser page on another site (or a DNS-rebinding one) must not drive the local app.
-      return sendJson(res, 403, { error: `Requests from origin ${JSON.stringify(foreign.slice(0, 200))} are refused: the local host serves only local pages and non-browser clients` });
+      return sendJson(res, 403, {
+        error: `Requests from origin ${JSON.stringify(foreign.slice(0, 200))} are refused: the local host serves only local pages and non-browser clients`,
+      });
     }
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
@@ -122,7 +124,10 @@ export async function startHttpHost(options: HttpHostOptions): Promise<RunningHt
     res.statusCode = response.status;
     response.headers.forEach((value, name) => res.setHeader(name, value));
     for (const cookie of response.cookies) {
-      res.appendHeader('set-cookie', `${cookie.name}=${cookie.value}${cookie.path ? `; Path=${cookie.path}` : ''}${cookie.httpOnly ? '; HttpOnly' : ''}${cookie.secure ? '; Secure' : ''}`);
+      res.appendHeader(
+        'set-cookie',
+        `${cookie.name}=${cookie.value}${cookie.path ? `; Path=${cookie.path}` : ''}${cookie.httpOnly ? '; HttpOnly' : ''}${cookie.secure ? '; Secure' : ''}`,
+      );
     }
     res.setHeader('content-length', bytes.length);
     res.end(bytes);
@@ -141,7 +146,10 @@ export async function startHttpHost(options: HttpHostOptions): Promise<RunningHt
    * to the log instead.
    */
   function notFound(res: ServerResponse, method: string, path: string): void {
-    log.info('http', `404: no function serves ${method} ${path}; served: ${routes.map((r) => `${[...r.methods].join('|')} ${prefix}/${r.definition.route}`).join(', ')}`);
+    log.info(
+      'http',
+      `404: no function serves ${method} ${path}; served: ${routes.map((r) => `${[...r.methods].join('|')} ${prefix}/${r.definition.route}`).join(', ')}`,
+    );
     res.statusCode = 404;
     res.setHeader('content-length', 0);
     res.end();
@@ -203,13 +211,19 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
  * kind of request from a `Request` (`createStreamRequest`); its `nativeRequest` init field is
  * internal, hence the widened init type. Development code only.
  */
-function streamingRequest(req: IncomingMessage, method: string, url: URL, params: Record<string, string>, maxBodyBytes: number): InstanceType<typeof HttpRequest> {
+function streamingRequest(
+  req: IncomingMessage,
+  method: string,
+  url: URL,
+  params: Record<string, string>,
+  maxBodyBytes: number,
+): InstanceType<typeof HttpRequest> {
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const nativeRequest = new Request(url, {
     method,
     headers: flattenHeaders(req),
     ...(hasBody ? { body: bodyStream(req, maxBodyBytes), duplex: 'half' } : {}),
-  } as RequestInit);
+  });
   const init: HttpRequestInit & { nativeRequest: Request } = { nativeRequest, params };
   return new HttpRequest(init);
 }
@@ -271,7 +285,8 @@ function foreignOrigin(req: IncomingMessage): string | undefined {
   if (origin === undefined) return undefined;
   try {
     const { hostname, protocol } = new URL(origin);
-    if ((protocol === 'http:' || protocol === 'https:') && (LOCAL_HOSTNAMES.has(hostname) || hostname.endsWith('.localhost'))) return undefined;
+    if ((protocol === 'http:' || protocol === 'https:') && (LOCAL_HOSTNAMES.has(hostname) || hostname.endsWith('.localhost')))
+      return undefined;
   } catch {
     // `null` (a sandboxed or file page) and garbage are not local pages.
   }

@@ -34,8 +34,7 @@ export type HandlerOutcome = { kind: 'returned' } | { kind: 'threw'; error: unkn
  * - `alreadySettled`: shutdown abandoned it while the handler ran.
  */
 export type SettleResult =
-  | { kind: 'completed' | 'abandoned' | 'unsettled' | 'alreadySettled' }
-  | { kind: 'timedOut'; late: Promise<HandlerOutcome> };
+  { kind: 'completed' | 'abandoned' | 'unsettled' | 'alreadySettled' } | { kind: 'timedOut'; late: Promise<HandlerOutcome> };
 
 const TIMED_OUT = Symbol('timed out');
 
@@ -59,7 +58,11 @@ export interface InvokeAndSettleOptions {
  * https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger#peeklock-behavior
  * https://learn.microsoft.com/azure/azure-functions/functions-host-json#functiontimeout
  */
-export async function invokeAndSettle(options: InvokeAndSettleOptions, receiver: Settler, message: ServiceBusReceivedMessage): Promise<SettleResult> {
+export async function invokeAndSettle(
+  options: InvokeAndSettleOptions,
+  receiver: Settler,
+  message: ServiceBusReceivedMessage,
+): Promise<SettleResult> {
   const { definition, log, functionTimeoutMs, stats, inFlight, stopSignal } = options;
   const functionName = definition.name;
   const entry: InFlight = { receiver, message, settled: false };
@@ -99,7 +102,10 @@ export async function invokeAndSettle(options: InvokeAndSettleOptions, receiver:
     entry.settled = true;
     if (outcome === TIMED_OUT) {
       stats.timedOut++;
-      log.error(functionName, `timed out after ${functionTimeoutMs} ms (host.json functionTimeout) on ${which}; abandoning it for redelivery`);
+      log.error(
+        functionName,
+        `timed out after ${functionTimeoutMs} ms (host.json functionTimeout) on ${which}; abandoning it for redelivery`,
+      );
       const late = invocation.then((result) => {
         log.warn(
           functionName,
@@ -143,7 +149,7 @@ export async function abandonInFlight(inFlight: ReadonlySet<InFlight>): Promise<
 
 export function describeMessage(message: ServiceBusReceivedMessage): string {
   const session = message.sessionId === undefined ? '' : ` of session ${message.sessionId}`;
-  return `message ${message.messageId}${session} (delivery ${deliveryCountOf(message)})`;
+  return `message ${String(message.messageId)}${session} (delivery ${deliveryCountOf(message)})`;
 }
 
 /** The body as the Functions host hands it to a Node handler: JSON parsed, else text. */

@@ -181,7 +181,10 @@ async function drain(pendingMessages: () => number, timeoutMs: number, log: Log)
   log.info('local-host', `letting ${pending} queued message(s) finish before the in-memory broker stops (Ctrl-C again to force)`);
   while (pending > 0) {
     if (Date.now() >= deadline) {
-      log.warn('local-host', `gave up draining after ${timeoutMs} ms: ${pending} message(s) still queued are lost with the in-memory broker`);
+      log.warn(
+        'local-host',
+        `gave up draining after ${timeoutMs} ms: ${pending} message(s) still queued are lost with the in-memory broker`,
+      );
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -208,7 +211,8 @@ export function drainTimeoutFrom(text: string | undefined): number {
 function httpPortFrom(text: string | undefined): number | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`LOCAL_HTTP_PORT must be a port number (0 = any free port), got "${text}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`LOCAL_HTTP_PORT must be a port number (0 = any free port), got "${text}"`);
   return port;
 }
 

@@ -21,7 +21,10 @@ export function parseLogLevel(text: string | undefined): LogLevel {
   throw new Error(`LOCAL_LOG_LEVEL must be one of ${Object.keys(RANK).join(', ')}, got "${text}"`);
 }
 
-export function createLog(minLevel: LogLevel = 'information', write: (line: string) => void = (line) => process.stdout.write(line + '\n')): Log {
+export function createLog(
+  minLevel: LogLevel = 'information',
+  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
+): Log {
   const emit = (level: LogLevel, source: string, args: unknown[]) => {
     if (RANK[level] < RANK[minLevel] || level === 'none') return;
     const time = new Date().toISOString().slice(11, 23);
@@ -33,7 +36,10 @@ export function createLog(minLevel: LogLevel = 'information', write: (line: stri
     warn: (source, ...args) => emit('warning', source, args),
     error: (source, ...args) => emit('error', source, args),
     debug: (source, ...args) => emit('debug', source, args),
-    forFunction: (functionName) => (level, ...args) => emit(level, functionName, args),
+    forFunction:
+      (functionName) =>
+      (level, ...args) =>
+        emit(level, functionName, args),
   };
 }
 

@@ -26,7 +26,8 @@ const CONSTRAINTS: Record<string, (value: string) => boolean> = {
 
 export function compileRoute(template: string): CompiledRoute {
   const trimmed = template.replace(/^\/+|\/+$/g, '');
-  const segments: Segment[] = trimmed === '' ? [] : trimmed.split('/').map((part, index, all) => parseSegment(part, index === all.length - 1, template));
+  const segments: Segment[] =
+    trimmed === '' ? [] : trimmed.split('/').map((part, index, all) => parseSegment(part, index === all.length - 1, template));
   // Compared segment by segment, left first: literal 3, constrained 2, parameter 1, catch-all 0.
   const specificity = segments.reduce(
     (score, s, i) => score + (s.kind === 'literal' ? 3 : s.kind === 'param' ? (s.constraint ? 2 : 1) : 0) * 4 ** (15 - Math.min(i, 15)),
@@ -37,7 +38,10 @@ export function compileRoute(template: string): CompiledRoute {
     template,
     specificity,
     match(path) {
-      const parts = path.replace(/^\/+|\/+$/g, '').split('/').filter((p, i, all) => !(p === '' && all.length === 1));
+      const parts = path
+        .replace(/^\/+|\/+$/g, '')
+        .split('/')
+        .filter((p, i, all) => !(p === '' && all.length === 1));
       const params: Record<string, string> = {};
       for (let i = 0; i < segments.length; i++) {
         const segment = segments[i]!;
@@ -79,9 +83,12 @@ function parseSegment(part: string, isLast: boolean, template: string): Segment 
   if (optional && !isLast) fail('is optional, which only the last segment may be');
   let constraint: ((value: string) => boolean) | undefined;
   if (constraintName !== undefined) {
-    constraint = CONSTRAINTS[constraintName] ?? fail(`has the constraint "${constraintName}", not one of ${Object.keys(CONSTRAINTS).join(', ')}`);
+    constraint =
+      CONSTRAINTS[constraintName] ?? fail(`has the constraint "${constraintName}", not one of ${Object.keys(CONSTRAINTS).join(', ')}`);
   }
-  return constraint ? { kind: 'param', name: name!, optional: !!optional, constraint } : { kind: 'param', name: name!, optional: !!optional };
+  return constraint
+    ? { kind: 'param', name: name!, optional: !!optional, constraint }
+    : { kind: 'param', name: name!, optional: !!optional };
 }
 
 function decode(part: string): string {

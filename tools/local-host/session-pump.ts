@@ -14,7 +14,10 @@ import type { Log } from './log.js';
 export interface SessionPumpOptions {
   client: ServiceBusClient;
   definition: ServiceBusQueueFunctionDefinition;
-  hostOptions: Pick<ServiceBusHostOptions, 'maxConcurrentSessions' | 'sessionIdleTimeoutMs' | 'maxAutoLockRenewalDurationMs' | 'functionTimeoutMs'>;
+  hostOptions: Pick<
+    ServiceBusHostOptions,
+    'maxConcurrentSessions' | 'sessionIdleTimeoutMs' | 'maxAutoLockRenewalDurationMs' | 'functionTimeoutMs'
+  >;
   log: Log;
 }
 
@@ -38,7 +41,8 @@ export interface RunningSessionPump {
   stop(graceMs?: number): Promise<void>;
 }
 
-type WorkerState = { phase: 'accepting' } | { phase: 'session'; receiver: ServiceBusSessionReceiver; work: Promise<void> } | { phase: 'stopped' };
+type WorkerState =
+  { phase: 'accepting' } | { phase: 'session'; receiver: ServiceBusSessionReceiver; work: Promise<void> } | { phase: 'stopped' };
 
 /**
  * Runs a session-enabled queue function the way the Functions host's Service Bus extension
@@ -101,7 +105,9 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
         } catch (error) {
           if (!stopController.signal.aborted) log.warn(functionName, `session ${receiver.sessionId} ended:`, describeError(error));
         } finally {
-          await receiver.close().catch((error: unknown) => log.debug(functionName, `closing session ${receiver.sessionId}:`, describeError(error)));
+          await receiver
+            .close()
+            .catch((error: unknown) => log.debug(functionName, `closing session ${receiver.sessionId}:`, describeError(error)));
         }
       })();
       workers[index] = { phase: 'session', receiver, work };
@@ -145,7 +151,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
         log.warn(
           functionName,
           `the lock on session ${receiver.sessionId} ${lockLeftMs <= 0 ? 'expired' : `ends in ${lockLeftMs} ms and was not renewed`}; ` +
-            `releasing the session without running message ${message.messageId} (it is delivered again to the next receiver)`,
+            `releasing the session without running message ${String(message.messageId)} (it is delivered again to the next receiver)`,
         );
         return;
       }
@@ -200,9 +206,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       if (!gaveUp) return;
       log.warn(functionName, `${inFlight.size} handler(s) still running after ${graceMs} ms; abandoning their messages for redelivery`);
       await abandonInFlight(inFlight);
-      await Promise.allSettled(
-        workers.map((worker) => (worker.phase === 'session' ? worker.receiver.close() : Promise.resolve())),
-      );
+      await Promise.allSettled(workers.map((worker) => (worker.phase === 'session' ? worker.receiver.close() : Promise.resolve())));
     },
   };
 }

@@ -65,13 +65,16 @@ export function startTimers(definitions: readonly TimerFunctionDefinition[], log
       if (stopped) return;
       // setTimeout caps at ~24.8 days; re-arm in steps for schedules further out.
       const wait = Math.min(state.next.getTime() - now().getTime(), 2 ** 31 - 1);
-      state.handle = setTimeout(() => {
-        if (now().getTime() < state.next.getTime()) return arm();
-        const late = now().getTime() - state.next.getTime() > 1_000;
-        state.next = schedule.next(now());
-        track(fire(late));
-        arm();
-      }, Math.max(0, wait));
+      state.handle = setTimeout(
+        () => {
+          if (now().getTime() < state.next.getTime()) return arm();
+          const late = now().getTime() - state.next.getTime() > 1_000;
+          state.next = schedule.next(now());
+          track(fire(late));
+          arm();
+        },
+        Math.max(0, wait),
+      );
     };
 
     if (definition.runOnStartup) track(fire(false));

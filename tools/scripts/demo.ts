@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultJournalPath } from '../../src/config/settings.js';
 import { defaultWebhookUrl, localSetting, projectRoot } from './lib/local-target.js';
+import { describeUnreachable } from './lib/describe-unreachable.js';
 import { postWebhook, type PostedWebhook } from './lib/post-webhook.js';
 import { groupBySession, readJournal } from './lib/read-journal.js';
 import { exampleFor, rewritePayload, type Rewrite } from './lib/webhook-examples.js';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
       try {
         answer = await postWebhook({ url, secret, event, payload });
       } catch (error) {
-        throw new Error(`Cannot reach ${url} (${(error as Error).cause ?? (error as Error).message}). Is \`npm start\` running?`);
+        throw new Error(describeUnreachable(url, error));
       }
       if (answer.status >= 300) throw new Error(`${label} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
       const routes = routesOf(answer);

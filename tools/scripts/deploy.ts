@@ -53,12 +53,18 @@ export async function deploy(options: DeployOptions): Promise<void> {
 
   if (options.whatIf) {
     if (!groupExists) {
-      log(`resource group ${options.resourceGroup} does not exist: a deployment would create it in ${options.location}, and every resource in infra/main.bicep with it.`);
+      log(
+        `resource group ${options.resourceGroup} does not exist: a deployment would create it in ${options.location}, and every resource in infra/main.bicep with it.`,
+      );
       log('what-if needs an existing group; create it (`az group create`) for a resource-by-resource preview. Nothing was changed.');
       return;
     }
     log(`what-if against ${options.resourceGroup}: nothing is created, built or published`);
-    await azOrFail('what-if', ['deployment', 'group', 'what-if', ...group, ...sub, '--name', options.deploymentName, '--parameters', parametersFile], { inherit: true });
+    await azOrFail(
+      'what-if',
+      ['deployment', 'group', 'what-if', ...group, ...sub, '--name', options.deploymentName, '--parameters', parametersFile],
+      { inherit: true },
+    );
     return;
   }
 
@@ -66,13 +72,37 @@ export async function deploy(options: DeployOptions): Promise<void> {
 
   if (!groupExists) {
     log(`creating resource group ${options.resourceGroup} in ${options.location}`);
-    await azOrFail('creating the resource group', ['group', 'create', '--name', options.resourceGroup, '--location', options.location, ...sub, '--output', 'none']);
+    await azOrFail('creating the resource group', [
+      'group',
+      'create',
+      '--name',
+      options.resourceGroup,
+      '--location',
+      options.location,
+      ...sub,
+      '--output',
+      'none',
+    ]);
   }
 
   log(`deploying infra (${options.parametersFile}); a first deployment takes a few minutes`);
   const outputsJson = await azOrFail(
     'the deployment',
-    ['deployment', 'group', 'create', ...group, ...sub, '--name', options.deploymentName, '--parameters', parametersFile, '--query', 'properties.outputs', '--output', 'json'],
+    [
+      'deployment',
+      'group',
+      'create',
+      ...group,
+      ...sub,
+      '--name',
+      options.deploymentName,
+      '--parameters',
+      parametersFile,
+      '--query',
+      'properties.outputs',
+      '--output',
+      'json',
+    ],
     { env: { [secretVariable]: secret ?? '' } },
   );
   const outputs = Object.fromEntries(
@@ -86,7 +116,23 @@ export async function deploy(options: DeployOptions): Promise<void> {
     // Refuses, before anything is uploaded, a package whose functions would not load in Azure.
     const zip = await packageApp(root, workDir, log, verifyPackageLoads);
     log(`publishing to ${outputs.functionAppName}`);
-    await publishWithRetry(['functionapp', 'deployment', 'source', 'config-zip', ...group, ...sub, '--name', outputs.functionAppName, '--src', zip, '--output', 'none'], { log });
+    await publishWithRetry(
+      [
+        'functionapp',
+        'deployment',
+        'source',
+        'config-zip',
+        ...group,
+        ...sub,
+        '--name',
+        outputs.functionAppName,
+        '--src',
+        zip,
+        '--output',
+        'none',
+      ],
+      { log },
+    );
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -109,7 +155,12 @@ export async function deploy(options: DeployOptions): Promise<void> {
  * one when the vault has none yet, else none (a redeployment keeps the secret GitHub has).
  * Existence is checked on the control plane, which needs no Key Vault data role.
  */
-async function webhookSecretToWrite(options: DeployOptions, subscriptionId: string, groupExists: boolean, parametersFile: string): Promise<string | undefined> {
+async function webhookSecretToWrite(
+  options: DeployOptions,
+  subscriptionId: string,
+  groupExists: boolean,
+  parametersFile: string,
+): Promise<string | undefined> {
   const chosen = process.env.GITHUB_WEBHOOK_SECRET?.trim();
   let secret: string | undefined;
   if (chosen) {
@@ -129,14 +180,30 @@ async function webhookSecretToWrite(options: DeployOptions, subscriptionId: stri
 
 async function secretExists(options: DeployOptions, subscriptionId: string, groupExists: boolean): Promise<boolean> {
   if (!groupExists) return false;
-  const previous = await az(['deployment', 'group', 'show', '--resource-group', options.resourceGroup, '--subscription', subscriptionId, '--name', options.deploymentName, '--query', 'properties.outputs.[keyVaultName.value, webhookSecretName.value]', '--output', 'tsv']);
+  const previous = await az([
+    'deployment',
+    'group',
+    'show',
+    '--resource-group',
+    options.resourceGroup,
+    '--subscription',
+    subscriptionId,
+    '--name',
+    options.deploymentName,
+    '--query',
+    'properties.outputs.[keyVaultName.value, webhookSecretName.value]',
+    '--output',
+    'tsv',
+  ]);
   const [vault, secretName] = previous.stdout.trim().split(/\s+/);
   if (previous.exitCode !== 0 || !vault || !secretName) return false;
   const secretId = `/subscriptions/${subscriptionId}/resourceGroups/${options.resourceGroup}/providers/Microsoft.KeyVault/vaults/${vault}/secrets/${secretName}`;
   const shown = await az(['resource', 'show', '--ids', secretId, '--query', 'id', '--output', 'tsv']);
   if (shown.exitCode === 0) return true;
   if (/not ?found|could not be found/i.test(shown.stderr)) return false;
-  throw new DeployRefusal(`cannot tell whether ${vault} holds the webhook secret (refusing to replace the one GitHub has):\n${shown.stderr.trim()}`);
+  throw new DeployRefusal(
+    `cannot tell whether ${vault} holds the webhook secret (refusing to replace the one GitHub has):\n${shown.stderr.trim()}`,
+  );
 }
 
 /** Runs the command line; returns the process exit code. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { defaultWebhookUrl, localSetting } from './lib/local-target.js';
+import { describeUnreachable } from './lib/describe-unreachable.js';
 import { postWebhook } from './lib/post-webhook.js';
 import { exampleFor, rewritePayload } from './lib/webhook-examples.js';
 
@@ -22,7 +23,8 @@ examples:
 
 function positiveNumber(text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) throw new Error(`--number must be a positive whole number, got "${text}"`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0)
+    throw new Error(`--number must be a positive whole number, got "${text}"`);
   return value;
 }
 
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
   try {
     answer = await postWebhook({ url, secret, event, payload });
   } catch (error) {
-    throw new Error(`Cannot reach ${url} (${(error as Error).cause ?? (error as Error).message}). Is \`npm start\` running?`);
+    throw new Error(describeUnreachable(url, error));
   }
   const repo = (payload.repository as { full_name?: string } | undefined)?.full_name;
   console.log(`POST ${url}\n  ${event}${action ? `.${action}` : ''}${repo ? ` on ${repo}` : ''}  delivery ${answer.deliveryId}`);

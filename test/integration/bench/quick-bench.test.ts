@@ -24,14 +24,17 @@ test('the bench (BENCH_QUICK=1) ends with one JSON object holding every headline
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   assert.equal(code, 0, `the bench failed:\n${stderr}\n${stdout}`);
 
-  const lastLine = stdout.trimEnd().split('\n').at(-1)!;
-  const figures = JSON.parse(lastLine) as Record<string, unknown>;
-  assert.equal(typeof figures, 'object');
-  const finite = (value: unknown, name: string) => assert.ok(typeof value === 'number' && Number.isFinite(value), `${name} is a finite number: ${lastLine}`);
-  for (const group of ['ingressCpuVsFloor', 'ingressCpuVsPeer']) {
-    const bySize = figures[group] as Record<string, unknown>;
-    assert.deepEqual(Object.keys(bySize).sort(), ['10m', '1m', '24k', '2k'], group);
-    for (const [size, value] of Object.entries(bySize)) finite(value, `${group}.${size}`);
-  }
-  for (const name of ['pipelineVsBareSdk', 'oneMessageSessionsPerSecPerBot', 'mixedHotPrSeconds', 'mixedOthersP99Seconds']) finite(figures[name], name);
-});
+    const lastLine = stdout.trimEnd().split('\n').at(-1)!;
+    const figures = JSON.parse(lastLine) as Record<string, unknown>;
+    assert.equal(typeof figures, 'object');
+    const finite = (value: unknown, name: string) =>
+      assert.ok(typeof value === 'number' && Number.isFinite(value), `${name} is a finite number: ${lastLine}`);
+    for (const group of ['ingressCpuVsFloor', 'ingressCpuVsPeer']) {
+      const bySize = figures[group] as Record<string, unknown>;
+      assert.deepEqual(Object.keys(bySize).sort(), ['10m', '1m', '24k', '2k'], group);
+      for (const [size, value] of Object.entries(bySize)) finite(value, `${group}.${size}`);
+    }
+    for (const name of ['pipelineVsBareSdk', 'oneMessageSessionsPerSecPerBot', 'mixedHotPrSeconds', 'mixedOthersP99Seconds'])
+      finite(figures[name], name);
+  },
+);

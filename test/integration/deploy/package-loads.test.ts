@@ -16,7 +16,9 @@ import { repoRoot } from '../../support/bicep-cli.js';
 let workDir: string;
 let stage: string;
 let load: PackageLoad;
-const shippedBots = JSON.parse(await readFile(join(repoRoot, 'src/bots/bots.json'), 'utf8')) as { bots: Array<{ name: string; queue: string }> };
+const shippedBots = JSON.parse(await readFile(join(repoRoot, 'src/bots/bots.json'), 'utf8')) as {
+  bots: Array<{ name: string; queue: string }>;
+};
 
 before(async () => {
   // npm ci from the cache without asking the registry whether each cached entry is still current
@@ -99,11 +101,17 @@ test('the host indexes the dead-letter count timer, and each function once', () 
   // Catch-up redelivery registers only when GitHub credentials are configured (none are here).
   assert.ok(!load.functions.some((f) => f.name === 'webhook-redelivery'));
   const names = load.functions.map((f) => f.name);
-  assert.deepEqual(names.filter((name, i) => names.indexOf(name) !== i), [], 'no function registered twice');
+  assert.deepEqual(
+    names.filter((name, i) => names.indexOf(name) !== i),
+    [],
+    'no function registered twice',
+  );
 });
 
 test('the admin functions need a function key', () => {
-  const admin = load.functions.filter((f) => f.name !== 'github-webhook' && Object.values(f.bindings).some((b) => b.type === 'httpTrigger'));
+  const admin = load.functions.filter(
+    (f) => f.name !== 'github-webhook' && Object.values(f.bindings).some((b) => b.type === 'httpTrigger'),
+  );
   const names = admin.map((f) => f.name);
   for (const expected of [
     'sessions-list',

@@ -8,14 +8,23 @@ import { manualClock, rejection, withDevBroker } from '../../support/dev-broker-
 test('a message id seen within the duplicate detection window is accepted but not enqueued', async () => {
   const clock = manualClock();
   await withDevBroker(
-    [{ name: 'orders', duplicateDetectionWindowMs: 60_000 }, { name: 'no-dedup', requiresDuplicateDetection: false }],
+    [
+      { name: 'orders', duplicateDetectionWindowMs: 60_000 },
+      { name: 'no-dedup', requiresDuplicateDetection: false },
+    ],
     async ({ client, broker }) => {
       const sender = client.createSender('orders');
       await sender.sendMessages({ body: 'original', sessionId: 's', messageId: 'delivery-1' });
       await sender.sendMessages({ body: 'retry', sessionId: 's', messageId: 'delivery-1' });
-      await sender.sendMessages([{ body: 'in a batch', sessionId: 's', messageId: 'delivery-1' }, { body: 'new', sessionId: 's', messageId: 'delivery-2' }]);
+      await sender.sendMessages([
+        { body: 'in a batch', sessionId: 's', messageId: 'delivery-1' },
+        { body: 'new', sessionId: 's', messageId: 'delivery-2' },
+      ]);
       const receiver = await client.acceptSession('orders', 's');
-      assert.deepEqual((await receiver.peekMessages(10)).map((m) => m.body), ['original', 'new']);
+      assert.deepEqual(
+        (await receiver.peekMessages(10)).map((m): unknown => m.body),
+        ['original', 'new'],
+      );
 
       clock.advance(60_001);
       await sender.sendMessages({ body: 'after the window', sessionId: 's', messageId: 'delivery-1' });
@@ -68,7 +77,10 @@ test('a message without a session id is refused by a session queue, as the servi
 
 test('garbage bytes, odd frames and unexpected links end only their own connection or link', async () => {
   await withDevBroker([{ name: 'orders' }], async ({ client, broker }) => {
-    for (const bytes of [Buffer.from('GET / HTTP/1.1\r\n\r\n'), Buffer.concat([Buffer.from('AMQP\x00\x01\x00\x00'), Buffer.alloc(64, 0xff)])]) {
+    for (const bytes of [
+      Buffer.from('GET / HTTP/1.1\r\n\r\n'),
+      Buffer.concat([Buffer.from('AMQP\x00\x01\x00\x00'), Buffer.alloc(64, 0xff)]),
+    ]) {
       const socket = connect(broker.port, '127.0.0.1');
       await once(socket, 'connect');
       socket.end(bytes);
@@ -78,8 +90,12 @@ test('garbage bytes, odd frames and unexpected links end only their own connecti
 
     const container = rhea.create_container({ id: 'probe' });
     const connection = container.connect({ host: '127.0.0.1', port: broker.port, reconnect: false });
-    const refusal = (open: () => { once(event: string, listener: (context: { sender?: { error?: unknown }; receiver?: { error?: unknown } }) => void): void }, event: string) =>
-      new Promise<unknown>((resolve) => open().once(event, (context) => resolve((context.sender ?? context.receiver)?.error)));
+    const refusal = (
+      open: () => {
+        once(event: string, listener: (context: { sender?: { error?: unknown }; receiver?: { error?: unknown } }) => void): void;
+      },
+      event: string,
+    ) => new Promise<unknown>((resolve) => open().once(event, (context) => resolve((context.sender ?? context.receiver)?.error)));
     const badTarget = await refusal(() => connection.open_sender({ target: { address: 'orders/$DeadLetterQueue' } }), 'sender_close');
     assert.deepEqual((badTarget as { condition: string }).condition, 'amqp:not-allowed');
     const badSource = await refusal(() => connection.open_receiver({ source: { address: 'no/such/thing' } }), 'receiver_close');

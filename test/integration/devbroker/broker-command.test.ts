@@ -34,14 +34,14 @@ test('npm run broker serves the bots.json queues and stops by itself on SIGTERM'
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
-    const [code] = await exited;
+    const [code] = (await exited) as [number | null];
     assert.equal(code, 0);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 });
 
-test('npm run broker reads bots.json as the app does: a bad file stops it with the app\'s message, naming bot and field', async (t) => {
+test("npm run broker reads bots.json as the app does: a bad file stops it with the app's message, naming bot and field", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'broker-bots-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'bots.json');
@@ -52,7 +52,12 @@ test('npm run broker reads bots.json as the app does: a bad file stops it with t
   });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code] = await once(child, 'exit');
+  const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 1);
-  assert.match(stderr, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: bot "typo-bot" \\(bots\\[0\\]\\) events\\[0\\]: unknown event "pull_requests" — did you mean "pull_request"\\?`));
+  assert.match(
+    stderr,
+    new RegExp(
+      `${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: bot "typo-bot" \\(bots\\[0\\]\\) events\\[0\\]: unknown event "pull_requests" — did you mean "pull_request"\\?`,
+    ),
+  );
 });

@@ -21,7 +21,9 @@ function opened<T extends Connection | Sender | Receiver>(endpoint: T, event: Op
 }
 
 /** The client side of SASL MSSBCBS, as Microsoft.Azure.Amqp sends it: an empty initial response. */
-const mssbcbsOnly = { MSSBCBS: () => ({ start: (callback: (error: unknown, response: Buffer) => void) => callback(undefined, Buffer.alloc(0)) }) };
+const mssbcbsOnly = {
+  MSSBCBS: () => ({ start: (callback: (error: unknown, response: Buffer) => void) => callback(undefined, Buffer.alloc(0)) }),
+};
 
 async function withMssbcbsConnection(run: (connection: Connection) => Promise<void>): Promise<void> {
   const broker = await startDevBroker({ queues: [{ name: 'orders' }] });

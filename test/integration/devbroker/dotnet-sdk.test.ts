@@ -11,7 +11,13 @@ import { repoRoot } from '../../support/bicep-cli.js';
 import { fastRetries } from '../../support/dev-broker-fixture.js';
 import { envelopeFor } from '../../support/envelopes.js';
 import { example } from '../../support/example-payloads.js';
-import { buildDotnetDriver, dotnetSkipReason, runDotnetDriver, startBrokerCommand, type ScenarioResult } from '../../support/dotnet-driver.js';
+import {
+  buildDotnetDriver,
+  dotnetSkipReason,
+  runDotnetDriver,
+  startBrokerCommand,
+  type ScenarioResult,
+} from '../../support/dotnet-driver.js';
 
 // The Functions host's Service Bus extension talks to Service Bus with the .NET SDK (Azure.Messaging.ServiceBus),
 // not @azure/service-bus: `func start` + `npm run broker` works only if the broker speaks to that SDK too.
@@ -50,7 +56,8 @@ describe('the development broker with the .NET SDK (Azure.Messaging.ServiceBus)'
   let dir: string | undefined;
 
   before(async () => {
-    host = (JSON.parse(await readFile(join(repoRoot, 'host.json'), 'utf8')) as { extensions: { serviceBus: HostServiceBus } }).extensions.serviceBus;
+    host = (JSON.parse(await readFile(join(repoRoot, 'host.json'), 'utf8')) as { extensions: { serviceBus: HostServiceBus } }).extensions
+      .serviceBus;
     const dll = await buildDotnetDriver();
     if (dll === undefined) {
       console.error(`\n${'#'.repeat(100)}\n## ${dotnetSkipReason}\n${'#'.repeat(100)}\n`);
@@ -136,7 +143,10 @@ describe('the development broker with the .NET SDK (Azure.Messaging.ServiceBus)'
       );
     }
     assert.equal(received.length, SESSIONS.length * PER_SESSION, 'the copies with a known MessageId were dropped');
-    assert.ok(received.every((r) => r.deliveryCount === 1), 'no message was delivered twice');
+    assert.ok(
+      received.every((r) => r.deliveryCount === 1),
+      'no message was delivered twice',
+    );
     assert.ok((result.maxConcurrentHandlers as number) > 1, 'sessions were processed side by side');
     assert.equal(result.sessionWithMessagesLeft, null, 'auto-complete removed every message');
   });
@@ -146,7 +156,10 @@ describe('the development broker with the .NET SDK (Azure.Messaging.ServiceBus)'
     if (!result) return;
     const before = Date.parse(result.sessionLockedUntilBeforeSlowHandler as string);
     const after = Date.parse(result.sessionLockedUntilAfterSlowHandler as string);
-    assert.ok(after > before, `locked until ${String(result.sessionLockedUntilAfterSlowHandler)} after, ${String(result.sessionLockedUntilBeforeSlowHandler)} before`);
+    assert.ok(
+      after > before,
+      `locked until ${String(result.sessionLockedUntilAfterSlowHandler)} after, ${String(result.sessionLockedUntilBeforeSlowHandler)} before`,
+    );
     assert.deepEqual(result.errors, [], 'the slow message completed: its session lock was never lost');
   });
 
@@ -155,7 +168,10 @@ describe('the development broker with the .NET SDK (Azure.Messaging.ServiceBus)'
     if (!result) return;
     const lockedUntil = (result.lockedUntil as string[]).map(Date.parse);
     assert.equal(lockedUntil.length, 3);
-    assert.ok(lockedUntil[1]! > lockedUntil[0]! && lockedUntil[2]! > lockedUntil[1]!, `each renewal moves the lock on: ${String(result.lockedUntil)}`);
+    assert.ok(
+      lockedUntil[1]! > lockedUntil[0]! && lockedUntil[2]! > lockedUntil[1]!,
+      `each renewal moves the lock on: ${String(result.lockedUntil)}`,
+    );
     assert.ok((result.heldForMs as number) > LOCK_MS);
     assert.equal(result.completed, true);
   });
@@ -163,7 +179,9 @@ describe('the development broker with the .NET SDK (Azure.Messaging.ServiceBus)'
   test('an abandoned message is redelivered first, with DeliveryCount 2', (t) => {
     const result = scenario(t, 'abandon');
     if (!result) return;
-    const deliveries = (result.deliveries as { body: string; deliveryCount: number; sequenceNumber: number }[]).map(({ body, deliveryCount }) => ({ body, deliveryCount }));
+    const deliveries = (result.deliveries as { body: string; deliveryCount: number; sequenceNumber: number }[]).map(
+      ({ body, deliveryCount }) => ({ body, deliveryCount }),
+    );
     assert.deepEqual(deliveries, [
       { body: 'first', deliveryCount: 1 },
       { body: 'first', deliveryCount: 2 },
@@ -206,7 +224,10 @@ describe('the development broker with the .NET SDK (Azure.Messaging.ServiceBus)'
     const result = scenario(t, 'peek');
     if (!result) return;
     const peeked = result.peeked as { body: string; sequenceNumber: number }[];
-    assert.deepEqual(peeked.map((m) => m.body), ['p1', 'p2', 'p3']);
+    assert.deepEqual(
+      peeked.map((m) => m.body),
+      ['p1', 'p2', 'p3'],
+    );
     assert.ok(peeked[0]!.sequenceNumber < peeked[1]!.sequenceNumber && peeked[1]!.sequenceNumber < peeked[2]!.sequenceNumber);
     assert.deepEqual(result.receivedAfterPeek, ['p1', 'p2', 'p3']);
   });
@@ -224,7 +245,7 @@ describe('the development broker with the .NET SDK (Azure.Messaging.ServiceBus)'
     const result = scenario(t, 'poison');
     if (!result) return;
     assert.deepEqual(result.deliveryCounts, [1, 2, 3]);
-    assert.equal(result.userErrors, POISON_MAX_DELIVERIES, "the processor reported each handler failure and abandoned the message");
+    assert.equal(result.userErrors, POISON_MAX_DELIVERIES, 'the processor reported each handler failure and abandoned the message');
     assert.equal(result.deadLetterReason, 'MaxDeliveryCountExceeded');
   });
 
@@ -252,7 +273,10 @@ describe('the development broker with the .NET SDK (Azure.Messaging.ServiceBus)'
         bodyKind: 'Data',
         body: envelopeBytes(fromJs.envelope).toString('utf8'),
         applicationProperties: Object.fromEntries(
-          Object.entries(sent.applicationProperties ?? {}).map(([key, value]) => [key, value === null || value === undefined ? null : String(value)]),
+          Object.entries(sent.applicationProperties ?? {}).map(([key, value]) => [
+            key,
+            value === null || value === undefined ? null : String(value),
+          ]),
         ),
         enqueuedTimeOffsetMinutes: 0,
         deliveryCount: 1,

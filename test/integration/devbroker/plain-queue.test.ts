@@ -7,7 +7,10 @@ test('a plain queue without sessions serves createReceiver, receiveMessages, aba
     await client.createSender('plain').sendMessages([{ body: 1 }, { body: 2 }]);
     const receiver = client.createReceiver('plain');
     const received = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
-    assert.deepEqual(received.map((m) => m.body), [1, 2]);
+    assert.deepEqual(
+      received.map((m): unknown => m.body),
+      [1, 2],
+    );
     await receiver.abandonMessage(received[0]!);
     await receiver.completeMessage(received[1]!);
     const [again] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 1_000 });
@@ -45,7 +48,10 @@ test('receiveAndDelete takes messages off the queue as it hands them out', async
     await client.createSender('plain').sendMessages([{ body: 1 }, { body: 2 }]);
     const receiver = client.createReceiver('plain', { receiveMode: 'receiveAndDelete' });
     const received = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
-    assert.deepEqual(received.map((m) => m.body), [1, 2]);
+    assert.deepEqual(
+      received.map((m): unknown => m.body),
+      [1, 2],
+    );
     assert.deepEqual(broker.queueStats('plain'), { ...broker.queueStats('plain'), active: 0, locked: 0 });
   });
 });

@@ -5,7 +5,13 @@ import { withDevBroker } from '../../support/dev-broker-fixture.js';
 test('single, array and batch sends arrive with their session id, message id, subject and application properties', async () => {
   await withDevBroker([{ name: 'orders' }], async ({ client }) => {
     const sender = client.createSender('orders');
-    await sender.sendMessages({ body: { n: 1 }, sessionId: 'pr-o/r-1', messageId: 'd-1', subject: 'pull_request.opened', applicationProperties: { bot: 'merge-warden', attempt: 1 } });
+    await sender.sendMessages({
+      body: { n: 1 },
+      sessionId: 'pr-o/r-1',
+      messageId: 'd-1',
+      subject: 'pull_request.opened',
+      applicationProperties: { bot: 'merge-warden', attempt: 1 },
+    });
     await sender.sendMessages([
       { body: { n: 2 }, sessionId: 'pr-o/r-1', messageId: 'd-2', contentType: 'application/json' },
       { body: { n: 3 }, sessionId: 'pr-o/r-1', messageId: 'd-3' },
@@ -17,7 +23,10 @@ test('single, array and batch sends arrive with their session id, message id, su
 
     const receiver = await client.acceptSession('orders', 'pr-o/r-1');
     const received = await receiver.receiveMessages(4, { maxWaitTimeInMs: 1_000 });
-    assert.deepEqual(received.map((m) => m.body), [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+    assert.deepEqual(
+      received.map((m): unknown => m.body),
+      [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }],
+    );
     const [first, second, , fourth] = received;
     assert.equal(first!.messageId, 'd-1');
     assert.equal(first!.sessionId, 'pr-o/r-1');
@@ -29,7 +38,10 @@ test('single, array and batch sends arrive with their session id, message id, su
     assert.equal(second!.contentType, 'application/json');
     assert.equal(fourth!.correlationId, 'c-4');
     const sequenceNumbers = received.map((m) => m.sequenceNumber!.toNumber());
-    assert.deepEqual(sequenceNumbers, [...sequenceNumbers].sort((a, b) => a - b));
+    assert.deepEqual(
+      sequenceNumbers,
+      [...sequenceNumbers].sort((a, b) => a - b),
+    );
     for (const message of received) await receiver.completeMessage(message);
     await receiver.close();
   });
@@ -56,11 +68,14 @@ test('each session is FIFO while two sessions progress independently', async () 
     const odd = await client.acceptSession('orders', 'odd');
     const [firstOdd] = await odd.receiveMessages(1, { maxWaitTimeInMs: 1_000 });
     const evens = await even.receiveMessages(3, { maxWaitTimeInMs: 1_000 });
-    assert.deepEqual(evens.map((m) => m.body), [0, 2, 4]);
+    assert.deepEqual(
+      evens.map((m): unknown => m.body),
+      [0, 2, 4],
+    );
     for (const m of evens) await even.completeMessage(m);
     await odd.completeMessage(firstOdd!);
     const rest = await odd.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
-    assert.deepEqual([firstOdd!.body, ...rest.map((m) => m.body)], [1, 3, 5]);
+    assert.deepEqual([firstOdd!.body as unknown, ...rest.map((m): unknown => m.body)], [1, 3, 5]);
   });
 });
 
@@ -72,7 +87,10 @@ test('peekMessages shows messages without locking or removing them', async () =>
       { body: 'c', sessionId: 't', messageId: 'c' },
     ]);
     const session = await client.acceptSession('orders', 's');
-    assert.deepEqual((await session.peekMessages(10)).map((m) => m.body), ['a', 'b']);
+    assert.deepEqual(
+      (await session.peekMessages(10)).map((m): unknown => m.body),
+      ['a', 'b'],
+    );
     const peeker = client.createReceiver('orders', { subQueueType: 'deadLetter' });
     assert.deepEqual(await peeker.peekMessages(10), []);
     assert.equal(broker.queueStats('orders').active, 3);

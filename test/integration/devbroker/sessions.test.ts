@@ -13,7 +13,7 @@ test('acceptNextSession times out with ServiceTimeout when no session has messag
     await client.createSender('orders').sendMessages({ body: 'x', sessionId: 'only', messageId: 'x' });
     const receiver = await impatient.acceptNextSession('orders');
     assert.equal(receiver.sessionId, 'only');
-    assert.ok(receiver.sessionLockedUntilUtc!.getTime() > Date.now());
+    assert.ok(receiver.sessionLockedUntilUtc.getTime() > Date.now());
   });
 });
 
@@ -57,7 +57,13 @@ test('an expired session lock frees the session and redelivers its unsettled mes
       clock.advance(30_001);
       const second = await newClient().acceptSession('orders', 's', noAutoRenew);
       const redelivered = await second.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
-      assert.deepEqual(redelivered.map((m) => [m.body, m.deliveryCount]), [[1, 1], [2, 0]]);
+      assert.deepEqual(
+        redelivered.map((m): unknown[] => [m.body, m.deliveryCount]),
+        [
+          [1, 1],
+          [2, 0],
+        ],
+      );
       const lost = await rejection(first.completeMessage(held!));
       assert.equal(lost.code, 'SessionLockLost');
     },
@@ -82,7 +88,7 @@ test('renewSessionLock keeps the session past its original lock', async () => {
     async ({ client, newClient }) => {
       await client.createSender('orders').sendMessages({ body: 1, sessionId: 's', messageId: '1' });
       const receiver = await client.acceptSession('orders', 's', noAutoRenew);
-      const before = receiver.sessionLockedUntilUtc!.getTime();
+      const before = receiver.sessionLockedUntilUtc.getTime();
       clock.advance(20_000);
       const renewed = await receiver.renewSessionLock();
       assert.equal(renewed.getTime(), before + 20_000);
@@ -122,6 +128,12 @@ test('a receiver whose client disconnects releases its session and its unsettled
 
     const receiver = await client.acceptSession('orders', 's');
     const redelivered = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
-    assert.deepEqual(redelivered.map((m) => [m.body, m.deliveryCount]), [[1, 1], [2, 1]]);
+    assert.deepEqual(
+      redelivered.map((m): unknown[] => [m.body, m.deliveryCount]),
+      [
+        [1, 1],
+        [2, 1],
+      ],
+    );
   });
 });

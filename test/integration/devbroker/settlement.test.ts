@@ -61,7 +61,10 @@ test('deadLetterMessage moves the message with its reason and description', asyn
     await client.createSender('orders').sendMessages({ body: { bad: true }, sessionId: 's', messageId: '1' });
     const receiver = await client.acceptSession('orders', 's');
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 1_000 });
-    await receiver.deadLetterMessage(message!, { deadLetterReason: 'MalformedEnvelope', deadLetterErrorDescription: 'schemaVersion missing' });
+    await receiver.deadLetterMessage(message!, {
+      deadLetterReason: 'MalformedEnvelope',
+      deadLetterErrorDescription: 'schemaVersion missing',
+    });
     assert.deepEqual(broker.queueStats('orders'), { ...broker.queueStats('orders'), active: 0, deadLetter: 1 });
 
     const [dead] = await client.createReceiver('orders', { subQueueType: 'deadLetter' }).peekMessages(1);

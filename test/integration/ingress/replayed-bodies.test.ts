@@ -89,14 +89,21 @@ test('item 8: past the window the same body is new again; concurrent copies unde
 
   const racing = webhookHarness({ dispatcher, replayGuard: guard().replayGuard });
   const answers = await Promise.all(['r-1', 'r-2', 'r-3', 'r-4'].map(async (id) => racing.call((await post(id)).request)));
-  assert.deepEqual(answers.map((a) => a.status), [202, 202, 202, 202]);
+  assert.deepEqual(
+    answers.map((a) => a.status),
+    [202, 202, 202, 202],
+  );
   assert.equal(answers.filter((a) => a.body['duplicate'] === true).length, 3);
   assert.equal(batches.length, 3);
 });
 
 test('item 8: a store that cannot be reached does not lose the event (fail open, counted)', async () => {
   const { dispatcher, batches } = recordingDispatcher();
-  const unreachable = TableClient.fromConnectionString('DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;', 'replays', { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  const unreachable = TableClient.fromConnectionString(
+    'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;',
+    'replays',
+    { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } },
+  );
   const harness = webhookHarness({ dispatcher, replayGuard: createTableReplayGuard({ tableClient: unreachable, windowMs: HOUR }) });
   const answer = await harness.call((await post('u-1')).request);
   assert.equal(answer.status, 202);

@@ -8,7 +8,13 @@ import { readSettings } from '../../../src/config/settings.js';
 import { createWebhookHandler } from '../../../src/ingress/create-webhook-handler.js';
 import { createApp } from '../../../src/app/create-app.js';
 import { startDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';
-import { botQueues, callHandler, drainSession, startIngressEnvironment, type IngressEnvironment } from '../../support/ingress-environment.js';
+import {
+  botQueues,
+  callHandler,
+  drainSession,
+  startIngressEnvironment,
+  type IngressEnvironment,
+} from '../../support/ingress-environment.js';
 import { signedRequest } from '../../support/signed-request.js';
 import { example } from '../../support/example-payloads.js';
 import { CURRENT_SECRET } from '../../support/webhook-harness.js';
@@ -71,7 +77,11 @@ test('the same delivery posted twice reaches each queue once', async () => {
   assert.ok(routes.length >= 3);
   for (const { bot, sessionId } of routes) {
     const messages = await drainSession(environment.receiverClient, `bot-${bot}`, sessionId);
-    assert.deepEqual(messages.map((m) => m.messageId), [first.deliveryId], bot);
+    assert.deepEqual(
+      messages.map((m) => m.messageId),
+      [first.deliveryId],
+      bot,
+    );
   }
 });
 
@@ -115,7 +125,11 @@ test('a 300 KB event still being written to Blob storage reaches its sessions be
   assert.equal(resultB.status, 202, JSON.stringify(resultB.body));
   for (const { bot, sessionId } of resultA.body['routes'] as { bot: string; sessionId: string }[]) {
     const messages = await drainSession(environment.receiverClient, `bot-${bot}`, sessionId);
-    assert.deepEqual(messages.map((m) => m.messageId), [a.deliveryId, b.deliveryId], `${bot} in ${sessionId}`);
+    assert.deepEqual(
+      messages.map((m) => m.messageId),
+      [a.deliveryId, b.deliveryId],
+      `${bot} in ${sessionId}`,
+    );
   }
 });
 
@@ -130,7 +144,11 @@ test('503 when the queues cannot be reached within the send budget', async () =>
     }),
   });
   try {
-    const { request } = await signedRequest({ eventType: 'pull_request', payload: example('pull_request', 'opened'), secret: CURRENT_SECRET });
+    const { request } = await signedRequest({
+      eventType: 'pull_request',
+      payload: example('pull_request', 'opened'),
+      secret: CURRENT_SECRET,
+    });
     const { status, body } = await callHandler(createWebhookHandler(app.webhook), request);
     assert.equal(status, 503);
     assert.equal(body['error'], 'queues_unavailable');
@@ -167,7 +185,11 @@ test('a partial send answers 503 naming the missing queue; the redelivery fills 
     assert.equal(accepted.body['payloadRef'], `${first.deliveryId}.json`);
     for (const { bot, sessionId } of accepted.body['routes'] as { bot: string; sessionId: string }[]) {
       const messages = await drainSession(receiver, `bot-${bot}`, sessionId);
-      assert.deepEqual(messages.map((m) => m.messageId), [first.deliveryId], `${bot} has the event exactly once`);
+      assert.deepEqual(
+        messages.map((m) => m.messageId),
+        [first.deliveryId],
+        `${bot} has the event exactly once`,
+      );
     }
   } finally {
     await receiver.close();

@@ -52,24 +52,33 @@ async function seed(store: SessionStore) {
   await store.close('merge-warden', 'issue-o/r-9', 'sessionTimeout', at(20));
 }
 
-test('lists a bot\'s sessions busiest first with the distribution, filtered by state and hotness', async () => {
+test("lists a bot's sessions busiest first with the distribution, filtered by state and hotness", async () => {
   const { store, handlers } = await setUp();
   await seed(store);
 
   const all = await call(handlers.listSessions, request('GET', 'merge-warden'));
   assert.equal(all.status, 200);
-  assert.deepEqual(all.body.sessions!.map((s) => [s.sessionId, s.messageCount, s.state]), [
-    ['pr-o/r-1', 5, 'active'],
-    ['branch-o/r-feat/x#1?', 2, 'active'],
-    ['issue-o/r-9', 1, 'closed'],
-  ]);
+  assert.deepEqual(
+    all.body.sessions!.map((s) => [s.sessionId, s.messageCount, s.state]),
+    [
+      ['pr-o/r-1', 5, 'active'],
+      ['branch-o/r-feat/x#1?', 2, 'active'],
+      ['issue-o/r-9', 1, 'closed'],
+    ],
+  );
   assert.deepEqual(all.body.distribution, { sessions: 3, messages: 8, max: 5, p50: 2, p90: 5, p99: 5 });
 
   const closed = await call(handlers.listSessions, request('GET', 'merge-warden', undefined, { state: 'closed' }));
-  assert.deepEqual(closed.body.sessions!.map((s) => [s.sessionId, s.closeReason]), [['issue-o/r-9', 'sessionTimeout']]);
+  assert.deepEqual(
+    closed.body.sessions!.map((s) => [s.sessionId, s.closeReason]),
+    [['issue-o/r-9', 'sessionTimeout']],
+  );
 
   const hot = await call(handlers.listSessions, request('GET', 'merge-warden', undefined, { state: 'active', hot: 'true' }));
-  assert.deepEqual(hot.body.sessions!.map((s) => s.sessionId), ['pr-o/r-1']);
+  assert.deepEqual(
+    hot.body.sessions!.map((s) => s.sessionId),
+    ['pr-o/r-1'],
+  );
   assert.equal(hot.body.threshold, 3);
   const hotter = await call(handlers.listSessions, request('GET', 'merge-warden', undefined, { hot: 'true', threshold: '5' }));
   assert.deepEqual(hotter.body.sessions, []);
@@ -129,7 +138,12 @@ test('closes a session by hand; the next message opens the next generation', asy
   assert.equal(session.closeReason, 'manual');
   assert.equal(session.closedAt, at(30).toISOString());
   assert.equal((await call(handlers.closeSession, request('POST', 'merge-warden', 'pr-o/r-1'))).body.outcome, 'alreadyClosed');
-  assert.deepEqual((await store.touch('merge-warden', 'pr-o/r-1', 'a9', at(31))).session, { id: 'pr-o/r-1', generation: 2, index: 1, isNew: true });
+  assert.deepEqual((await store.touch('merge-warden', 'pr-o/r-1', 'a9', at(31))).session, {
+    id: 'pr-o/r-1',
+    generation: 2,
+    index: 1,
+    isNew: true,
+  });
 
   assert.equal((await call(handlers.closeSession, request('POST', 'merge-warden', 'pr-o/r-404'))).status, 404);
   const nameless = await call(handlers.closeSession, request('POST', 'merge-warden', ''));
@@ -145,7 +159,13 @@ test('an unknown bot is a 404 and a bad query a 400 naming the parameter', async
     assert.equal(response.body.error, 'UnknownBot');
     assert.match(String(response.body.detail), /no-such-bot.*merge-warden, spec-sentinel/);
   }
-  for (const [parameter, value] of [['state', 'open'], ['hot', 'yes'], ['threshold', '-1'], ['limit', '1001'], ['limit', '1.5']] as const) {
+  for (const [parameter, value] of [
+    ['state', 'open'],
+    ['hot', 'yes'],
+    ['threshold', '-1'],
+    ['limit', '1001'],
+    ['limit', '1.5'],
+  ] as const) {
     const response = await call(handlers.listSessions, request('GET', 'merge-warden', undefined, { [parameter]: value }));
     assert.equal(response.status, 400, `${parameter}=${value}`);
     assert.equal(response.body.parameter, parameter);

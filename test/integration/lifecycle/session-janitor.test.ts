@@ -62,7 +62,11 @@ test('the janitor closes by each limit of its bot, with reason and telemetry, an
   await touchAt('merge-warden', 'pr-o/r-3', [40]);
   await touchAt('spec-sentinel', 'repo-o/r', [40]);
   await runAt(at(45));
-  assert.deepEqual(telemetry.events.filter((e) => e.name === 'SessionClosed'), [], 'nothing is due at minute 45');
+  assert.deepEqual(
+    telemetry.events.filter((e) => e.name === 'SessionClosed'),
+    [],
+    'nothing is due at minute 45',
+  );
 
   await store.touch('merge-warden', 'pr-o/r-1', 'pr-o/r-1#4', at(56)); // 5 messages, never idle 15 min, open 61 min by the run
   await touchAt('merge-warden', 'pr-o/r-2', [50, 51, 52, 53, 54, 55]); // 6 messages > 5
@@ -72,7 +76,13 @@ test('the janitor closes by each limit of its bot, with reason and telemetry, an
   await runAt(at(61));
   const closes = telemetry.events.filter((e) => e.name === 'SessionClosed').map((e) => e.properties);
   assert.deepEqual(
-    closes.map(({ sessionId, reason, durationMs, messageCount, generation }) => ({ sessionId, reason, durationMs, messageCount, generation })),
+    closes.map(({ sessionId, reason, durationMs, messageCount, generation }) => ({
+      sessionId,
+      reason,
+      durationMs,
+      messageCount,
+      generation,
+    })),
     [
       { sessionId: 'pr-o/r-1', reason: 'maxSessionDuration', durationMs: 61 * MINUTE, messageCount: 5, generation: 1 },
       { sessionId: 'pr-o/r-2', reason: 'maxMessagesPerSession', durationMs: 11 * MINUTE, messageCount: 6, generation: 1 },
@@ -80,9 +90,17 @@ test('the janitor closes by each limit of its bot, with reason and telemetry, an
     ].sort((a, b) => a.sessionId.localeCompare(b.sessionId)),
   );
   assert.ok(closes.every((c) => c.bot === 'merge-warden'));
-  assert.ok(telemetry.metrics.some((m) => m.name === 'session.durationMs' && m.value === 61 * MINUTE && m.properties.reason === 'maxSessionDuration'));
+  assert.ok(
+    telemetry.metrics.some(
+      (m) => m.name === 'session.durationMs' && m.value === 61 * MINUTE && m.properties.reason === 'maxSessionDuration',
+    ),
+  );
 
-  for (const [id, reason] of [['pr-o/r-1', 'maxSessionDuration'], ['pr-o/r-2', 'maxMessagesPerSession'], ['pr-o/r-3', 'sessionTimeout']]) {
+  for (const [id, reason] of [
+    ['pr-o/r-1', 'maxSessionDuration'],
+    ['pr-o/r-2', 'maxMessagesPerSession'],
+    ['pr-o/r-3', 'sessionTimeout'],
+  ]) {
     const record = await store.get('merge-warden', id!);
     assert.equal(record?.state, 'closed', id);
     assert.equal(record?.closeReason, reason, id);
@@ -99,7 +117,10 @@ test('the janitor exports hot sessions and the distribution per bot', async () =
   await touchAt('merge-warden', 'pr-o/r-cold', [0]);
   await runAt(at(5));
   const hot = telemetry.events.filter((e) => e.name === 'SessionHot');
-  assert.deepEqual(hot.map((e) => [e.properties.bot, e.properties.sessionId, e.properties.messageCount]), [['merge-warden', 'pr-o/r-hot', 5]]);
+  assert.deepEqual(
+    hot.map((e) => [e.properties.bot, e.properties.sessionId, e.properties.messageCount]),
+    [['merge-warden', 'pr-o/r-hot', 5]],
+  );
   const metric = (name: string, botName: string) => telemetry.metrics.find((m) => m.name === name && m.properties.bot === botName)?.value;
   assert.equal(metric('sessions.active.sessions', 'merge-warden'), 2);
   assert.equal(metric('sessions.active.messages', 'merge-warden'), 6);
@@ -137,7 +158,12 @@ test('one bot failing does not stop the others; the run then fails and names the
   await real.touch('spec-sentinel', 'repo-o/r', 'd-1', t0);
   const telemetry = recordingTelemetry();
   const janitor = createJanitorHandler({
-    bots: [mergeWarden, specSentinel], store: broken, telemetry, now: () => at(120), retentionMs: RETENTION, hotSessionThreshold: 100,
+    bots: [mergeWarden, specSentinel],
+    store: broken,
+    telemetry,
+    now: () => at(120),
+    retentionMs: RETENTION,
+    hotSessionThreshold: 100,
   });
   const { context, logs } = quietContext('session-janitor');
   await assert.rejects(janitor(timerTick(at(120)), context), /failed for 1 of 2 bots/);
@@ -148,7 +174,12 @@ test('one bot failing does not stop the others; the run then fails and names the
 
 test('the janitor function is a timer on the configured schedule; a bad schedule is refused by name', () => {
   const handler = createJanitorHandler({
-    bots: [], store: {} as SessionStore, telemetry: recordingTelemetry(), now: () => t0, retentionMs: 1, hotSessionThreshold: 1,
+    bots: [],
+    store: {} as SessionStore,
+    telemetry: recordingTelemetry(),
+    now: () => t0,
+    retentionMs: 1,
+    hotSessionThreshold: 1,
   });
   const definition = defineJanitorFunction(handler, '0 */5 * * * *');
   assert.equal(definition.kind, 'timer');

@@ -29,14 +29,20 @@ test('messages of a session are numbered 1, 2, 3 in one generation; after the fi
   const id = 'pr-octocat/Hello-World-123';
 
   let mark = log.length;
-  assert.deepEqual(await store.touch('merge-warden', id, 'd-1', t0), { session: { id, generation: 1, index: 1, isNew: true }, closed: null });
+  assert.deepEqual(await store.touch('merge-warden', id, 'd-1', t0), {
+    session: { id, generation: 1, index: 1, isNew: true },
+    closed: null,
+  });
   assert.deepEqual(counts(log, mark), { reads: 1, writes: 1 }, 'first message: read (404) + create');
 
   mark = log.length;
   assert.deepEqual((await store.touch('merge-warden', id, 'd-2', later(1_000))).session, { id, generation: 1, index: 2, isNew: false });
   for (let i = 3; i <= 20; i++) assert.equal((await store.touch('merge-warden', id, `d-${i}`, later(i * 1_000))).session.index, i);
   assert.deepEqual(counts(log, mark), { reads: 0, writes: 19 }, 'steady state: one conditional write per message, zero reads');
-  assert.ok(log.slice(mark).every((r) => r.status === 204), 'no write conflicted');
+  assert.ok(
+    log.slice(mark).every((r) => r.status === 204),
+    'no write conflicted',
+  );
 
   const record = await store.get('merge-warden', id);
   assert.equal(record?.messageCount, 20);
@@ -72,7 +78,9 @@ test('a redelivered message gets the index it had and is not counted twice, with
 test('a session written by another instance meanwhile costs one 412 and a re-read, and is counted right', async () => {
   const { tableClient, log } = await freshSessionsTable(azurite.connectionString);
   const here = createTableSessionStore({ tableClient });
-  const elsewhere = createTableSessionStore({ tableClient: TableClient.fromConnectionString(azurite.connectionString, tableClient.tableName, { allowInsecureConnection: true }) });
+  const elsewhere = createTableSessionStore({
+    tableClient: TableClient.fromConnectionString(azurite.connectionString, tableClient.tableName, { allowInsecureConnection: true }),
+  });
   const id = 'pr-octocat/Hello-World-5';
   await here.touch('merge-warden', id, 'd-1', t0);
   await here.touch('merge-warden', id, 'd-2', later(1));
@@ -82,7 +90,10 @@ test('a session written by another instance meanwhile costs one 412 and a re-rea
 
   let mark = log.length;
   assert.deepEqual((await here.touch('merge-warden', id, 'd-5', later(4))).session, { id, generation: 1, index: 5, isNew: false });
-  assert.deepEqual(log.slice(mark).map((r) => `${r.kind} ${r.status}`), ['write 412', 'read 200', 'write 204']);
+  assert.deepEqual(
+    log.slice(mark).map((r) => `${r.kind} ${r.status}`),
+    ['write 412', 'read 200', 'write 204'],
+  );
   mark = log.length;
   assert.equal((await here.touch('merge-warden', id, 'd-6', later(5))).session.index, 6);
   assert.deepEqual(counts(log, mark), { reads: 0, writes: 1 }, 'known again after the re-read');
@@ -96,10 +107,13 @@ test('50 concurrent touches of one session each count once: indexes 1..50, count
   const { tableClient } = await freshSessionsTable(azurite.connectionString);
   const store = createTableSessionStore({ tableClient });
   const id = 'repo-octocat/Hello-World';
-  const contexts = (
-    await Promise.all(Array.from({ length: 50 }, (_, i) => store.touch('spec-sentinel', id, `d-${i}`, later(i))))
-  ).map((result) => result.session);
-  assert.deepEqual(contexts.map((c) => c.index).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1));
+  const contexts = (await Promise.all(Array.from({ length: 50 }, (_, i) => store.touch('spec-sentinel', id, `d-${i}`, later(i))))).map(
+    (result) => result.session,
+  );
+  assert.deepEqual(
+    contexts.map((c) => c.index).sort((a, b) => a - b),
+    Array.from({ length: 50 }, (_, i) => i + 1),
+  );
   assert.equal(contexts.filter((c) => c.isNew).length, 1, 'exactly one touch opened the session');
   assert.ok(contexts.every((c) => c.generation === 1));
   assert.equal((await store.get('spec-sentinel', id))?.messageCount, 50);
@@ -119,9 +133,7 @@ test('limits at once: 50 parallel touches with maxMessagesPerSession 7 make gene
     }),
   );
   const id = 'pr-octocat/Hello-World-42';
-  const results = await Promise.all(
-    Array.from({ length: 50 }, (_, i) => instances[i % 5]!.touch('merge-warden', id, `d-${i}`, later(i))),
-  );
+  const results = await Promise.all(Array.from({ length: 50 }, (_, i) => instances[i % 5]!.touch('merge-warden', id, `d-${i}`, later(i))));
 
   const byGeneration = new Map<number, number[]>();
   for (const { session } of results) byGeneration.set(session.generation, [...(byGeneration.get(session.generation) ?? []), session.index]);
@@ -131,7 +143,9 @@ test('limits at once: 50 parallel touches with maxMessagesPerSession 7 make gene
   );
   const closes = results.flatMap((result) => (result.closed === null ? [] : [result.closed]));
   assert.deepEqual(
-    closes.map(({ generation, reason, messageCount }) => ({ generation, reason, messageCount })).sort((a, b) => a.generation - b.generation),
+    closes
+      .map(({ generation, reason, messageCount }) => ({ generation, reason, messageCount }))
+      .sort((a, b) => a.generation - b.generation),
     Array.from({ length: 7 }, (_, g) => ({ generation: g + 1, reason: 'maxMessagesPerSession', messageCount: 7 })),
   );
   // Each close came with the message that opened the next generation.
@@ -146,15 +160,26 @@ test('limits at once: a message after maxSessionDuration or after sessionTimeout
   const store = createTableSessionStore({ tableClient, limitsOf: (bot) => (bot === 'merge-warden' ? limits : undefined) });
   const id = 'pr-octocat/Hello-World-8';
   const minutes = (m: number) => later(m * 60_000);
-  for (let m = 0; m <= 60; m += 10) assert.equal((await store.touch('merge-warden', id, `d-${m}`, minutes(m))).session.generation, 1, `minute ${m}`);
+  for (let m = 0; m <= 60; m += 10)
+    assert.equal((await store.touch('merge-warden', id, `d-${m}`, minutes(m))).session.generation, 1, `minute ${m}`);
   const late = await store.touch('merge-warden', id, 'd-61', minutes(61));
   assert.deepEqual(late, {
     session: { id, generation: 2, index: 1, isNew: true },
-    closed: { generation: 1, reason: 'maxSessionDuration', messageCount: 7, openedAt: minutes(0), lastActivityAt: minutes(60), closedAt: minutes(61) },
+    closed: {
+      generation: 1,
+      reason: 'maxSessionDuration',
+      messageCount: 7,
+      openedAt: minutes(0),
+      lastActivityAt: minutes(60),
+      closedAt: minutes(61),
+    },
   });
   // A redelivery of the message that closed generation 1 reports the same close again, here and from the table.
   assert.deepEqual(await store.touch('merge-warden', id, 'd-61', minutes(62)), late);
-  assert.deepEqual(await createTableSessionStore({ tableClient, limitsOf: () => limits }).touch('merge-warden', id, 'd-61', minutes(62)), late);
+  assert.deepEqual(
+    await createTableSessionStore({ tableClient, limitsOf: () => limits }).touch('merge-warden', id, 'd-61', minutes(62)),
+    late,
+  );
 
   assert.equal((await store.touch('merge-warden', id, 'd-70', minutes(70))).closed, null);
   const quiet = await store.touch('merge-warden', id, 'd-86', minutes(86));
@@ -173,7 +198,11 @@ test('the table is created once per process, not per bot, and again if it is del
   await Promise.all(['merge-warden', 'task-tactician', 'spec-sentinel'].map((bot) => store.touch(bot, 'pr-o/r-1', 'd-1', t0)));
   const requests = log.slice(mark);
   assert.equal(requests.filter((r) => r.kind === 'table').length, 1, 'one create of the table');
-  assert.deepEqual(requests.filter((r) => r.kind === 'write').map((r) => r.status), [204, 204, 204], 'no insert failed for want of the table');
+  assert.deepEqual(
+    requests.filter((r) => r.kind === 'write').map((r) => r.status),
+    [204, 204, 204],
+    'no insert failed for want of the table',
+  );
 
   await tableClient.deleteTable();
   assert.equal((await store.touch('merge-warden', 'pr-o/r-2', 'd-1', t0)).session.index, 1);
@@ -189,7 +218,9 @@ test('a close guarded by a stale read leaves the session open; an operator close
   const seenByJanitor = (await store.get('task-tactician', id))!;
   await store.touch('task-tactician', id, 'd-2', later(1_000));
 
-  assert.deepEqual(await store.close('task-tactician', id, 'sessionTimeout', later(2_000), { expected: seenByJanitor }), { outcome: 'changed' });
+  assert.deepEqual(await store.close('task-tactician', id, 'sessionTimeout', later(2_000), { expected: seenByJanitor }), {
+    outcome: 'changed',
+  });
   assert.equal((await store.get('task-tactician', id))?.state, 'active');
 
   const closed = await store.close('task-tactician', id, 'manual', later(3_000));
@@ -218,7 +249,10 @@ test('closed records are purged after the retention, active and recent ones are 
 
   assert.deepEqual(await store.purgeClosed('merge-warden', later(30_000)), ['old']);
   assert.deepEqual((await store.list('merge-warden')).map((r) => r.sessionId).sort(), ['open', 'recent']);
-  assert.deepEqual((await store.list('merge-warden', { state: 'closed' })).map((r) => r.sessionId), ['recent']);
+  assert.deepEqual(
+    (await store.list('merge-warden', { state: 'closed' })).map((r) => r.sessionId),
+    ['recent'],
+  );
   assert.deepEqual(await store.purgeClosed('merge-warden', later(30_000)), []);
 });
 
@@ -288,7 +322,7 @@ test('a message arriving as the janitor purges its closed record is counted, not
         };
       }
       const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
   const store = createTableSessionStore({ tableClient: racing });

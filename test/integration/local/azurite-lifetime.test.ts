@@ -11,12 +11,16 @@ const startAzurite = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 test('Azurite never outlives the process that started it, even one killed without clean-up', { timeout: 60_000 }, async () => {
   const parent = spawn(
     process.execPath,
-    ['--input-type=module', '-e', `const { startAzurite } = await import(${JSON.stringify(new URL(`file://${startAzurite}`).href)}); const a = await startAzurite(); console.log(a.blobEndpoint); setInterval(() => {}, 1000);`],
+    [
+      '--input-type=module',
+      '-e',
+      `const { startAzurite } = await import(${JSON.stringify(new URL(`file://${startAzurite}`).href)}); const a = await startAzurite(); console.log(a.blobEndpoint); setInterval(() => {}, 1000);`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let output = '';
   const endpoint = await new Promise<string>((resolve, reject) => {
-    parent.stdout!.on('data', (chunk: Buffer) => {
+    parent.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
       const match = /http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
       if (match) resolve(match[1]!);

@@ -24,7 +24,13 @@ test('item 4: a declared Content-Length over the limit is refused before a byte 
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(`${host.baseUrl}/api/github/webhooks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(30 * MB), 'x-github-event': 'push', 'x-github-delivery': 'cl-1', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(30 * MB),
+          'x-github-event': 'push',
+          'x-github-delivery': 'cl-1',
+          'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+        },
       });
       req.on('response', (res) => {
         res.resume();
@@ -44,7 +50,10 @@ test('item 6: a malformed Host header is a 400 from the local host, not a 500', 
   const { host } = await webhookOverHttp();
   try {
     for (const hostHeader of ['[', 'a b', 'exa mple:99999', '%']) {
-      const status = await rawRequest(host.port, `POST /api/github/webhooks HTTP/1.1\r\nHost: ${hostHeader}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+      const status = await rawRequest(
+        host.port,
+        `POST /api/github/webhooks HTTP/1.1\r\nHost: ${hostHeader}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+      );
       assert.equal(status, 400, hostHeader);
     }
   } finally {

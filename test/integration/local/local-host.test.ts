@@ -58,88 +58,101 @@ function toyApp() {
   return { build, processed, timerRuns: () => timerRuns, seenSettings };
 }
 
-test('npm start in-process with a toy app: settings file, environment precedence, Azurite, broker, HTTP, pumps, timers, banner, draining stop', { timeout: 120_000 }, async () => {
-  const project = mkdtempSync(path.join(tmpdir(), 'local-host-'));
-  copyFileSync(path.join(root, 'host.json'), path.join(project, 'host.json'));
-  writeFileSync(
-    path.join(project, 'local.settings.sample.json'),
-    JSON.stringify({
-      IsEncrypted: false,
-      Values: {
-        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-        ServiceBusConnection: 'Endpoint=sb://localhost:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true',
-        GITHUB_WEBHOOK_SECRET: 'sample-secret',
-        JOURNAL_PATH: 'from-file.jsonl',
-      },
-    }),
-  );
-  const env: NodeJS.ProcessEnv = {
-    JOURNAL_PATH: 'from-environment.jsonl',
-    LOCAL_HTTP_PORT: '0',
-    LOCAL_AZURITE_PORTS: '0',
-    LOCAL_BROKER_PORT: '0',
-    AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:00.300',
-  };
-  const app = toyApp();
-  let blobPort: number | undefined;
-  try {
-    const host = await startLocalHost({
-      projectRoot: project,
-      env,
-      buildDefinitions: app.build,
-      loadBots: () => [toyBot],
-      startBroker: async (port, bots) => {
-        const broker = await startDevBroker({ port, queues: queueOptionsFromBots(bots) });
-        return {
-          port: broker.port,
-          connectionString: broker.connectionString,
-          pendingMessages: () => broker.queueStats('bot-toy').active,
-          close: () => broker.close(),
-        };
-      },
-      log: silentLog,
-    });
-    let stopped = false;
+test(
+  'npm start in-process with a toy app: settings file, environment precedence, Azurite, broker, HTTP, pumps, timers, banner, draining stop',
+  { timeout: 120_000 },
+  async () => {
+    const project = mkdtempSync(path.join(tmpdir(), 'local-host-'));
+    copyFileSync(path.join(root, 'host.json'), path.join(project, 'host.json'));
+    writeFileSync(
+      path.join(project, 'local.settings.sample.json'),
+      JSON.stringify({
+        IsEncrypted: false,
+        Values: {
+          AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+          ServiceBusConnection:
+            'Endpoint=sb://localhost:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true',
+          GITHUB_WEBHOOK_SECRET: 'sample-secret',
+          JOURNAL_PATH: 'from-file.jsonl',
+        },
+      }),
+    );
+    const env: NodeJS.ProcessEnv = {
+      JOURNAL_PATH: 'from-environment.jsonl',
+      LOCAL_HTTP_PORT: '0',
+      LOCAL_AZURITE_PORTS: '0',
+      LOCAL_BROKER_PORT: '0',
+      AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:00.300',
+    };
+    const app = toyApp();
+    let blobPort: number | undefined;
     try {
-      assert.ok(existsSync(path.join(project, 'local.settings.json')), 'local.settings.json created from the sample');
-      assert.equal(app.seenSettings.JOURNAL_PATH, 'from-environment.jsonl', 'the environment wins over the file');
-      assert.equal(app.seenSettings.GITHUB_WEBHOOK_SECRET, 'sample-secret', 'the file fills what the environment lacks');
-      assert.match(app.seenSettings.AzureWebJobsStorage ?? '', /^DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;/, 'pointed at the Azurite it started');
-      blobPort = Number(/BlobEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(app.seenSettings.AzureWebJobsStorage!)![1]);
-      assert.equal(await isListening(blobPort, '127.0.0.1'), true);
+      const host = await startLocalHost({
+        projectRoot: project,
+        env,
+        buildDefinitions: app.build,
+        loadBots: () => [toyBot],
+        startBroker: async (port, bots) => {
+          const broker = await startDevBroker({ port, queues: queueOptionsFromBots(bots) });
+          return {
+            port: broker.port,
+            connectionString: broker.connectionString,
+            pendingMessages: () => broker.queueStats('bot-toy').active,
+            close: () => broker.close(),
+          };
+        },
+        log: silentLog,
+      });
+      let stopped = false;
+      try {
+        assert.ok(existsSync(path.join(project, 'local.settings.json')), 'local.settings.json created from the sample');
+        assert.equal(app.seenSettings.JOURNAL_PATH, 'from-environment.jsonl', 'the environment wins over the file');
+        assert.equal(app.seenSettings.GITHUB_WEBHOOK_SECRET, 'sample-secret', 'the file fills what the environment lacks');
+        assert.match(
+          app.seenSettings.AzureWebJobsStorage ?? '',
+          /^DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;/,
+          'pointed at the Azurite it started',
+        );
+        blobPort = Number(/BlobEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(app.seenSettings.AzureWebJobsStorage!)![1]);
+        assert.equal(await isListening(blobPort, '127.0.0.1'), true);
 
-      const url = `http://localhost:${host.httpPort}/api/github/webhooks`;
-      assert.ok(host.banner.includes(`POST ${url}`), host.banner);
-      assert.match(host.banner, /Secret\s+sample-secret {2}\(the sample's development secret/);
-      assert.match(host.banner, /toy\s+entity\s+queue bot-toy → journal/);
-      assert.match(host.banner, /Storage\s+Azurite \(in memory\)/);
-      assert.match(host.banner, /Service Bus development broker \(in memory\)/);
-      assert.equal(app.timerRuns(), 1, 'runOnStartup');
+        const url = `http://localhost:${host.httpPort}/api/github/webhooks`;
+        assert.ok(host.banner.includes(`POST ${url}`), host.banner);
+        assert.match(host.banner, /Secret\s+sample-secret {2}\(the sample's development secret/);
+        assert.match(host.banner, /toy\s+entity\s+queue bot-toy → journal/);
+        assert.match(host.banner, /Storage\s+Azurite \(in memory\)/);
+        assert.match(host.banner, /Service Bus development broker \(in memory\)/);
+        assert.equal(app.timerRuns(), 1, 'runOnStartup');
 
-      // Four sessions, ten events each, one client per session; then stop at once: the
-      // in-memory broker's queue must be drained, not dropped.
-      await Promise.all(
-        ['pr-a-1', 'pr-a-2', 'issue-b-3', 'repo-c'].map(async (session) => {
-          for (let n = 0; n < 10; n++) {
-            const res = await fetch(url, { method: 'POST', body: JSON.stringify({ session, n }) });
-            assert.equal(res.status, 202);
-          }
-        }),
-      );
-      await host.stop();
-      stopped = true;
+        // Four sessions, ten events each, one client per session; then stop at once: the
+        // in-memory broker's queue must be drained, not dropped.
+        await Promise.all(
+          ['pr-a-1', 'pr-a-2', 'issue-b-3', 'repo-c'].map(async (session) => {
+            for (let n = 0; n < 10; n++) {
+              const res = await fetch(url, { method: 'POST', body: JSON.stringify({ session, n }) });
+              assert.equal(res.status, 202);
+            }
+          }),
+        );
+        await host.stop();
+        stopped = true;
+      } finally {
+        if (!stopped) await host.stop();
+      }
+      for (const session of ['pr-a-1', 'pr-a-2', 'issue-b-3', 'repo-c']) {
+        assert.deepEqual(
+          app.processed.filter((p) => p.session === session).map((p) => p.n),
+          [...Array(10).keys()],
+          session,
+        );
+      }
+      assert.equal(app.processed.length, 40, 'every accepted message processed before stop() returned');
+      assert.equal(await isListening(blobPort, '127.0.0.1'), false, 'Azurite stopped');
     } finally {
-      if (!stopped) await host.stop();
+      rmSync(project, { recursive: true, force: true });
     }
-    for (const session of ['pr-a-1', 'pr-a-2', 'issue-b-3', 'repo-c']) {
-      assert.deepEqual(app.processed.filter((p) => p.session === session).map((p) => p.n), [...Array(10).keys()], session);
-    }
-    assert.equal(app.processed.length, 40, 'every accepted message processed before stop() returned');
-    assert.equal(await isListening(blobPort!, '127.0.0.1'), false, 'Azurite stopped');
-  } finally {
-    rmSync(project, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test('a failing start-up stops what it started and names the problem', async () => {
   const project = mkdtempSync(path.join(tmpdir(), 'local-host-'));

@@ -37,35 +37,44 @@ async function sendOne(client: import('@azure/service-bus').ServiceBusClient): P
   await sender.close();
 }
 
-test('a handler waiting to retry in place is cancelled at functionTimeout and when the pump stops, at once', { timeout: 20_000 }, async () => {
-  await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10 }], async ({ broker, client, newClient }) => {
-    await sendOne(client);
-    const timeoutCase = waitingHandler();
-    const timingOut = startSessionPump({
-      client: newClient(fastRetries),
-      definition: definition(timeoutCase.handler),
-      hostOptions: { maxConcurrentSessions: 1, sessionIdleTimeoutMs: 100, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 300 },
-      log: silentLog,
-    });
-    await timeoutCase.inHandler;
-    while (timeoutCase.outcomes.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    await timingOut.stop(60_000);
-    assert.equal(timeoutCase.outcomes[0], false, 'the wait was cut short at functionTimeout');
+test(
+  'a handler waiting to retry in place is cancelled at functionTimeout and when the pump stops, at once',
+  { timeout: 20_000 },
+  async () => {
+    await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10 }], async ({ broker, client, newClient }) => {
+      await sendOne(client);
+      const timeoutCase = waitingHandler();
+      const timingOut = startSessionPump({
+        client: newClient(fastRetries),
+        definition: definition(timeoutCase.handler),
+        hostOptions: { maxConcurrentSessions: 1, sessionIdleTimeoutMs: 100, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 300 },
+        log: silentLog,
+      });
+      await timeoutCase.inHandler;
+      while (timeoutCase.outcomes.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await timingOut.stop(60_000);
+      assert.equal(timeoutCase.outcomes[0], false, 'the wait was cut short at functionTimeout');
 
-    const stopCase = waitingHandler();
-    const stopping = startSessionPump({
-      client: newClient(fastRetries),
-      definition: definition(stopCase.handler),
-      hostOptions: { maxConcurrentSessions: 1, sessionIdleTimeoutMs: 100, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 120_000 },
-      log: silentLog,
+      const stopCase = waitingHandler();
+      const stopping = startSessionPump({
+        client: newClient(fastRetries),
+        definition: definition(stopCase.handler),
+        hostOptions: {
+          maxConcurrentSessions: 1,
+          sessionIdleTimeoutMs: 100,
+          maxAutoLockRenewalDurationMs: 60_000,
+          functionTimeoutMs: 120_000,
+        },
+        log: silentLog,
+      });
+      await stopCase.inHandler;
+      // A 60 s grace: the test's 20 s timeout fails unless the stop cancels the wait itself.
+      await stopping.stop(60_000);
+      assert.deepEqual(stopCase.outcomes, [false]);
+      assert.equal(stopping.stats().abandoned, 1, 'the message was handed back for redelivery');
+      const stats = broker.queueStats(QUEUE);
+      assert.equal(stats.active, 1);
+      assert.equal(stats.locked, 0);
     });
-    await stopCase.inHandler;
-    // A 60 s grace: the test's 20 s timeout fails unless the stop cancels the wait itself.
-    await stopping.stop(60_000);
-    assert.deepEqual(stopCase.outcomes, [false]);
-    assert.equal(stopping.stats().abandoned, 1, 'the message was handed back for redelivery');
-    const stats = broker.queueStats(QUEUE);
-    assert.equal(stats.active, 1);
-    assert.equal(stats.locked, 0);
-  });
-});
+  },
+);

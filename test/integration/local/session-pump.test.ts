@@ -17,7 +17,12 @@ const definition = (handler: ServiceBusMessageHandler): ServiceBusQueueFunctionD
   isSessionsEnabled: true,
   handler,
 });
-const hostOptions = { maxConcurrentSessions: 3, sessionIdleTimeoutMs: 300, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 60_000 };
+const hostOptions = {
+  maxConcurrentSessions: 3,
+  sessionIdleTimeoutMs: 300,
+  maxAutoLockRenewalDurationMs: 60_000,
+  functionTimeoutMs: 60_000,
+};
 
 async function send(client: ServiceBusClient, messages: { sessionId: string; n: number }[]): Promise<void> {
   const sender = client.createSender(QUEUE);
@@ -41,7 +46,11 @@ function waiter() {
   const waits: { predicate: () => boolean; resolve: () => void }[] = [];
   return {
     check() {
-      for (const w of [...waits]) if (w.predicate()) (waits.splice(waits.indexOf(w), 1), w.resolve());
+      for (const w of [...waits]) {
+        if (!w.predicate()) continue;
+        waits.splice(waits.indexOf(w), 1);
+        w.resolve();
+      }
     },
     until(predicate: () => boolean) {
       return predicate() ? Promise.resolve() : new Promise<void>((resolve) => waits.push({ predicate, resolve }));
@@ -340,7 +349,10 @@ test(
     // Short locks (2 s) renewed for 3 s only, messages of 500 ms: the session's 10 messages take
     // 5 s, well past the time the SDK stops renewing (+ the last lock's 2 s).
     await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10, lockDurationMs: 2_000 }], async ({ broker, client, newClient }) => {
-      await send(client, Array.from({ length: 10 }, (_, n) => ({ sessionId: 'pr-octo/busy', n })));
+      await send(
+        client,
+        Array.from({ length: 10 }, (_, n) => ({ sessionId: 'pr-octo/busy', n })),
+      );
       const calls: string[] = [];
       const w = waiter();
       const pump = startSessionPump({
@@ -359,7 +371,11 @@ test(
         clearInterval(tick);
         await pump.stop();
       }
-      assert.deepEqual(calls, Array.from({ length: 10 }, (_, n) => `${n}@1`), 'each message once, in order, first delivery');
+      assert.deepEqual(
+        calls,
+        Array.from({ length: 10 }, (_, n) => `${n}@1`),
+        'each message once, in order, first delivery',
+      );
       assert.ok(pump.stats().sessionsAccepted > 1, 'the session was let go and taken again');
       assert.equal(broker.queueStats(QUEUE).active, 0);
     });
@@ -407,6 +423,9 @@ test('a session whose lock missed its renewal is released without running the me
     // Service Bus counts the delivery to the released receiver, as it counts every peek-lock delivery.
     assert.deepEqual(calls, [2], 'run once, by the second receiver');
     assert.ok(accepts >= 2);
-    assert.ok(lines.some((line) => /lock on session pr-octo\/stale ends in \d+ ms and was not renewed/.test(line)), lines.join('\n'));
+    assert.ok(
+      lines.some((line) => /lock on session pr-octo\/stale ends in \d+ ms and was not renewed/.test(line)),
+      lines.join('\n'),
+    );
   });
 });

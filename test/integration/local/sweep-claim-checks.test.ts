@@ -40,7 +40,8 @@ test('payloads no message refers to any more are deleted; queued, locked and dea
       const receiver = await client.acceptSession(QUEUE, sessionId);
       const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5_000 });
       if (how === 'complete') await receiver.completeMessage(message!);
-      if (how === 'deadLetter') await receiver.deadLetterMessage(message!, { deadLetterReason: 'test', deadLetterErrorDescription: 'test' });
+      if (how === 'deadLetter')
+        await receiver.deadLetterMessage(message!, { deadLetterReason: 'test', deadLetterErrorDescription: 'test' });
       if (how !== 'keep') await receiver.close();
       return receiver;
     };

@@ -22,75 +22,60 @@ const EVENTS = 40;
 /** More than maxConcurrentSessions (2 here): only a trigger without sessions can have this many at once. */
 const AT_ONCE = 8;
 
-test('a strategy-none bot: webhook → plain queue (no SessionId) → local host message pump → module target, in parallel, each message once', { timeout: 120_000 }, async () => {
-  const project = mkdtempSync(path.join(tmpdir(), 'unordered-'));
-  copyFileSync(path.join(root, 'host.json'), path.join(project, 'host.json'));
-  const botsPath = path.join(project, 'bots.json');
-  writeFileSync(
-    botsPath,
-    JSON.stringify({ bots: [{ name: 'fanout', queue: 'bot-fanout', events: ['issues'], strategy: { type: 'none' }, target: { type: 'module' } }] }),
-  );
-  writeFileSync(
-    path.join(project, 'local.settings.sample.json'),
-    JSON.stringify({
-      IsEncrypted: false,
-      Values: {
-        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-        ServiceBusConnection: 'Endpoint=sb://localhost:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true',
-        GITHUB_WEBHOOK_SECRET: SECRET,
-        BOTS_CONFIG_PATH: botsPath,
-        JOURNAL_PATH: path.join(project, 'journal.jsonl'),
-      },
-    }),
-  );
+test(
+  'a strategy-none bot: webhook → plain queue (no SessionId) → local host message pump → module target, in parallel, each message once',
+  { timeout: 120_000 },
+  async () => {
+    const project = mkdtempSync(path.join(tmpdir(), 'unordered-'));
+    copyFileSync(path.join(root, 'host.json'), path.join(project, 'host.json'));
+    const botsPath = path.join(project, 'bots.json');
+    writeFileSync(
+      botsPath,
+      JSON.stringify({
+        bots: [{ name: 'fanout', queue: 'bot-fanout', events: ['issues'], strategy: { type: 'none' }, target: { type: 'module' } }],
+      }),
+    );
+    writeFileSync(
+      path.join(project, 'local.settings.sample.json'),
+      JSON.stringify({
+        IsEncrypted: false,
+        Values: {
+          AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+          ServiceBusConnection:
+            'Endpoint=sb://localhost:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true',
+          GITHUB_WEBHOOK_SECRET: SECRET,
+          BOTS_CONFIG_PATH: botsPath,
+          JOURNAL_PATH: path.join(project, 'journal.jsonl'),
+        },
+      }),
+    );
 
-  // The module target holds each message until AT_ONCE are in the target together (or 10 s passed).
-  const delivered: { envelope: InlineEventEnvelope; session: SessionContext | null }[] = [];
-  let inTarget = 0;
-  let mostAtOnce = 0;
-  let releaseAll!: () => void;
-  const allThere = new Promise<void>((resolve) => (releaseAll = resolve));
-  const gaveUp = setTimeout(releaseAll, 10_000);
-  const modules = createBotModuleRegistry();
-  modules.register('fanout', async (envelope, session) => {
-    inTarget++;
-    mostAtOnce = Math.max(mostAtOnce, inTarget);
-    if (inTarget >= AT_ONCE) releaseAll();
-    await allThere;
-    inTarget--;
-    delivered.push({ envelope, session });
-  });
-
-  let broker: RunningDevBroker | undefined;
-  const sessionsInQueue: boolean[] = [];
-  const env: NodeJS.ProcessEnv = {
-    LOCAL_HTTP_PORT: '0',
-    LOCAL_AZURITE_PORTS: '0',
-    LOCAL_BROKER_PORT: '0',
-    AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentSessions: '2',
-    AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls: '16',
-  };
-  try {
-    const host = await startLocalHost({
-      projectRoot: project,
-      env,
-      buildDefinitions: async (settings) => createApp({ settings, env, modules }),
-      loadBots: (settings) => [...loadBots({ path: settings.BOTS_CONFIG_PATH }).bots],
-      startBroker: async (port, bots) => {
-        const options = queueOptionsFromBots(bots);
-        sessionsInQueue.push(...options.map((q) => q.requiresSession === true));
-        broker = await startDevBroker({ port, queues: options });
-        const started = broker;
-        return {
-          port: started.port,
-          connectionString: started.connectionString,
-          pendingMessages: () => started.queueStats('bot-fanout').active,
-          close: () => started.close(),
-        };
-      },
-      log: silentLog,
+    // The module target holds each message until AT_ONCE are in the target together (or 10 s passed).
+    const delivered: { envelope: InlineEventEnvelope; session: SessionContext | null }[] = [];
+    let inTarget = 0;
+    let mostAtOnce = 0;
+    let releaseAll!: () => void;
+    const allThere = new Promise<void>((resolve) => (releaseAll = resolve));
+    const gaveUp = setTimeout(releaseAll, 10_000);
+    const modules = createBotModuleRegistry();
+    modules.register('fanout', async (envelope, session) => {
+      inTarget++;
+      mostAtOnce = Math.max(mostAtOnce, inTarget);
+      if (inTarget >= AT_ONCE) releaseAll();
+      await allThere;
+      inTarget--;
+      delivered.push({ envelope, session });
     });
-    const deliveryIds: string[] = [];
+
+    let broker: RunningDevBroker | undefined;
+    const sessionsInQueue: boolean[] = [];
+    const env: NodeJS.ProcessEnv = {
+      LOCAL_HTTP_PORT: '0',
+      LOCAL_AZURITE_PORTS: '0',
+      LOCAL_BROKER_PORT: '0',
+      AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentSessions: '2',
+      AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls: '16',
+    };
     try {
       assert.deepEqual(sessionsInQueue, [false], 'the broker made bot-fanout a plain queue');
       const url = `http://localhost:${host.httpPort}/api/github/webhooks`;
@@ -120,18 +105,18 @@ test('a strategy-none bot: webhook → plain queue (no SessionId) → local host
         assert.equal(status, 202, JSON.stringify(answer));
         assert.deepEqual((answer as { routes: unknown }).routes, [{ bot: 'fanout', sessionId: null }]);
       }
-      const deadline = Date.now() + 60_000;
-      while (delivered.length < EVENTS && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(delivered.length, EVENTS, 'every event reached the target');
+      assert.deepEqual(delivered.map((d) => d.envelope.eventId).sort(), deliveryIds.sort(), 'each delivery exactly once');
+      assert.ok(
+        delivered.every((d) => d.session === null),
+        'no session: the target is told so',
+      );
+      assert.ok(
+        mostAtOnce >= AT_ONCE,
+        `${mostAtOnce} messages in the target at once; a session trigger allows only maxConcurrentSessions (2)`,
+      );
     } finally {
-      clearTimeout(gaveUp);
-      releaseAll();
-      await host.stop();
+      rmSync(project, { recursive: true, force: true });
     }
-    assert.equal(delivered.length, EVENTS, 'every event reached the target');
-    assert.deepEqual(delivered.map((d) => d.envelope.eventId).sort(), deliveryIds.sort(), 'each delivery exactly once');
-    assert.ok(delivered.every((d) => d.session === null), 'no session: the target is told so');
-    assert.ok(mostAtOnce >= AT_ONCE, `${mostAtOnce} messages in the target at once; a session trigger allows only maxConcurrentSessions (2)`);
-  } finally {
-    rmSync(project, { recursive: true, force: true });
-  }
-});
+  },
+);

@@ -64,7 +64,10 @@ describe('the handler with real storage: claim check, session table, poison tabl
   }
 
   const journal = async (): Promise<JournalEntry[]> =>
-    (await readFile(journalPath, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as JournalEntry);
+    (await readFile(journalPath, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as JournalEntry);
 
   it('delivers a claim-checked payload and journals it with its session position', async () => {
     const envelope = await claimChecked('big-1');
@@ -98,7 +101,10 @@ describe('the handler with real storage: claim check, session table, poison tabl
 
     assert.equal((await poison.get('task-tactician', 'gone-1'))?.reason, 'ClaimCheckMissing');
     assert.equal((await poison.get('task-tactician', 'tampered-1'))?.reason, 'ClaimCheckCorrupt');
-    assert.deepEqual(JSON.parse((await poison.get('task-tactician', 'gone-1'))!.body).payloadRef, missing.payloadRef);
+    assert.deepEqual(
+      (JSON.parse((await poison.get('task-tactician', 'gone-1'))!.body) as { payloadRef: unknown }).payloadRef,
+      missing.payloadRef,
+    );
     assert.equal(await sessions.get('task-tactician', 'pr-octo/repo-100'), undefined);
     assert.equal((await journal()).length, before);
   });

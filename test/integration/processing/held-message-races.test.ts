@@ -10,7 +10,15 @@ import { resumeHeldSession } from '../../../src/processing/resume-held-session.j
 const BOT = 'merge-warden';
 const SESSION = 'pr-octo/repo-1';
 const at = new Date('2026-11-29T10:00:00.000Z');
-const message = (id: string): MessageToKeep => ({ bot: BOT, sessionId: SESSION, messageId: id, body: JSON.stringify({ eventId: id }), eventType: 'pull_request', payloadBlob: null, enqueuedTimeUtc: null });
+const message = (id: string): MessageToKeep => ({
+  bot: BOT,
+  sessionId: SESSION,
+  messageId: id,
+  body: JSON.stringify({ eventId: id }),
+  eventType: 'pull_request',
+  payloadBlob: null,
+  enqueuedTimeUtc: null,
+});
 
 /**
  * The races between the session's lock holder keeping messages and a resume (another instance,
@@ -25,7 +33,8 @@ describe('keeping and resuming race safely', () => {
 
   async function setUp() {
     const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-    const table = (name: string) => TableClient.fromConnectionString(azurite.connectionString, `${name}${suffix}`, { allowInsecureConnection: true });
+    const table = (name: string) =>
+      TableClient.fromConnectionString(azurite.connectionString, `${name}${suffix}`, { allowInsecureConnection: true });
     await table('sessions').createTable();
     const sessions = createTableSessionStore({ tableClient: table('sessions') });
     const held = createTableHeldMessageStore({ tableClient: table('held') });

@@ -17,7 +17,10 @@ function interleaved(from: number, to: number) {
   const messages = [];
   for (let i = from; i <= to; i++) {
     for (const [p, pr] of (['a', 'b'] as const).entries()) {
-      messages.push({ sessionId: `pr-octo/repo-${pr}`, envelope: pullRequestEnvelope({ deliveryId: `${pr}-${i}`, number: p + 1, action: i === 1 ? 'opened' : 'synchronize' }) });
+      messages.push({
+        sessionId: `pr-octo/repo-${pr}`,
+        envelope: pullRequestEnvelope({ deliveryId: `${pr}-${i}`, number: p + 1, action: i === 1 ? 'opened' : 'synchronize' }),
+      });
     }
   }
   return messages;
@@ -67,7 +70,7 @@ describe('onPoison "hold": a poisoned message stops its session until an operato
   });
   after(() => azurite.stop());
 
-  it('holds a, keeps a\'s later messages in order while b goes on; retry delivers them in order before anything newer, through a transient failure', async () => {
+  it("holds a, keeps a's later messages in order while b goes on; retry delivers them in order before anything newer, through a transient failure", async () => {
     const processed: { sessionId: string; id: string; index: number }[] = [];
     let rejectA2 = true;
     let failA4Once = true;
@@ -85,21 +88,49 @@ describe('onPoison "hold": a poisoned message stops its session until an operato
       const admin = heldAdmin(fixture);
       assert.equal(fixture.bot.onPoison, 'hold', 'the default for an entity bot');
       await send(interleaved(1, 5));
-      await until(async () => processed.filter((p) => p.sessionId === B).length === 5 && (await held.list('merge-warden', A)).length === 4, 'b done, a held with 4 kept');
+      await until(
+        async () => processed.filter((p) => p.sessionId === B).length === 5 && (await held.list('merge-warden', A)).length === 4,
+        'b done, a held with 4 kept',
+      );
 
-      assert.deepEqual(processed.filter((p) => p.sessionId === B).map((p) => p.id), ['b-1', 'b-2', 'b-3', 'b-4', 'b-5']);
-      assert.deepEqual(processed.filter((p) => p.sessionId === A).map((p) => p.id), ['a-1'], 'a stopped at a-2');
+      assert.deepEqual(
+        processed.filter((p) => p.sessionId === B).map((p) => p.id),
+        ['b-1', 'b-2', 'b-3', 'b-4', 'b-5'],
+      );
+      assert.deepEqual(
+        processed.filter((p) => p.sessionId === A).map((p) => p.id),
+        ['a-1'],
+        'a stopped at a-2',
+      );
       const line = await held.list('merge-warden', A);
-      assert.deepEqual(line.map((m) => [m.messageId, m.poisoned]), [['a-2', true], ['a-3', false], ['a-4', false], ['a-5', false]]);
+      assert.deepEqual(
+        line.map((m) => [m.messageId, m.poisoned]),
+        [
+          ['a-2', true],
+          ['a-3', false],
+          ['a-4', false],
+          ['a-5', false],
+        ],
+      );
       assert.equal((await sessions.get('merge-warden', A))?.hold?.messageId, 'a-2');
       assert.equal((await poison.get('merge-warden', 'a-2'))?.reason, 'TargetRejected', 'the poison record names the same message');
       const listed = await admin.list();
       assert.equal(listed.status, 200);
-      assert.deepEqual((listed.body.sessions as { sessionId: string; heldMessageId: string; waiting: number }[]).map((s) => [s.sessionId, s.heldMessageId, s.waiting]), [[A, 'a-2', 4]]);
+      assert.deepEqual(
+        (listed.body.sessions as { sessionId: string; heldMessageId: string; waiting: number }[]).map((s) => [
+          s.sessionId,
+          s.heldMessageId,
+          s.waiting,
+        ]),
+        [[A, 'a-2', 4]],
+      );
 
       // A message arriving while held joins the line; b's keeps flowing.
       await send(interleaved(6, 6));
-      await until(async () => (await held.list('merge-warden', A)).length === 5 && processed.some((p) => p.id === 'b-6'), 'a-6 kept, b-6 processed');
+      await until(
+        async () => (await held.list('merge-warden', A)).length === 5 && processed.some((p) => p.id === 'b-6'),
+        'a-6 kept, b-6 processed',
+      );
 
       rejectA2 = false;
       const first = await admin.resume(A, 'retry');
@@ -107,7 +138,10 @@ describe('onPoison "hold": a poisoned message stops its session until an operato
       assert.deepEqual(first.body.delivered, ['a-2', 'a-3']);
       assert.equal(first.body.at, 'a-4');
       assert.equal((await sessions.get('merge-warden', A))?.hold?.messageId, 'a-2', 'still held: nothing lost, resume again');
-      assert.deepEqual((await held.list('merge-warden', A)).map((m) => m.messageId), ['a-4', 'a-5', 'a-6']);
+      assert.deepEqual(
+        (await held.list('merge-warden', A)).map((m) => m.messageId),
+        ['a-4', 'a-5', 'a-6'],
+      );
 
       const second = await admin.resume(A, 'retry');
       assert.equal(second.status, 200, JSON.stringify(second.body));
@@ -118,8 +152,15 @@ describe('onPoison "hold": a poisoned message stops its session until an operato
       await send(interleaved(7, 7));
       await until(() => processed.some((p) => p.id === 'a-7'), 'a-7 processed after the resume');
       const a = processed.filter((p) => p.sessionId === A);
-      assert.deepEqual(a.map((p) => p.id), ['a-1', 'a-2', 'a-3', 'a-4', 'a-5', 'a-6', 'a-7'], 'every message once, in arrival order');
-      assert.deepEqual(a.map((p) => p.index), [1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(
+        a.map((p) => p.id),
+        ['a-1', 'a-2', 'a-3', 'a-4', 'a-5', 'a-6', 'a-7'],
+        'every message once, in arrival order',
+      );
+      assert.deepEqual(
+        a.map((p) => p.index),
+        [1, 2, 3, 4, 5, 6, 7],
+      );
     });
   });
 
@@ -142,7 +183,10 @@ describe('onPoison "hold": a poisoned message stops its session until an operato
       assert.equal(skipped.status, 200, JSON.stringify(skipped.body));
       assert.equal(skipped.body.skipped, 'a-2');
       assert.deepEqual(skipped.body.delivered, ['a-3', 'a-4']);
-      assert.deepEqual(processed.filter((id) => id.startsWith('a-')), ['a-1', 'a-3', 'a-4']);
+      assert.deepEqual(
+        processed.filter((id) => id.startsWith('a-')),
+        ['a-1', 'a-3', 'a-4'],
+      );
       assert.equal((await poison.get('merge-warden', 'a-2'))?.reason, 'TargetRejected');
       assert.equal((await sessions.get('merge-warden', A))?.hold, undefined);
       assert.equal((await heldAdmin(fixture).resume(A, 'skip')).status, 404, 'not held any more');
@@ -169,7 +213,10 @@ describe('onPoison "hold": a poisoned message stops its session until an operato
       }
       down = false;
       assert.equal((await heldAdmin(fixture).resume(A, 'retry')).status, 200);
-      assert.deepEqual(processed.filter((id) => id.startsWith('a-')), ['a-1', 'a-2']);
+      assert.deepEqual(
+        processed.filter((id) => id.startsWith('a-')),
+        ['a-1', 'a-2'],
+      );
     });
   });
 

@@ -52,8 +52,14 @@ describe('ordered processing through the broker, the session pump and Table Stor
         await until(() => seen.length === 20, '20 messages processed');
         for (const pr of ['a', 'b']) {
           const session = of(seen, `pr-octo/repo-${pr}`);
-          assert.deepEqual(session.map((s) => s.deliveryId), Array.from({ length: 10 }, (_, i) => `${pr}-${i + 1}`));
-          assert.deepEqual(session.map((s) => s.index), Array.from({ length: 10 }, (_, i) => i + 1));
+          assert.deepEqual(
+            session.map((s) => s.deliveryId),
+            Array.from({ length: 10 }, (_, i) => `${pr}-${i + 1}`),
+          );
+          assert.deepEqual(
+            session.map((s) => s.index),
+            Array.from({ length: 10 }, (_, i) => i + 1),
+          );
           const record = await sessions.get('merge-warden', `pr-octo/repo-${pr}`);
           assert.equal(record?.messageCount, 10);
         }
@@ -78,7 +84,14 @@ describe('ordered processing through the broker, the session pump and Table Stor
     await withPipeline(
       azurite,
       {
-        bot: { name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], target: { type: 'module' }, delivery: { maxDeliveryCount: 3, retryDelay: 'PT0.1S', maxRetryDuration: 'PT0.3S' }, onPoison: 'skip' },
+        bot: {
+          name: 'merge-warden',
+          queue: 'bot-merge-warden',
+          events: ['*'],
+          target: { type: 'module' },
+          delivery: { maxDeliveryCount: 3, retryDelay: 'PT0.1S', maxRetryDuration: 'PT0.3S' },
+          onPoison: 'skip',
+        },
         modules,
       },
       async ({ send, until, poison, client }) => {
@@ -86,20 +99,29 @@ describe('ordered processing through the broker, the session pump and Table Stor
         await until(() => processed.length === 8, 'every other message processed');
 
         const a = of(processed, 'pr-octo/repo-a');
-        assert.deepEqual(a.map((s) => s.deliveryId), ['a-2', 'a-3', 'a-4', 'a-5']);
+        assert.deepEqual(
+          a.map((s) => s.deliveryId),
+          ['a-2', 'a-3', 'a-4', 'a-5'],
+        );
         // a-1 was shown to the bot on each of its three deliveries (and retried in place within each), but counted once.
-        assert.deepEqual(a.map((s) => s.index), [2, 3, 4, 5]);
+        assert.deepEqual(
+          a.map((s) => s.index),
+          [2, 3, 4, 5],
+        );
         assert.ok(attempts.filter((id) => id === 'a-1').length > 3);
         assert.ok(attempts.lastIndexOf('a-1') < attempts.indexOf('a-2'), 'a-2 waited for every attempt of a-1');
         // b never waited for a: all of b was done before a-1 had run out of attempts.
-        assert.deepEqual(of(processed, 'pr-octo/repo-b').map((s) => s.deliveryId), ['b-1', 'b-2', 'b-4', 'b-5']);
+        assert.deepEqual(
+          of(processed, 'pr-octo/repo-b').map((s) => s.deliveryId),
+          ['b-1', 'b-2', 'b-4', 'b-5'],
+        );
 
         const exceeded = await poison.get('merge-warden', 'a-1');
         assert.equal(exceeded?.reason, 'MaxDeliveryCountExceeded');
         assert.equal(exceeded?.deliveryCount, 3);
         assert.equal(exceeded?.sessionId, 'pr-octo/repo-a');
-        assert.match(exceeded!.detail, /the bot is down for this one/);
-        assert.equal(JSON.parse(exceeded!.body).eventId, 'a-1');
+        assert.match(exceeded.detail, /the bot is down for this one/);
+        assert.equal((JSON.parse(exceeded.body) as { eventId: unknown }).eventId, 'a-1');
 
         const rejected = await poison.get('merge-warden', 'b-3');
         assert.equal(rejected?.reason, 'TargetRejected');
@@ -109,7 +131,10 @@ describe('ordered processing through the broker, the session pump and Table Stor
         const deadLetters = client.createReceiver('bot-merge-warden', { subQueueType: 'deadLetter' });
         try {
           const dead = await deadLetters.peekMessages(10);
-          assert.deepEqual(dead.map((m) => m.messageId), ['a-1']);
+          assert.deepEqual(
+            dead.map((m) => m.messageId),
+            ['a-1'],
+          );
           assert.equal(dead[0]!.deadLetterReason, 'MaxDeliveryCountExceeded');
         } finally {
           await deadLetters.close();
@@ -152,13 +177,22 @@ describe('ordered processing through the broker, the session pump and Table Stor
 
     for (const request of server.requests) {
       assert.equal(await verify(secret, request.body, String(request.headers['x-hub-signature-256'])), true);
-      assert.equal(JSON.parse(request.body).pull_request.number, request.headers['x-session-id'] === 'pr-octo/repo-a' ? 1 : 2);
+      assert.equal(
+        (JSON.parse(request.body) as { pull_request: { number: number } }).pull_request.number,
+        request.headers['x-session-id'] === 'pr-octo/repo-a' ? 1 : 2,
+      );
     }
     for (const pr of ['a', 'b']) {
       const requests = server.requests.filter((r) => r.headers['x-session-id'] === `pr-octo/repo-${pr}`);
       const expected = pr === 'a' ? ['a-1', 'a-2', 'a-2', 'a-3', 'a-4'] : ['b-1', 'b-2', 'b-3', 'b-4'];
-      assert.deepEqual(requests.map((r) => r.headers['x-github-delivery']), expected);
-      assert.deepEqual(requests.map((r) => r.headers['x-session-index']), expected.map((id) => id.split('-')[1]));
+      assert.deepEqual(
+        requests.map((r) => r.headers['x-github-delivery']),
+        expected,
+      );
+      assert.deepEqual(
+        requests.map((r) => r.headers['x-session-index']),
+        expected.map((id) => id.split('-')[1]),
+      );
       assert.ok(requests.every((r) => r.headers['x-session-generation'] === '1' && r.headers['x-github-event'] === 'pull_request'));
     }
   });

@@ -31,7 +31,9 @@ function interleaved(prs: string[], count: number) {
 }
 
 const delivered = (requests: RecordedRequest[], answered: Map<RecordedRequest, number>, pr: string) =>
-  requests.filter((r) => r.headers['x-session-id'] === `pr-octo/repo-${pr}` && answered.get(r) === 200).map((r) => String(r.headers['x-github-delivery']));
+  requests
+    .filter((r) => r.headers['x-session-id'] === `pr-octo/repo-${pr}` && answered.get(r) === 200)
+    .map((r) => String(r.headers['x-github-delivery']));
 
 describe('a target outage is ridden out in place', () => {
   let azurite: RunningAzurite;
@@ -60,10 +62,18 @@ describe('a target outage is ridden out in place', () => {
           await until(() => [...answered.values()].filter((s) => s === 200).length === 12, 'all 12 messages delivered');
 
           assert.ok([...answered.values()].filter((s) => s === 503).length >= 2, 'the outage was met and retried');
-          for (const pr of prs) assert.deepEqual(delivered(server.requests, answered, pr), [1, 2, 3, 4].map((n) => `${pr}-${n}`), `session ${pr} in order`);
+          for (const pr of prs)
+            assert.deepEqual(
+              delivered(server.requests, answered, pr),
+              [1, 2, 3, 4].map((n) => `${pr}-${n}`),
+              `session ${pr} in order`,
+            );
           const processed = telemetry.events.filter((e) => e.name === 'BotMessageProcessed');
           assert.equal(processed.length, 12);
-          assert.ok(processed.every((e) => e.properties.deliveryCount === 1), 'every message completed on its first delivery');
+          assert.ok(
+            processed.every((e) => e.properties.deliveryCount === 1),
+            'every message completed on its first delivery',
+          );
           assert.ok(processed.some((e) => Number(e.properties.retriesInPlace) > 0));
           assert.equal(pump.stats().abandoned, 0);
           assert.deepEqual(await poison.list('probot-app'), []);
@@ -80,7 +90,7 @@ describe('a target outage is ridden out in place', () => {
     }
   });
 
-  it("honours Retry-After: the target sees the retry no earlier than it asked", async () => {
+  it('honours Retry-After: the target sees the retry no earlier than it asked', async () => {
     const seenAt: number[] = [];
     const server = await startRecordingServer((_request, response) => {
       seenAt.push(Date.now());
@@ -119,14 +129,26 @@ describe('a target outage is ridden out in place', () => {
     try {
       await withPipeline(
         azurite,
-        { bot: httpBot({ ...compressed, maxRetryDuration: 'PT0.5S' }), env: { PROBOT_URL: server.url }, telemetry, functionTimeoutMs: 5_000 },
+        {
+          bot: httpBot({ ...compressed, maxRetryDuration: 'PT0.5S' }),
+          env: { PROBOT_URL: server.url },
+          telemetry,
+          functionTimeoutMs: 5_000,
+        },
         async ({ send, until, pump, poison }) => {
           await send(interleaved(['a'], 3));
           await until(() => pump.stats().abandoned === 1, 'the first delivery handed back');
           down = false;
           await until(() => telemetry.events.filter((e) => e.name === 'BotMessageProcessed').length === 3, 'all three processed');
           const processed = telemetry.events.filter((e) => e.name === 'BotMessageProcessed');
-          assert.deepEqual(processed.map((e) => [e.properties.messageId, e.properties.deliveryCount]), [['a-1', 2], ['a-2', 1], ['a-3', 1]]);
+          assert.deepEqual(
+            processed.map((e) => [e.properties.messageId, e.properties.deliveryCount]),
+            [
+              ['a-1', 2],
+              ['a-2', 1],
+              ['a-3', 1],
+            ],
+          );
           assert.deepEqual(delivered(server.requests, answered, 'a'), ['a-1', 'a-2', 'a-3']);
           assert.equal(pump.stats().abandoned, 1);
           assert.deepEqual(await poison.list('probot-app'), []);

@@ -37,7 +37,11 @@ describe('poison store on Table Storage (Azurite)', () => {
     await store.record(input({ bot: 'spec-sentinel', messageId: 'm-3' }));
 
     const records = await store.list('merge-warden');
-    assert.deepEqual(records.map((r) => r.messageId), ['m-2', awkwardId], 'oldest first');
+    assert.deepEqual(
+      records.map((r) => r.messageId),
+      ['m-2', awkwardId],
+      'oldest first',
+    );
     assert.deepEqual(records[0], {
       bot: 'merge-warden',
       messageId: 'm-2',
@@ -55,11 +59,16 @@ describe('poison store on Table Storage (Azurite)', () => {
     });
     assert.equal((await store.get('merge-warden', awkwardId))?.messageId, awkwardId);
     assert.equal(await store.get('merge-warden', 'never-seen'), undefined);
-    assert.deepEqual((await store.list('spec-sentinel')).map((r) => r.messageId), ['m-3']);
+    assert.deepEqual(
+      (await store.list('spec-sentinel')).map((r) => r.messageId),
+      ['m-3'],
+    );
   });
 
   it('makes its table again when it was deleted while the app runs, instead of failing every record until a restart', async () => {
-    const own = TableClient.fromConnectionString(azurite.connectionString, `poisonrecreated${Date.now().toString(36)}`, { allowInsecureConnection: true });
+    const own = TableClient.fromConnectionString(azurite.connectionString, `poisonrecreated${Date.now().toString(36)}`, {
+      allowInsecureConnection: true,
+    });
     const store = createTablePoisonStore({ tableClient: own });
     await store.record(input({ messageId: 'before' }));
     await own.deleteTable();
@@ -90,12 +99,12 @@ describe('poison store on Table Storage (Azurite)', () => {
     const whole = await store.get('security-scanner', 'large');
     assert.equal(whole?.body, large);
     assert.equal(whole?.bodyTruncated, false);
-    assert.ok(whole!.detail.length < 10_000, 'detail truncated');
+    assert.ok(whole.detail.length < 10_000, 'detail truncated');
 
     const cut = await store.get('security-scanner', 'random');
     assert.equal(cut?.bodyTruncated, true);
     assert.equal(cut?.bodyLength, random.length);
-    assert.ok(random.startsWith(cut!.body.slice(0, 1_000)));
-    assert.match(cut!.body, /truncated by session-router/);
+    assert.ok(random.startsWith(cut.body.slice(0, 1_000)));
+    assert.match(cut.body, /truncated by session-router/);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import functions, { type HttpResponseInit } from '@azure/functions';
+import functions from '@azure/functions';
 import { verify } from '@octokit/webhooks-methods';
 import { createAdminHandlers } from '../../../src/lifecycle/session-admin.js';
 import { createJanitorHandler } from '../../../src/lifecycle/session-janitor.js';
@@ -16,23 +16,27 @@ const { HttpRequest } = functions;
 const SESSION = 'pr-octo/repo-1';
 const secret = 'probot-webhook-secret';
 
-const message = (id: string) => ({ sessionId: SESSION, envelope: pullRequestEnvelope({ deliveryId: id, number: 1, action: 'synchronize' }) });
+const message = (id: string) => ({
+  sessionId: SESSION,
+  envelope: pullRequestEnvelope({ deliveryId: id, number: 1, action: 'synchronize' }),
+});
 
 /** A request as a short label: the delivery id, or `closed g<generation> <reason> <count>` for a notice. */
 function label(request: RecordedRequest): string {
-  if (request.headers['x-session-event'] !== 'closed') return `${request.headers['x-github-delivery']} g${request.headers['x-session-generation']}`;
+  if (request.headers['x-session-event'] !== 'closed')
+    return `${String(request.headers['x-github-delivery'])} g${String(request.headers['x-session-generation'])}`;
   const notice = JSON.parse(request.body) as { generation: number; reason: string; messageCount: number };
   return `closed g${notice.generation} ${notice.reason} ${notice.messageCount}`;
 }
 
-describe('session-closed notices reach the bot once per close, in order after the generation\'s last message', () => {
+describe("session-closed notices reach the bot once per close, in order after the generation's last message", () => {
   let azurite: RunningAzurite;
   before(async () => {
     azurite = await startAzurite();
   });
   after(() => azurite.stop());
 
-  it('an http bot gets signed notices for a limit at the touch, an idle close by the janitor and an operator\'s close', async () => {
+  it("an http bot gets signed notices for a limit at the touch, an idle close by the janitor and an operator's close", async () => {
     const server = await startRecordingServer();
     try {
       await withPipeline(
@@ -58,8 +62,13 @@ describe('session-closed notices reach the bot once per close, in order after th
 
             // 2. An hour later the janitor finds generation 2 idle: the notice goes through the session's queue.
             const janitor = createJanitorHandler({
-              bots: [bot], store: sessions, telemetry: noTelemetry, now: () => new Date(Date.now() + 3_600_000),
-              retentionMs: 86_400_000, hotSessionThreshold: 100, notices,
+              bots: [bot],
+              store: sessions,
+              telemetry: noTelemetry,
+              now: () => new Date(Date.now() + 3_600_000),
+              retentionMs: 86_400_000,
+              hotSessionThreshold: 100,
+              notices,
             });
             await janitor(timerTick(new Date()), quietContext('session-janitor').context);
             await until(() => server.requests.length === 5, 'the idle notice');
@@ -69,10 +78,14 @@ describe('session-closed notices reach the bot once per close, in order after th
             await send([message('a-4')]);
             await until(() => server.requests.length === 6, 'a-4');
             const admin = createAdminHandlers({ bots: [bot], store: sessions, now: () => new Date(), hotSessionThreshold: 100, notices });
-            const closed = (await admin.closeSession(
-              new HttpRequest({ method: 'POST', url: `http://localhost/api/sessions/${bot.name}/${SESSION}`, params: { bot: bot.name, sessionId: SESSION } }),
+            const closed = await admin.closeSession(
+              new HttpRequest({
+                method: 'POST',
+                url: `http://localhost/api/sessions/${bot.name}/${SESSION}`,
+                params: { bot: bot.name, sessionId: SESSION },
+              }),
               quietContext('sessions-close').context,
-            )) as HttpResponseInit;
+            );
             assert.equal(closed.status, 200);
             await until(() => server.requests.length === 7, 'the manual notice');
           } finally {
@@ -85,11 +98,20 @@ describe('session-closed notices reach the bot once per close, in order after th
     }
 
     assert.deepEqual(server.requests.map(label), [
-      'a-1 g1', 'a-2 g1', 'closed g1 maxMessagesPerSession 2', 'a-3 g2',
-      'closed g2 sessionTimeout 1', 'a-4 g3', 'closed g3 manual 1',
+      'a-1 g1',
+      'a-2 g1',
+      'closed g1 maxMessagesPerSession 2',
+      'a-3 g2',
+      'closed g2 sessionTimeout 1',
+      'a-4 g3',
+      'closed g3 manual 1',
     ]);
     for (const request of server.requests) {
-      assert.equal(await verify(secret, request.body, String(request.headers['x-hub-signature-256'])), true, 'every request signed with the bot\'s secret');
+      assert.equal(
+        await verify(secret, request.body, String(request.headers['x-hub-signature-256'])),
+        true,
+        "every request signed with the bot's secret",
+      );
       assert.equal(request.headers['x-session-id'], SESSION);
     }
     const notice = JSON.parse(server.requests[2]!.body) as Record<string, unknown>;

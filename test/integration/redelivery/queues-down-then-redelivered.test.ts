@@ -75,7 +75,11 @@ test('queues down → 503s recorded by GitHub → queues back → the timer has 
     ];
     const failed: FakeDelivery[] = [];
     for (const { eventType, payload } of during) failed.push(await github.deliver(await asGitHubSendsIt(eventType, payload)));
-    assert.deepEqual(failed.map((d) => d.status_code), [503, 503, 503, 503, 503], 'the webhook refused each while queues were down');
+    assert.deepEqual(
+      failed.map((d) => d.status_code),
+      [503, 503, 503, 503, 503],
+      'the webhook refused each while queues were down',
+    );
 
     // The queues come back; a later event of PR 101 arrives normally.
     for (const queue of botQueues().filter((q) => DOWN.includes(q.name))) broker.createQueue(queue);
@@ -86,17 +90,27 @@ test('queues down → 503s recorded by GitHub → queues back → the timer has 
     // Before the timer runs, merge-warden has only what arrived after the outage: opened is lost.
     const before = github.answers.get(after.id) as { routes: { bot: string; sessionId: string }[] };
     const warden = before.routes.find((r) => r.bot === 'merge-warden')!;
-    assert.deepEqual((await drainSession(receiver, 'bot-merge-warden', warden.sessionId)).map((m) => m.messageId), [after.guid]);
+    assert.deepEqual(
+      (await drainSession(receiver, 'bot-merge-warden', warden.sessionId)).map((m) => m.messageId),
+      [after.guid],
+    );
 
     const timer = app.definitions.find((d): d is TimerFunctionDefinition => d.name === REDELIVERY_FUNCTION_NAME);
     assert.ok(timer, 'GitHub credentials configured: the redelivery timer is part of the app');
     await timer.handler(timerTick(new Date()), quietContext(REDELIVERY_FUNCTION_NAME).context);
     await github.idle();
-    assert.deepEqual(github.attempts, failed.map((d) => d.id), 'one redelivery per failed delivery, oldest first');
+    assert.deepEqual(
+      github.attempts,
+      failed.map((d) => d.id),
+      'one redelivery per failed delivery, oldest first',
+    );
 
     // Every delivery now has a 2xx at GitHub, and sits in each routed session exactly once.
     const redelivered = github.deliveries.filter((d) => d.redelivery);
-    assert.deepEqual(redelivered.map((d) => [d.guid, d.status_code]), failed.map((d) => [d.guid, 202]));
+    assert.deepEqual(
+      redelivered.map((d) => [d.guid, d.status_code]),
+      failed.map((d) => [d.guid, 202]),
+    );
     const expected = new Map<string, string[]>(); // "queue|session" → guids in the order they reached that queue
     const reached = (delivery: FakeDelivery, onlyDown: boolean) => {
       const { routes } = github.answers.get(delivery.id) as { routes: { bot: string; sessionId: string }[] };
@@ -125,11 +139,19 @@ test('queues down → 503s recorded by GitHub → queues back → the timer has 
     for (const [key, guids] of expected) {
       const [queue, sessionId] = key.split('|') as [string, string];
       const messages = await drainSession(receiver, queue, sessionId);
-      assert.deepEqual(messages.map((m) => m.messageId), guids, `${queue} session ${sessionId}: each delivery once, in the order it reached the queue`);
+      assert.deepEqual(
+        messages.map((m) => m.messageId),
+        guids,
+        `${queue} session ${sessionId}: each delivery once, in the order it reached the queue`,
+      );
     }
     // The repository-wide sessions (queues that never went down) kept GitHub's order throughout.
     const spec = [...expected].find(([key]) => key.startsWith('bot-spec-sentinel|'))!;
-    assert.deepEqual(spec[1], [failed[0]!, failed[2]!, failed[3]!, after].map((d) => d.guid), 'PR 101 opened, synchronize, PR 102 opened, PR 101 closed');
+    assert.deepEqual(
+      spec[1],
+      [failed[0]!, failed[2]!, failed[3]!, after].map((d) => d.guid),
+      'PR 101 opened, synchronize, PR 102 opened, PR 101 closed',
+    );
 
     // A second run finds nothing left to redeliver.
     await timer.handler(timerTick(new Date()), quietContext(REDELIVERY_FUNCTION_NAME).context);

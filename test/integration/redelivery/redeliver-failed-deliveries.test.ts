@@ -36,7 +36,13 @@ const HOUR = 3_600_000;
 
 function appConfig(github: FakeGitHub, env: Record<string, string> = {}): RedeliveryConfig {
   const config = readRedeliveryConfig(
-    readSettings({ GITHUB_API_URL: github.apiUrl, GITHUB_APP_ID: String(github.appId), GITHUB_APP_PRIVATE_KEY: github.privateKey, REDELIVERY_COOLDOWN: 'PT0S', ...env }),
+    readSettings({
+      GITHUB_API_URL: github.apiUrl,
+      GITHUB_APP_ID: String(github.appId),
+      GITHUB_APP_PRIVATE_KEY: github.privateKey,
+      REDELIVERY_COOLDOWN: 'PT0S',
+      ...env,
+    }),
   );
   assert.ok(config, 'app credentials turn redelivery on');
   return config;
@@ -87,7 +93,10 @@ test('a guid that never got a 2xx is redelivered once, through its latest failed
     assert.equal(summary.requested, 1);
     assert.equal(summary.succeeded, 1);
     assert.equal(summary.guids, 2);
-    assert.ok(github.requests.every((r) => r.refused === undefined), 'every /app request carried a valid app JWT');
+    assert.ok(
+      github.requests.every((r) => r.refused === undefined),
+      'every /app request carried a valid app JWT',
+    );
 
     const [event] = telemetry.events;
     assert.equal(event?.name, 'WebhookRedeliveryRequested');
@@ -135,7 +144,10 @@ test('every page is read through the Link cursor (per_page 100), and the per-run
     for (let i = 0; i < 250; i++) {
       const guid = newGuid();
       guids.push(guid);
-      github.record({ guid, event: 'issues', status_code: 503, delivered_at: new Date(Date.now() - (250 - i) * 1000).toISOString() }, stored(guid));
+      github.record(
+        { guid, event: 'issues', status_code: 503, delivered_at: new Date(Date.now() - (250 - i) * 1000).toISOString() },
+        stored(guid),
+      );
     }
     const { result, telemetry } = run(github, { maxRequests: 20 });
     const summary = await result();
@@ -146,7 +158,11 @@ test('every page is read through the Link cursor (per_page 100), and the per-run
     assert.equal(summary.deliveries, 250);
     assert.equal(summary.requested, 20);
     assert.equal(summary.deferred, 230);
-    assert.deepEqual(telemetry.events.map((e) => e.properties['guid']), guids.slice(0, 20), 'oldest first');
+    assert.deepEqual(
+      telemetry.events.map((e) => e.properties['guid']),
+      guids.slice(0, 20),
+      'oldest first',
+    );
   }));
 
 test('a rate limit stops the run cleanly: no request after the refused one, the rest is due next run', () =>
@@ -182,7 +198,10 @@ test('a redelivery that failed again waits out its back-off (REDELIVERY_COOLDOWN
     webhookStatus = 503;
     try {
       const guid = newGuid();
-      github.record({ guid, event: 'issues', status_code: 503, delivered_at: new Date(Date.now() - 6 * 60_000).toISOString() }, stored(guid));
+      github.record(
+        { guid, event: 'issues', status_code: 503, delivered_at: new Date(Date.now() - 6 * 60_000).toISOString() },
+        stored(guid),
+      );
       const config = appConfig(github, { REDELIVERY_COOLDOWN: 'PT5M' });
       const requested = new Map<string, Date>();
       assert.equal((await run(github, { requested }, config).result()).requested, 1, 'the original failed 6 min ago: due');
@@ -198,19 +217,30 @@ test('a redelivery that failed again waits out its back-off (REDELIVERY_COOLDOWN
   }));
 
 test('a repository hook is served with a token on /repos/{owner}/{repo}/hooks/{hook_id}', () =>
-  withGitHub(async (github) => {
-    const guid = newGuid();
-    github.record({ guid, event: 'issues', status_code: 503 }, stored(guid));
-    const config = readRedeliveryConfig(
-      readSettings({ GITHUB_API_URL: github.apiUrl, GITHUB_HOOK_TOKEN: 'ghp_fake_token', REDELIVERY_HOOK: 'repos/octo-org/hello-world/hooks/77', REDELIVERY_COOLDOWN: 'PT0S' }),
-    )!;
-    const summary = await run(github, {}, config).result();
-    assert.equal(summary.requested, 1);
-    assert.deepEqual(
-      github.requests.map((r) => `${r.method} ${r.path}`),
-      ['GET /repos/octo-org/hello-world/hooks/77/deliveries?per_page=100', `POST /repos/octo-org/hello-world/hooks/77/deliveries/${github.attempts[0]}/attempts`],
-    );
-  }, { token: 'ghp_fake_token' }));
+  withGitHub(
+    async (github) => {
+      const guid = newGuid();
+      github.record({ guid, event: 'issues', status_code: 503 }, stored(guid));
+      const config = readRedeliveryConfig(
+        readSettings({
+          GITHUB_API_URL: github.apiUrl,
+          GITHUB_HOOK_TOKEN: 'ghp_fake_token',
+          REDELIVERY_HOOK: 'repos/octo-org/hello-world/hooks/77',
+          REDELIVERY_COOLDOWN: 'PT0S',
+        }),
+      )!;
+      const summary = await run(github, {}, config).result();
+      assert.equal(summary.requested, 1);
+      assert.deepEqual(
+        github.requests.map((r) => `${r.method} ${r.path}`),
+        [
+          'GET /repos/octo-org/hello-world/hooks/77/deliveries?per_page=100',
+          `POST /repos/octo-org/hello-world/hooks/77/deliveries/${github.attempts[0]}/attempts`,
+        ],
+      );
+    },
+    { token: 'ghp_fake_token' },
+  ));
 
 test('a key GitHub does not know ends the run with an error naming the settings, never the key', () =>
   withGitHub(async (github) => {
@@ -219,19 +249,25 @@ test('a key GitHub does not know ends the run with an error naming the settings,
     const telemetry = recordingTelemetry();
     const timer = defineRedeliveryFunction({ config, telemetry });
     const { context, logs } = quietContext('webhook-redelivery');
-    await assert.rejects(() => timer.handler(timerTick(new Date()), context), (error: Error) => {
-      assert.match(error.message, /GET \/app\/hook\/deliveries answered 401.*GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY/);
-      assert.doesNotMatch(error.message, /PRIVATE KEY-----|MII/);
-      return true;
-    });
-    assert.equal(github.requests[0]?.refused, 'bad signature', 'the fake checked the JWT against the app\'s public key');
+    await assert.rejects(
+      () => timer.handler(timerTick(new Date()), context),
+      (error: Error) => {
+        assert.match(error.message, /GET \/app\/hook\/deliveries answered 401.*GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY/);
+        assert.doesNotMatch(error.message, /PRIVATE KEY-----|MII/);
+        return true;
+      },
+    );
+    assert.equal(github.requests[0]?.refused, 'bad signature', "the fake checked the JWT against the app's public key");
     assert.ok(logs.every((l) => !l.message.includes('PRIVATE KEY')));
   }));
 
-test('a delivery listing that is not in GitHub\'s shape is named, field by field', () =>
+test("a delivery listing that is not in GitHub's shape is named, field by field", () =>
   withGitHub(async (github) => {
     github.record({ guid: newGuid(), event: 'issues', status_code: 503, delivered_at: 'yesterday' });
-    await assert.rejects(() => run(github).result(), /page 1 item 0 is not a hook delivery as documented: delivered_at: must be an ISO 8601 time/);
+    await assert.rejects(
+      () => run(github).result(),
+      /page 1 item 0 is not a hook delivery as documented: delivered_at: must be an ISO 8601 time/,
+    );
   }));
 
 test('the timer function reports each run as one WebhookRedeliveryRun metric', () =>

@@ -20,7 +20,10 @@ const BOT_SECRET = 'probot-secret';
 /** Real push / create examples with their ref changed to a non-ASCII branch or tag. */
 function deliveries() {
   const push = (ref: string) => ({ eventType: 'push', payload: { ...example('push'), ref } });
-  const create = (ref: string, refType: 'branch' | 'tag') => ({ eventType: 'create', payload: { ...example('create'), ref, ref_type: refType } });
+  const create = (ref: string, refType: 'branch' | 'tag') => ({
+    eventType: 'create',
+    payload: { ...example('create'), ref, ref_type: refType },
+  });
   return [
     push('refs/heads/feature/日本語'),
     push('refs/heads/fix-🎉'),
@@ -51,7 +54,12 @@ test('item 7 (end to end): pushes to 日本語 and 🎉 branches reach an http t
     await withPipeline(
       azurite,
       {
-        bot: { name: 'probot-app', queue: 'bot-probot-app', events: ['*'], target: { type: 'http', urlSetting: 'PROBOT_URL', secretSetting: 'PROBOT_SECRET' } },
+        bot: {
+          name: 'probot-app',
+          queue: 'bot-probot-app',
+          events: ['*'],
+          target: { type: 'http', urlSetting: 'PROBOT_URL', secretSetting: 'PROBOT_SECRET' },
+        },
         env: { PROBOT_URL: server.url, PROBOT_SECRET: BOT_SECRET },
       },
       async ({ send, until, poison }) => {

@@ -14,7 +14,8 @@ after(async () => {
   await azurite.stop();
 });
 
-const containerClient = (name = 'webhook-payloads') => BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name);
+const containerClient = (name = 'webhook-payloads') =>
+  BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name);
 const bigPayload = () => {
   const payload = example('pull_request', 'opened');
   (payload['pull_request'] as Record<string, unknown>)['body'] = 'A long description. '.repeat(15_000);
@@ -47,11 +48,18 @@ test('a missing blob is ClaimCheckMissing, changed bytes are ClaimCheckCorrupt',
   const ref = await claimCheck.store('d-corrupt', Buffer.from('{"a":1}'));
   await assert.rejects(
     claimCheck.resolve({ ...ref, blobName: 'nobody.json' }),
-    (error: unknown) => error instanceof PermanentError && error.reason === 'ClaimCheckMissing' && /nobody\.json does not exist/.test(error.message),
+    (error: unknown) =>
+      error instanceof PermanentError && error.reason === 'ClaimCheckMissing' && /nobody\.json does not exist/.test(error.message),
   );
   await containerClient().getBlockBlobClient('d-corrupt.json').upload('{"a":2}', 7);
-  await assert.rejects(claimCheck.resolve(ref), (error: unknown) => error instanceof PermanentError && error.reason === 'ClaimCheckCorrupt');
-  await assert.rejects(claimCheck.resolve({ ...ref, container: 'elsewhere' }), (error: unknown) => error instanceof PermanentError && error.reason === 'ClaimCheckMissing');
+  await assert.rejects(
+    claimCheck.resolve(ref),
+    (error: unknown) => error instanceof PermanentError && error.reason === 'ClaimCheckCorrupt',
+  );
+  await assert.rejects(
+    claimCheck.resolve({ ...ref, container: 'elsewhere' }),
+    (error: unknown) => error instanceof PermanentError && error.reason === 'ClaimCheckMissing',
+  );
 });
 
 test('storage that cannot be reached is a TransientError', async () => {

@@ -19,7 +19,14 @@ test('one webhook fanned out to twelve bots raises no "possible memory leak" war
     await withDevBroker(queues, async ({ broker, newClient }) => {
       const dispatcher = createServiceBusDispatcher({ client: newClient(fastRetries), telemetry: noTelemetry });
       try {
-        const messages: OutgoingMessage[] = queues.map(({ name }) => ({ bot: name, queue: name, sessionId: 's', messageId: 'd1', ordered: true, envelope }));
+        const messages: OutgoingMessage[] = queues.map(({ name }) => ({
+          bot: name,
+          queue: name,
+          sessionId: 's',
+          messageId: 'd1',
+          ordered: true,
+          envelope,
+        }));
         // The first webhook opens every sender: each open and each send listens to the one budget signal.
         await dispatchNow(dispatcher, messages, AbortSignal.timeout(5_000));
         for (const { name } of queues) assert.equal(broker.queueStats(name).active, 1, name);
@@ -32,7 +39,10 @@ test('one webhook fanned out to twelve bots raises no "possible memory leak" war
   } finally {
     process.off('warning', onWarning);
   }
-  assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
+  assert.deepEqual(
+    warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')),
+    [],
+  );
 });
 
 test('a retried send is not overtaken by the next event of its pull request: the session receives them in arrival order', async () => {
@@ -60,7 +70,14 @@ test('a retried send is not overtaken by the next event of its pull request: the
       },
     } as unknown as ServiceBusClient;
     const dispatcher = createServiceBusDispatcher({ client: flaky, telemetry: noTelemetry, backoff: { initialMs: 1, maxMs: 5 } });
-    const to = (sessionId: string, messageId: string): OutgoingMessage => ({ bot: 'a', queue: 'bot-a', sessionId, messageId, ordered: true, envelope: { ...envelope, eventId: messageId } });
+    const to = (sessionId: string, messageId: string): OutgoingMessage => ({
+      bot: 'a',
+      queue: 'bot-a',
+      sessionId,
+      messageId,
+      ordered: true,
+      envelope: { ...envelope, eventId: messageId },
+    });
     try {
       const opened = dispatchNow(dispatcher, [to('pr-1', 'd1')], AbortSignal.timeout(5_000));
       const synchronized = dispatchNow(dispatcher, [to('pr-1', 'd2')], AbortSignal.timeout(5_000));
@@ -71,7 +88,10 @@ test('a retried send is not overtaken by the next event of its pull request: the
 
       const receiver = await client.acceptSession('bot-a', 'pr-1');
       const received = await receiver.receiveMessages(2, { maxWaitTimeInMs: 1_000 });
-      assert.deepEqual(received.map((m) => m.messageId), ['d1', 'd2']);
+      assert.deepEqual(
+        received.map((m) => m.messageId),
+        ['d1', 'd2'],
+      );
       await receiver.close();
     } finally {
       await dispatcher.close();

@@ -18,7 +18,12 @@ export function examplePayload(eventType: string, action?: string): JsonObject {
 }
 
 /** The envelope the ingress builds for a real pull_request payload, renumbered so tests can use several pull requests. */
-export function pullRequestEnvelope(options: { deliveryId: string; number?: number; action?: string; receivedAt?: string }): InlineEventEnvelope {
+export function pullRequestEnvelope(options: {
+  deliveryId: string;
+  number?: number;
+  action?: string;
+  receivedAt?: string;
+}): InlineEventEnvelope {
   const payload = examplePayload('pull_request', options.action ?? 'opened');
   if (options.number !== undefined) {
     payload.number = options.number;

@@ -48,7 +48,12 @@ export function memoryPoisonStore(): PoisonStore & { records: PoisonRecord[]; fa
     records: [],
     async record(input) {
       if (store.failWith) throw store.failWith;
-      const record: PoisonRecord = { ...input, recordedAt: input.recordedAt.toISOString(), bodyTruncated: false, bodyLength: input.body.length };
+      const record: PoisonRecord = {
+        ...input,
+        recordedAt: input.recordedAt.toISOString(),
+        bodyTruncated: false,
+        bodyLength: input.body.length,
+      };
       store.records = store.records.filter((r) => !(r.bot === input.bot && r.messageId === input.messageId)).concat(record);
     },
     list: async (bot) => store.records.filter((r) => r.bot === bot),

@@ -30,9 +30,9 @@ export interface PipelineFixture {
   pump: RunningSessionPump;
   /** The table clients of this run, by base name (sessions, poison, held). */
   tables: Record<'sessions' | 'poison' | 'held', TableClient>;
-  send(messages: { sessionId: string; envelope: InlineEventEnvelope }[]): Promise<void>;
+  send: (messages: { sessionId: string; envelope: InlineEventEnvelope }[]) => Promise<void>;
   /** Polls until the condition holds; fails after a generous bound instead of hanging. */
-  until(condition: () => boolean | Promise<boolean>, what: string): Promise<void>;
+  until: (condition: () => boolean | Promise<boolean>, what: string) => Promise<void>;
 }
 
 /**
@@ -60,7 +60,8 @@ export async function withPipeline(
   const bot = botDefinitionSchema.parse(options.bot);
   // Table names: letters and digits, unique per run so tests sharing one Azurite stay apart.
   const suffix = `${bot.name.replace(/[^a-z0-9]/g, '')}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const table = (name: string) => TableClient.fromConnectionString(azurite.connectionString, `${name}${suffix}`.slice(0, 63), { allowInsecureConnection: true });
+  const table = (name: string) =>
+    TableClient.fromConnectionString(azurite.connectionString, `${name}${suffix}`.slice(0, 63), { allowInsecureConnection: true });
   const sessionsTable = table('sessions');
   await sessionsTable.createTable();
   const limits = options.limits === true ? bot.session : undefined;
@@ -91,7 +92,12 @@ export async function withPipeline(
   const pump: RunningSessionPump = startSessionPump({
     client,
     definition,
-    hostOptions: { maxConcurrentSessions: options.maxConcurrentSessions ?? 2, sessionIdleTimeoutMs: 250, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: options.functionTimeoutMs ?? 60_000 },
+    hostOptions: {
+      maxConcurrentSessions: options.maxConcurrentSessions ?? 2,
+      sessionIdleTimeoutMs: 250,
+      maxAutoLockRenewalDurationMs: 60_000,
+      functionTimeoutMs: options.functionTimeoutMs ?? 60_000,
+    },
     log: silentLog,
   });
   const sender = client.createSender(bot.queue);
@@ -110,7 +116,9 @@ export async function withPipeline(
       async send(messages) {
         // One at a time: arrival order is the order under test.
         for (const { sessionId, envelope } of messages) {
-          await sender.sendMessages(toServiceBusMessage({ bot: bot.name, queue: bot.queue, sessionId, messageId: envelope.eventId, envelope }));
+          await sender.sendMessages(
+            toServiceBusMessage({ bot: bot.name, queue: bot.queue, sessionId, messageId: envelope.eventId, envelope }),
+          );
         }
       },
       async until(condition, what) {

@@ -31,17 +31,27 @@ test('the app is every function once: the webhook, a session trigger per bot, th
     assert.equal(new Set(names).size, names.length, `duplicate function names: ${names.join(', ')}`);
 
     const webhook = app.definitions.find((d) => d.name === 'github-webhook');
-    assert.deepEqual(webhook && webhook.kind === 'http' && [webhook.route, webhook.methods, webhook.authLevel], ['github/webhooks', ['POST'], 'anonymous']);
+    assert.deepEqual(webhook && webhook.kind === 'http' && [webhook.route, webhook.methods, webhook.authLevel], [
+      'github/webhooks',
+      ['POST'],
+      'anonymous',
+    ]);
 
     const queues = app.definitions.filter((d) => d.kind === 'serviceBusQueue');
     assert.deepEqual(
       queues.map((d) => d.kind === 'serviceBusQueue' && [d.name, d.queueName, d.isSessionsEnabled, d.connection]),
       app.registry.bots.map((bot) => [`bot-${bot.name}`, bot.queue, true, 'ServiceBusConnection']),
     );
-    assert.deepEqual(app.definitions.filter((d) => d.kind === 'timer').map((d) => d.name), ['session-janitor', 'deadletter-count']);
+    assert.deepEqual(
+      app.definitions.filter((d) => d.kind === 'timer').map((d) => d.name),
+      ['session-janitor', 'deadletter-count'],
+    );
     const admin = app.definitions.filter((d) => d.kind === 'http' && d.name !== 'github-webhook');
     assert.ok(admin.length >= 3);
-    assert.ok(admin.every((d) => d.kind === 'http' && d.authLevel === 'function'), 'admin endpoints need a function key');
+    assert.ok(
+      admin.every((d) => d.kind === 'http' && d.authLevel === 'function'),
+      'admin endpoints need a function key',
+    );
   } finally {
     await app.close();
   }
@@ -53,7 +63,11 @@ test('a retry budget longer than functionTimeout stops the app, naming the bot a
   });
   assert.throws(
     () => createApp({ env: { ...offlineEnv, BOTS_CONFIG_PATH: file } }),
-    (error: unknown) => error instanceof BotsConfigError && /bot "merge-warden" \(bots\[1\]\) delivery\.maxRetryDuration: PT6M must fit in host\.json functionTimeout \(300 s\)/.test(error.message),
+    (error: unknown) =>
+      error instanceof BotsConfigError &&
+      /bot "merge-warden" \(bots\[1\]\) delivery\.maxRetryDuration: PT6M must fit in host\.json functionTimeout \(300 s\)/.test(
+        error.message,
+      ),
   );
 });
 
@@ -100,9 +114,15 @@ test('each definition reaches the Functions host with the options the host reads
   registerWithFunctionsHost(app.definitions, { http: record('http'), serviceBusQueue: record('serviceBusQueue'), timer: record('timer') });
   await app.close();
 
-  assert.deepEqual(calls.map(([kind, name]) => [kind, name]), app.definitions.map((d: FunctionDefinition) => [d.kind, d.name]));
+  assert.deepEqual(
+    calls.map(([kind, name]) => [kind, name]),
+    app.definitions.map((d: FunctionDefinition) => [d.kind, d.name]),
+  );
   const bot = calls.find(([, name]) => name === 'bot-merge-warden')![2];
-  assert.deepEqual([bot.connection, bot.queueName, bot.isSessionsEnabled, typeof bot.handler], ['ServiceBusConnection', 'bot-merge-warden', true, 'function']);
+  assert.deepEqual(
+    [bot.connection, bot.queueName, bot.isSessionsEnabled, typeof bot.handler],
+    ['ServiceBusConnection', 'bot-merge-warden', true, 'function'],
+  );
   const janitor = calls.find(([, name]) => name === 'session-janitor')![2];
   assert.equal(janitor.schedule, '0 */1 * * * *');
   const webhook = calls.find(([, name]) => name === 'github-webhook')![2];

@@ -12,7 +12,9 @@ import { cruiseDependencies, repoRoot } from '../../support/cruise-dependencies.
 // so a wrong import here is a package that fails to load in Azure.
 
 function violationsOf(result: ICruiseResult): string[] {
-  return result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (cycle ${v.cycle.map((c) => c.name).join(' → ')})` : ''}`);
+  return result.summary.violations.map(
+    (v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (cycle ${v.cycle.map((c) => c.name).join(' → ')})` : ''}`,
+  );
 }
 
 test('src/, tools/ and test/ keep the dependency rule', async () => {
@@ -30,10 +32,12 @@ test('a wrong import is reported by the rule it breaks', async () => {
       'package.json': await readFile(join(repoRoot, 'package.json'), 'utf8'),
       'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }),
       // the app reaching into the local host (how the deploy package once broke)
-      'src/transport/storage-clients.ts': "import { startAzurite } from '../../tools/local-host/start-azurite.js';\nexport const s = startAzurite;\n",
+      'src/transport/storage-clients.ts':
+        "import { startAzurite } from '../../tools/local-host/start-azurite.js';\nexport const s = startAzurite;\n",
       'tools/local-host/start-azurite.ts': 'export function startAzurite(): void {}\n',
       // the app importing test code and a devDependency
-      'src/ingress/handle.ts': "import { fake } from '../../test/support/fake.js';\nimport type { Connection } from 'rhea';\nexport type C = Connection | typeof fake;\n",
+      'src/ingress/handle.ts':
+        "import { fake } from '../../test/support/fake.js';\nimport type { Connection } from 'rhea';\nexport type C = Connection | typeof fake;\n",
       'test/support/fake.ts': 'export const fake = 1;\n',
       // a cycle, and an import that resolves nowhere
       'src/a/a.ts': "import { b } from '../b/b.js';\nexport const a = () => b;\n",

@@ -12,15 +12,24 @@ test('the folders of src/ import each other without a cycle', async () => {
   assert.equal(
     cycle,
     undefined,
-    cycle && `src/ folders import each other in a cycle (${cycle.join(' → ')}):\n${describeCycle(graph, cycle)}\n` +
-      `all cyclic groups: ${folderCycleGroups(graph).map((g) => g.join(' ↔ ')).join('; ')}`,
+    cycle &&
+      `src/ folders import each other in a cycle (${cycle.join(' → ')}):\n${describeCycle(graph, cycle)}\n` +
+        `all cyclic groups: ${folderCycleGroups(graph)
+          .map((g) => g.join(' ↔ '))
+          .join('; ')}`,
   );
 });
 
 test('a folder cycle is found and named hop by hop', () => {
-  const graph: FolderGraph = new Map([
+  const graph: FolderGraph = new Map<string, Map<string, string>>([
     ['app', new Map([['ingress', 'src/app/a.ts → src/ingress/b.ts']])],
-    ['ingress', new Map([['envelope', 'src/ingress/b.ts → src/envelope/c.ts'], ['app', 'src/ingress/d.ts → src/app/e.ts']])],
+    [
+      'ingress',
+      new Map([
+        ['envelope', 'src/ingress/b.ts → src/envelope/c.ts'],
+        ['app', 'src/ingress/d.ts → src/app/e.ts'],
+      ]),
+    ],
     ['envelope', new Map()],
   ]);
   const cycle = findFolderCycle(graph);

@@ -18,16 +18,23 @@ const shippedCopy = () => structuredClone(shipped) as { bots: Record<string, unk
 
 function assertRefused(json: unknown, ...expectedLines: (string | RegExp)[]): BotsConfigError {
   let caught: unknown;
-  assert.throws(() => loadBots({ json }), (error: unknown) => ((caught = error), error instanceof BotsConfigError));
+  assert.throws(
+    () => loadBots({ json }),
+    (error: unknown) => ((caught = error), error instanceof BotsConfigError),
+  );
   const error = caught as BotsConfigError;
   for (const expected of expectedLines) {
-    if (typeof expected === 'string') assert.ok(error.message.split('\n').some((line) => line.startsWith(expected)), `${expected}\nin:\n${error.message}`);
+    if (typeof expected === 'string')
+      assert.ok(
+        error.message.split('\n').some((line) => line.startsWith(expected)),
+        `${expected}\nin:\n${error.message}`,
+      );
     else assert.match(error.message, expected);
   }
   return error;
 }
 
-test('the shipped bots.json loads with the seed\'s values', () => {
+test("the shipped bots.json loads with the seed's values", () => {
   const registry = loadBots();
   const limits = Object.fromEntries(
     registry.bots.map((bot) => [
@@ -49,7 +56,7 @@ test('the shipped bots.json loads with the seed\'s values', () => {
   assert.equal(registry.bots[0]?.session.maxSessionDuration.iso, 'PT2H', 'the ISO text is kept for Bicep');
 });
 
-test('the shipped bots get the same session keys as the seed\'s standard SessionManager', () => {
+test("the shipped bots get the same session keys as the seed's standard SessionManager", () => {
   const registry = loadBots();
   const standard = createStandardSessionManager();
   for (const envelope of [
@@ -58,7 +65,11 @@ test('the shipped bots get the same session keys as the seed\'s standard Session
     envelopeFor('label', exampleOf('label')),
   ]) {
     for (const bot of registry.bots) {
-      assert.equal(registry.sessionManager.generateSessionKey(bot.name, envelope), standard.generateSessionKey(bot.name, envelope), bot.name);
+      assert.equal(
+        registry.sessionManager.generateSessionKey(bot.name, envelope),
+        standard.generateSessionKey(bot.name, envelope),
+        bot.name,
+      );
     }
   }
 });
@@ -66,13 +77,22 @@ test('the shipped bots get the same session keys as the seed\'s standard Session
 test('a bad duration is refused naming the file, the bot and the field', () => {
   const json = shippedCopy();
   (json.bots[1]!['session'] as Record<string, unknown>)['maxSessionDuration'] = '1 hour';
-  const error = assertRefused(json, 'bots.json: bot "merge-warden" (bots[1]) session.maxSessionDuration: must be a positive ISO 8601 duration');
+  const error = assertRefused(
+    json,
+    'bots.json: bot "merge-warden" (bots[1]) session.maxSessionDuration: must be a positive ISO 8601 duration',
+  );
   assert.match(error.message, /"1 hour"/);
 });
 
 test('delivery.retryDelay (PT1S) and maxRetryDuration (PT4M, PT0S = off) have defaults, and a bad one is refused naming the field', () => {
-  assert.deepEqual(loadBots().bots.map((bot) => bot.delivery.retryDelay.ms), [1_000, 1_000, 1_000, 1_000, 1_000]);
-  assert.deepEqual(loadBots().bots.map((bot) => bot.delivery.maxRetryDuration.ms), [240_000, 240_000, 240_000, 240_000, 240_000]);
+  assert.deepEqual(
+    loadBots().bots.map((bot) => bot.delivery.retryDelay.ms),
+    [1_000, 1_000, 1_000, 1_000, 1_000],
+  );
+  assert.deepEqual(
+    loadBots().bots.map((bot) => bot.delivery.maxRetryDuration.ms),
+    [240_000, 240_000, 240_000, 240_000, 240_000],
+  );
   const off = shippedCopy();
   off.bots[0]!['delivery'] = { maxRetryDuration: 'PT0S' };
   assert.equal(loadBots({ json: off }).bots[0]!.delivery.maxRetryDuration.ms, 0);
@@ -96,8 +116,12 @@ test('a retry budget that does not fit in functionTimeout stops start-up naming 
     (error: unknown) =>
       error instanceof BotsConfigError &&
       error.problems.length === 2 &&
-      error.message.includes('bots.json: bot "merge-warden" (bots[1]) delivery.maxRetryDuration: PT10M must fit in host.json functionTimeout (300 s)') &&
-      error.message.includes(`bot "spec-sentinel" (bots[2]) delivery.maxRetryDuration: PT4M55S plus the http target's timeoutMs (10000 ms) must fit`),
+      error.message.includes(
+        'bots.json: bot "merge-warden" (bots[1]) delivery.maxRetryDuration: PT10M must fit in host.json functionTimeout (300 s)',
+      ) &&
+      error.message.includes(
+        `bot "spec-sentinel" (bots[2]) delivery.maxRetryDuration: PT4M55S plus the http target's timeoutMs (10000 ms) must fit`,
+      ),
   );
   checkRetryBudgets(loadBots().bots, 5 * 60_000);
   checkRetryBudgets(bots, Infinity);
@@ -158,7 +182,9 @@ test('an unregistered custom strategy stops start-up, naming the bot', () => {
     () => loadBots({ json, customs: new Map([['per-team', noOrderingStrategy]]) }),
     (error: unknown) =>
       error instanceof BotsConfigError &&
-      error.message.startsWith('bots.json: bot "dependency-updater" (bots[4]) strategy.params.name: no custom strategy named "per-ecosystem"') &&
+      error.message.startsWith(
+        'bots.json: bot "dependency-updater" (bots[4]) strategy.params.name: no custom strategy named "per-ecosystem"',
+      ) &&
       error.message.includes('"per-team"'),
   );
   const registry = loadBots({ json, customs: new Map([['per-ecosystem', noOrderingStrategy]]) });
@@ -176,26 +202,52 @@ test('BOTS_CONFIG_PATH: a file elsewhere is read, and named in errors', (t) => {
   t.after(() => rmSync(directory, { recursive: true, force: true }));
   const path = join(directory, 'my-bots.json');
 
-  writeFileSync(path, JSON.stringify({ bots: [{ name: 'greeter', queue: 'bot-greeter', events: ['issues.opened'], strategy: { type: 'none' } }] }));
+  writeFileSync(
+    path,
+    JSON.stringify({ bots: [{ name: 'greeter', queue: 'bot-greeter', events: ['issues.opened'], strategy: { type: 'none' } }] }),
+  );
   const registry = loadBots({ path });
-  assert.deepEqual(registry.bots.map((bot) => [bot.name, bot.strategy.type, bot.session.maxMessagesPerSession]), [['greeter', 'none', 1000]]);
+  assert.deepEqual(
+    registry.bots.map((bot) => [bot.name, bot.strategy.type, bot.session.maxMessagesPerSession]),
+    [['greeter', 'none', 1000]],
+  );
   assert.equal(registry.source, path);
 
   writeFileSync(path, '{ "bots": [ ');
-  assert.throws(() => loadBots({ path }), (error: unknown) => error instanceof BotsConfigError && error.message.startsWith(`${path}: not valid JSON`));
+  assert.throws(
+    () => loadBots({ path }),
+    (error: unknown) => error instanceof BotsConfigError && error.message.startsWith(`${path}: not valid JSON`),
+  );
 
   const missing = join(directory, 'nope.json');
-  assert.throws(() => loadBots({ path: missing }), (error: unknown) => error instanceof BotsConfigError && error.message.startsWith(`${missing}: cannot read`));
+  assert.throws(
+    () => loadBots({ path: missing }),
+    (error: unknown) => error instanceof BotsConfigError && error.message.startsWith(`${missing}: cannot read`),
+  );
 });
 
 test('enableSessionAffinity is not a setting (Service Bus sessions always give one receiver per session): a bots.json naming it is refused, naming the key', () => {
-  const bot = { name: 'affine', queue: 'bot-affine', events: ['push'], target: { type: 'journal' }, session: { enableSessionAffinity: false } };
+  const bot = {
+    name: 'affine',
+    queue: 'bot-affine',
+    events: ['push'],
+    target: { type: 'journal' },
+    session: { enableSessionAffinity: false },
+  };
   assert.throws(() => botDefinitionSchema.parse(bot), /enableSessionAffinity/);
 });
 
 test('an event name GitHub never sends is refused at start-up with the nearest real one (it would route nothing)', () => {
   const json = shippedCopy();
-  json.bots[0]!['events'] = ['push', 'pull_requests', 'issue.opened', 'pull_request.open', '!pull_requests.*', 'push.created', 'no_such_thing'];
+  json.bots[0]!['events'] = [
+    'push',
+    'pull_requests',
+    'issue.opened',
+    'pull_request.open',
+    '!pull_requests.*',
+    'push.created',
+    'no_such_thing',
+  ];
   const error = assertRefused(
     json,
     'bots.json: bot "task-tactician" (bots[0]) events[1]: unknown event "pull_requests" — did you mean "pull_request"?',

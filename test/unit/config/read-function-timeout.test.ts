@@ -14,10 +14,16 @@ test('functionTimeout comes from host.json, the host environment override wins, 
       return file;
     };
     assert.equal(readFunctionTimeoutMs(hostJson({ functionTimeout: '00:10:00' }), {}), 600_000);
-    assert.equal(readFunctionTimeoutMs(hostJson({ functionTimeout: '00:10:00' }), { AzureFunctionsJobHost__functionTimeout: '00:02:00' }), 120_000);
+    assert.equal(
+      readFunctionTimeoutMs(hostJson({ functionTimeout: '00:10:00' }), { AzureFunctionsJobHost__functionTimeout: '00:02:00' }),
+      120_000,
+    );
     assert.equal(readFunctionTimeoutMs(hostJson({}), {}), 30 * 60_000);
     assert.equal(readFunctionTimeoutMs(hostJson({ functionTimeout: '-1' }), {}), Infinity);
-    assert.throws(() => readFunctionTimeoutMs(hostJson({ functionTimeout: '5m' }), {}), /host\.json functionTimeout must be a time span such as "00:05:00".*"5m"/);
+    assert.throws(
+      () => readFunctionTimeoutMs(hostJson({ functionTimeout: '5m' }), {}),
+      /host\.json functionTimeout must be a time span such as "00:05:00".*"5m"/,
+    );
     assert.throws(() => readFunctionTimeoutMs(join(dir, 'missing.json'), {}), /Cannot read .*missing\.json/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

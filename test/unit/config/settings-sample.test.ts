@@ -28,14 +28,22 @@ test('local.settings.sample.json lists every app setting (identity forms aside) 
   assert.deepEqual(unknown, [], 'in local.settings.sample.json but not read by src/config/settings.ts');
 });
 
-test('local.settings.sample.json holds the schema\'s default for every setting, unless it says why not', () => {
+test("local.settings.sample.json holds the schema's default for every setting, unless it says why not", () => {
   const fromSample = readSettings(sample);
   const defaults = readSettings({});
   for (const name of settingNames.filter((n) => n in sample)) {
     if (name in localValues) {
-      assert.notDeepEqual(fromSample[name], defaults[name], `${name} is listed as a local value (${localValues[name]}) but equals the default: drop it from localValues`);
+      assert.notDeepEqual(
+        fromSample[name],
+        defaults[name],
+        `${name} is listed as a local value (${localValues[name]}) but equals the default: drop it from localValues`,
+      );
     } else {
-      assert.deepEqual(fromSample[name], defaults[name], `${name} in local.settings.sample.json ("${sample[name]}") differs from the default in src/config/settings.ts`);
+      assert.deepEqual(
+        fromSample[name],
+        defaults[name],
+        `${name} in local.settings.sample.json ("${sample[name]}") differs from the default in src/config/settings.ts`,
+      );
     }
   }
 });

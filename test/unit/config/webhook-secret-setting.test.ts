@@ -20,7 +20,10 @@ test('rotation fails closed: without a current secret the previous one verifies 
     assert.deepEqual(webhookSecrets(settings), [], JSON.stringify(current));
     assert.match(webhookSecretWarnings(settings).join('\n'), /GITHUB_WEBHOOK_SECRET is not set but GITHUB_WEBHOOK_SECRET_PREVIOUS is/);
   }
-  assert.deepEqual(webhookSecrets(readSettings({ GITHUB_WEBHOOK_SECRET: 'current', GITHUB_WEBHOOK_SECRET_PREVIOUS: previous })), ['current', previous]);
+  assert.deepEqual(webhookSecrets(readSettings({ GITHUB_WEBHOOK_SECRET: 'current', GITHUB_WEBHOOK_SECRET_PREVIOUS: previous })), [
+    'current',
+    previous,
+  ]);
 });
 
 test('a secret is used exactly as typed, surrounding whitespace included, with a start-up warning', () => {

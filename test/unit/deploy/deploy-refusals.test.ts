@@ -48,7 +48,10 @@ ${groupInWesteurope}
       assert.equal(result.exitCode, 0, result.stderr);
       assert.match(result.stdout, /Resource changes: 30 to create\./);
       const calls = await fake.calls();
-      assert.match(calls.at(-1)!, /^deployment group what-if --resource-group rg-bots --subscription sub-id --name session-router --parameters \S+\/infra\/main\.bicepparam$/);
+      assert.match(
+        calls.at(-1)!,
+        /^deployment group what-if --resource-group rg-bots --subscription sub-id --name session-router --parameters \S+\/infra\/main\.bicepparam$/,
+      );
       assert.ok(!calls.some((c) => /group create|deployment group create|config-zip/.test(c)), 'nothing is created');
     },
   );
@@ -62,12 +65,15 @@ test('--what-if on a group that does not exist says what would happen and create
       const result = await runDeploy([...args, '--what-if'], fake.dir);
       assert.equal(result.exitCode, 0, result.stderr);
       assert.match(result.stdout, /rg-bots does not exist: a deployment would create it in westeurope/);
-      assert.ok(!(await fake.calls()).some((c) => /group create|provider register|deployment group/.test(c)), 'nothing is created or registered');
+      assert.ok(
+        !(await fake.calls()).some((c) => /group create|provider register|deployment group/.test(c)),
+        'nothing is created or registered',
+      );
     },
   );
 });
 
-test('a failing deployment stops before packaging, with az\'s reason', async () => {
+test("a failing deployment stops before packaging, with az's reason", async () => {
   await withFakeAz(
     `${ready}
   "group exists --name rg-bots --subscription sub-id") echo false ;;
@@ -80,7 +86,10 @@ test('a failing deployment stops before packaging, with az\'s reason', async () 
       const calls = await fake.calls();
       assert.ok(calls.some((c) => c.startsWith('group create --name rg-bots --location westeurope')));
       assert.ok(!calls.some((c) => c.includes('config-zip')));
-      assert.ok(calls.includes('secret in environment: 64 characters'), 'a first deployment generates a secret and hands it over in the environment');
+      assert.ok(
+        calls.includes('secret in environment: 64 characters'),
+        'a first deployment generates a secret and hands it over in the environment',
+      );
       assert.ok(!calls.some((c) => /[0-9a-f]{64}/.test(c)), 'the generated secret never appears on an az command line');
     },
   );
@@ -133,7 +142,10 @@ ${allProvidersRegistered}
     async (fake) => {
       const result = await runDeploy(args, fake.dir);
       assert.equal(result.exitCode, 1);
-      assert.match(result.stderr, /Flex Consumption is not offered in westeurope for this subscription; nothing was created\.\nRegions that offer it: eastus, northeurope/);
+      assert.match(
+        result.stderr,
+        /Flex Consumption is not offered in westeurope for this subscription; nothing was created\.\nRegions that offer it: eastus, northeurope/,
+      );
       assert.ok(nothingCreated(await fake.calls()));
     },
   );
@@ -191,7 +203,10 @@ ${flexRegions}
     async (fake) => {
       const result = await runDeploy(args, fake.dir);
       assert.equal(result.exitCode, 1);
-      assert.match(result.stderr, /registering resource provider Microsoft\.ServiceBus failed[\s\S]*AuthorizationFailed[\s\S]*az provider register --namespace Microsoft\.ServiceBus --subscription sub-id/);
+      assert.match(
+        result.stderr,
+        /registering resource provider Microsoft\.ServiceBus failed[\s\S]*AuthorizationFailed[\s\S]*az provider register --namespace Microsoft\.ServiceBus --subscription sub-id/,
+      );
       assert.ok(nothingCreated((await fake.calls()).filter((c) => !c.startsWith('provider register'))));
     },
   );

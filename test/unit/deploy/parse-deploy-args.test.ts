@@ -12,7 +12,14 @@ test('the documented command line parses, with its defaults', () => {
   });
   assert.deepEqual(
     parseDeployArgs(['-g', 'rg', '-l', 'eastus2', '--what-if', '--parameters', 'infra/prod.bicepparam', '--subscription', 'sub-1']),
-    { resourceGroup: 'rg', location: 'eastus2', whatIf: true, parametersFile: 'infra/prod.bicepparam', subscription: 'sub-1', deploymentName: 'session-router' },
+    {
+      resourceGroup: 'rg',
+      location: 'eastus2',
+      whatIf: true,
+      parametersFile: 'infra/prod.bicepparam',
+      subscription: 'sub-1',
+      deploymentName: 'session-router',
+    },
   );
   assert.equal(parseDeployArgs(['--help']), undefined);
 });
@@ -28,6 +35,10 @@ test('a bad command line is refused with the option that is wrong', () => {
     [['-g', 'rg', '-l', 'westeurope', 'extra'], /extra/],
   ];
   for (const [argv, message] of cases) {
-    assert.throws(() => parseDeployArgs(argv), (error: unknown) => error instanceof UsageError && message.test(error.message), argv.join(' '));
+    assert.throws(
+      () => parseDeployArgs(argv),
+      (error: unknown) => error instanceof UsageError && message.test(error.message),
+      argv.join(' '),
+    );
   }
 });

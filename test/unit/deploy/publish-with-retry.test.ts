@@ -4,7 +4,18 @@ import { DeployRefusal } from '../../../tools/scripts/deploy/az.js';
 import { publishRetryDelaysMs, publishWithRetry } from '../../../tools/scripts/deploy/publish-with-retry.js';
 import { withFakeAz } from '../../support/fake-az.js';
 
-const publishArgs = ['functionapp', 'deployment', 'source', 'config-zip', '--resource-group', 'rg-bots', '--name', 'func-x', '--src', '/tmp/app.zip'];
+const publishArgs = [
+  'functionapp',
+  'deployment',
+  'source',
+  'config-zip',
+  '--resource-group',
+  'rg-bots',
+  '--name',
+  'func-x',
+  '--src',
+  '/tmp/app.zip',
+];
 
 /** A fake az (bash builtins only: PATH holds nothing else) whose config-zip answers 403 for the first `refusals` calls, then succeeds. */
 const forbiddenThenOk = (refusals: number) => `  "functionapp deployment source config-zip "*)
@@ -48,14 +59,18 @@ test('the retries are bounded: a publish still refused after the last wait fails
   });
   assert.deepEqual(waits, [1, 2, 3]);
   // The default bound, about ten minutes in all.
-  assert.equal(publishRetryDelaysMs.reduce((sum, ms) => sum + ms, 0), 585_000);
+  assert.equal(
+    publishRetryDelaysMs.reduce((sum, ms) => sum + ms, 0),
+    585_000,
+  );
 });
 
 test('any other publish failure is not retried', async () => {
   await withAzOnPath(`  "functionapp deployment source config-zip "*) echo "ERROR: Zip file is invalid" >&2; exit 1 ;;`, async (calls) => {
     await assert.rejects(
       publishWithRetry(publishArgs, { wait: async () => assert.fail('no wait for a non-authorization failure') }),
-      (error: unknown) => error instanceof DeployRefusal && /publishing the package failed .*exited 1\):\nERROR: Zip file is invalid/.test(error.message),
+      (error: unknown) =>
+        error instanceof DeployRefusal && /publishing the package failed .*exited 1\):\nERROR: Zip file is invalid/.test(error.message),
     );
     assert.equal((await calls()).length, 1);
   });

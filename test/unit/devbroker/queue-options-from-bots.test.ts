@@ -7,14 +7,22 @@ import { queueOptionsFromBots } from '../../../tools/dev-broker/queue-options-fr
 test('every bot in bots.json gets a session queue with its delivery settings', () => {
   const file = botsFileSchema.parse(JSON.parse(readFileSync('src/bots/bots.json', 'utf8')));
   const queues = queueOptionsFromBots(file.bots);
-  assert.deepEqual(queues.map((q) => q.name), file.bots.map((b) => b.queue));
+  assert.deepEqual(
+    queues.map((q) => q.name),
+    file.bots.map((b) => b.queue),
+  );
   assert.ok(queues.every((q) => q.requiresSession === true && q.requiresDuplicateDetection === true));
 });
 
-test('maxDeliveryCount, lockDuration and duplicateDetectionWindow come from the bot\'s delivery block', () => {
+test("maxDeliveryCount, lockDuration and duplicateDetectionWindow come from the bot's delivery block", () => {
   const file = botsFileSchema.parse({
     bots: [
-      { name: 'a-bot', queue: 'bot-a', events: ['push'], delivery: { maxDeliveryCount: 3, lockDuration: 'PT30S', duplicateDetectionWindow: 'PT10M' } },
+      {
+        name: 'a-bot',
+        queue: 'bot-a',
+        events: ['push'],
+        delivery: { maxDeliveryCount: 3, lockDuration: 'PT30S', duplicateDetectionWindow: 'PT10M' },
+      },
       { name: 'b-bot', queue: 'bot-b', events: ['push'] },
     ],
   });
@@ -39,5 +47,11 @@ test('a bot with strategy none gets a plain queue, without sessions', () => {
       { name: 'unordered', queue: 'bot-unordered', events: ['push'], strategy: { type: 'none' } },
     ],
   });
-  assert.deepEqual(queueOptionsFromBots(bots).map((q) => [q.name, q.requiresSession]), [['bot-ordered', true], ['bot-unordered', false]]);
+  assert.deepEqual(
+    queueOptionsFromBots(bots).map((q) => [q.name, q.requiresSession]),
+    [
+      ['bot-ordered', true],
+      ['bot-unordered', false],
+    ],
+  );
 });

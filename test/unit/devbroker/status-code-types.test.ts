@@ -17,9 +17,9 @@ function registry(): QueueRegistry {
 
 test('put-token replies carry status-code as an AMQP int, accepted and not found alike', () => {
   const queues = registry();
-  const request = (name: string): Message => ({ message_id: 'm', application_properties: { operation: 'put-token', name }, body: 'token' }) as Message;
+  const request = (name: string): Message => ({ message_id: 'm', application_properties: { operation: 'put-token', name }, body: 'token' });
   for (const audience of ['amqp://localhost/orders', 'sb://localhost/orders', 'amqp://localhost/missing']) {
-    const status = answerPutToken(queues, request(audience)).application_properties?.['status-code'];
+    const status: unknown = answerPutToken(queues, request(audience)).application_properties?.['status-code'];
     assert.match(String(typeName(status)), /^(Small)?Int$/, audience);
   }
 });
@@ -28,14 +28,21 @@ test('$management replies carry statusCode as an AMQP int, success and error ali
   const entity = registry().resolve('orders');
   assert.ok(!(entity instanceof Error));
   for (const operation of ['com.microsoft:peek-message', 'com.microsoft:no-such-operation']) {
-    const reply = answerManagementRequest(entity, { message_id: 'm', application_properties: { operation }, body: {} } as Message);
+    const reply = answerManagementRequest(entity, { message_id: 'm', application_properties: { operation }, body: {} });
     assert.match(String(typeName(reply.application_properties?.statusCode)), /^(Small)?Int$/, operation);
   }
 });
 
 test('addresses resolve with or without scheme://host and leading slashes, the dead-letter sub-queue in any case', () => {
   const queues = registry();
-  for (const address of ['orders', '/orders', 'sb://localhost/orders', 'amqp://localhost/orders', '/orders/$management', 'amqp://localhost/orders/$management']) {
+  for (const address of [
+    'orders',
+    '/orders',
+    'sb://localhost/orders',
+    'amqp://localhost/orders',
+    '/orders/$management',
+    'amqp://localhost/orders/$management',
+  ]) {
     const entity = queues.resolve(address);
     assert.ok(!(entity instanceof Error), address);
     assert.equal(entity.subQueue, 'active', address);

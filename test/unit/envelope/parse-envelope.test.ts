@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventEnvelope } from '../../../src/envelope/event-envelope.js';
 import { parseEnvelope } from '../../../src/envelope/parse-envelope.js';
-import { PermanentError, isPermanent } from '../../../src/errors/delivery-errors.js';
+import { isPermanent } from '../../../src/errors/delivery-errors.js';
 import { envelopeFor } from '../../support/envelopes.js';
 import { action, exampleOf } from '../../support/webhook-examples.js';
 
@@ -13,7 +13,7 @@ function assertMalformed(body: unknown, ...named: string[]): void {
     () => parseEnvelope(body),
     (error: unknown) => {
       assert.ok(isPermanent(error), 'a malformed message cannot be fixed by retrying');
-      assert.equal((error as PermanentError).reason, 'MalformedEnvelope');
+      assert.equal(error.reason, 'MalformedEnvelope');
       for (const field of named) assert.match((error as Error).message, new RegExp(field.replace(/\./g, '\\.')));
       return true;
     },

@@ -113,7 +113,7 @@ for (const [eventType, headBranchOf] of [
   });
 }
 
-test('workflow_run from a fork names the fork\'s branch: repository-level, not a branch of this repository', () => {
+test("workflow_run from a fork names the fork's branch: repository-level, not a branch of this repository", () => {
   const payload = exampleOf('workflow_run', (payload) => fromFork(runWith('workflow_run')(payload), payload));
   assert.deepEqual(extractEntity('workflow_run', payload), { entityType: 'repository', entityId: null });
 });
@@ -167,9 +167,25 @@ test('release is about the release, by tag name', () => {
 });
 
 const ENTITY_EVENTS = new Set([
-  'pull_request', 'pull_request_review', 'pull_request_review_comment', 'pull_request_review_thread', 'issues',
-  'issue_comment', 'push', 'create', 'delete', 'check_run', 'check_suite', 'workflow_run', 'workflow_job', 'status',
-  'merge_group', 'discussion', 'discussion_comment', 'release', 'workflow_dispatch',
+  'pull_request',
+  'pull_request_review',
+  'pull_request_review_comment',
+  'pull_request_review_thread',
+  'issues',
+  'issue_comment',
+  'push',
+  'create',
+  'delete',
+  'check_run',
+  'check_suite',
+  'workflow_run',
+  'workflow_job',
+  'status',
+  'merge_group',
+  'discussion',
+  'discussion_comment',
+  'release',
+  'workflow_dispatch',
 ]);
 
 test('any other event with a repository is repository-level', () => {

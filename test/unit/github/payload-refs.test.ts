@@ -35,7 +35,7 @@ test('installationIdOf reads the GitHub App installation, null for plain webhook
   assert.equal(installationIdOf(exampleOf('check_run', (payload) => payload['installation'] === undefined)), null);
 });
 
-test('occurredAt is the main object\'s own last change, in UTC', () => {
+test("occurredAt is the main object's own last change, in UTC", () => {
   const edited = exampleOf('issue_comment', action('edited'));
   assert.equal(occurredAtOf('issue_comment', edited), new Date(String(obj(edited['comment'])['updated_at'])).toISOString());
 
@@ -66,7 +66,13 @@ test('occurredAt reads epoch seconds where GitHub writes them, and top-level sta
 
 test('occurredAt is null when the payload carries no timestamp', () => {
   assert.equal(occurredAtOf('label', exampleOf('label')), null);
-  assert.equal(occurredAtOf('push', exampleOf('push', (payload) => payload['head_commit'] === null)), null);
+  assert.equal(
+    occurredAtOf(
+      'push',
+      exampleOf('push', (payload) => payload['head_commit'] === null),
+    ),
+    null,
+  );
   assert.equal(occurredAtOf('create', exampleOf('create')), null);
   const garbled = exampleOf('issues');
   obj(garbled['issue'])['updated_at'] = 'yesterday-ish';

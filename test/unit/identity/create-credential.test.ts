@@ -10,8 +10,14 @@ const clientId = '00000000-0000-0000-0000-000000000001';
 
 test('in Azure (what infra sets: __credential=managedidentity, __clientId) the credential is that managed identity, not a chain', () => {
   assert.ok(createCredential('ServiceBusConnection', { credential: 'managedidentity', clientId }) instanceof ManagedIdentityCredential);
-  assert.ok(createCredential('ServiceBusConnection', { credential: 'ManagedIdentity' }) instanceof ManagedIdentityCredential, 'system-assigned');
-  assert.ok(createCredential('ServiceBusConnection', { clientId }) instanceof ManagedIdentityCredential, 'a client id alone means the managed identity');
+  assert.ok(
+    createCredential('ServiceBusConnection', { credential: 'ManagedIdentity' }) instanceof ManagedIdentityCredential,
+    'system-assigned',
+  );
+  assert.ok(
+    createCredential('ServiceBusConnection', { clientId }) instanceof ManagedIdentityCredential,
+    'a client id alone means the managed identity',
+  );
   assert.ok(telemetryCredential({ clientId }) instanceof ManagedIdentityCredential);
 });
 
@@ -21,7 +27,10 @@ test("without identity settings (a developer machine) it is the developer's own 
 });
 
 test('an unknown __credential value names the setting', () => {
-  assert.throws(() => createCredential('AzureWebJobsStorage', { credential: 'azurecli' }), /AzureWebJobsStorage__credential must be "managedidentity".*got "azurecli"/);
+  assert.throws(
+    () => createCredential('AzureWebJobsStorage', { credential: 'azurecli' }),
+    /AzureWebJobsStorage__credential must be "managedidentity".*got "azurecli"/,
+  );
 });
 
 test('the storage clients use the user-assigned identity from the AzureWebJobsStorage settings infra writes', () => {

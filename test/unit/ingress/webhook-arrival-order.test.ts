@@ -97,7 +97,13 @@ test('a large event still being claim-checked is not overtaken by a smaller late
 type Held = ReturnType<typeof heldClaimCheck>;
 
 const failures: { name: string; fail: (held: Held) => void; env: Record<string, string>; status: number; error: string }[] = [
-  { name: 'Blob storage is down', fail: (held) => held.fail(new TransientError('connect ECONNREFUSED')), env: {}, status: 503, error: 'storage_unavailable' },
+  {
+    name: 'Blob storage is down',
+    fail: (held) => held.fail(new TransientError('connect ECONNREFUSED')),
+    env: {},
+    status: 503,
+    error: 'storage_unavailable',
+  },
   {
     name: 'the delivery id is stored with another payload',
     fail: (held) => held.fail(new PermanentError('ClaimCheckConflict', 'delivery was already stored with a different payload')),
@@ -106,7 +112,13 @@ const failures: { name: string; fail: (held: Held) => void; env: Record<string, 
     error: 'payload_conflict',
   },
   // Nothing is failed by hand: the store gives up when A's own budget runs out.
-  { name: "A's budget runs out while storing", fail: () => undefined, env: { WEBHOOK_SEND_BUDGET_MS: '500' }, status: 503, error: 'storage_unavailable' },
+  {
+    name: "A's budget runs out while storing",
+    fail: () => undefined,
+    env: { WEBHOOK_SEND_BUDGET_MS: '500' },
+    status: 503,
+    error: 'storage_unavailable',
+  },
 ];
 
 for (const failure of failures) {

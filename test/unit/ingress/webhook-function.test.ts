@@ -18,7 +18,10 @@ test('the webhook is POST /api/github/webhooks, anonymous (GitHub authenticates 
 test('the app refuses to start without a Service Bus or a storage connection, naming the settings', () => {
   assert.throws(() => createApp({ env: { AzureWebJobsStorage: 'UseDevelopmentStorage=true' } }), /ServiceBusConnection/);
   assert.throws(
-    () => createApp({ env: { ServiceBusConnection: 'Endpoint=sb://localhost:5672;SharedAccessKeyName=k;SharedAccessKey=s;UseDevelopmentEmulator=true' } }),
+    () =>
+      createApp({
+        env: { ServiceBusConnection: 'Endpoint=sb://localhost:5672;SharedAccessKeyName=k;SharedAccessKey=s;UseDevelopmentEmulator=true' },
+      }),
     /AzureWebJobsStorage/,
   );
 });

@@ -55,7 +55,11 @@ test('the answer waits until the dispatcher reports every queue accepted', async
   let accept!: () => void;
   const accepted = new Promise<void>((resolve) => (accept = resolve));
   const harness = webhookHarness({ dispatcher: recordingDispatcher(() => accepted).dispatcher });
-  const { request } = await signedRequest({ eventType: 'pull_request', payload: example('pull_request', 'opened'), secret: CURRENT_SECRET });
+  const { request } = await signedRequest({
+    eventType: 'pull_request',
+    payload: example('pull_request', 'opened'),
+    secret: CURRENT_SECRET,
+  });
   let answered = false;
   const response = harness.call(request).then((result) => ((answered = true), result));
   await new Promise((resolve) => setImmediate(resolve));
@@ -117,7 +121,11 @@ test('an envelope over the threshold is claim-checked once and every bot gets th
   const { dispatcher, batches } = recordingDispatcher();
   const { claimCheck, stored } = recordingClaimCheck();
   const harness = webhookHarness({ dispatcher, claimCheck, env: { CLAIM_CHECK_THRESHOLD_BYTES: '10000' } });
-  const { request, deliveryId, body: sentBody } = await signedRequest({ eventType: 'pull_request', payload: example('pull_request', 'opened'), secret: CURRENT_SECRET });
+  const {
+    request,
+    deliveryId,
+    body: sentBody,
+  } = await signedRequest({ eventType: 'pull_request', payload: example('pull_request', 'opened'), secret: CURRENT_SECRET });
   const { status, body } = await harness.call(request);
   assert.equal(status, 202);
   assert.equal(body['payloadRef'], `${deliveryId}.json`);
@@ -132,7 +140,13 @@ test('an envelope over the threshold is claim-checked once and every bot gets th
 
 // --- every error status ---------------------------------------------------------------------
 
-const expectRejection = async (harness: ReturnType<typeof webhookHarness>, request: Parameters<ReturnType<typeof webhookHarness>['call']>[0], status: number, error: string, detail: RegExp) => {
+const expectRejection = async (
+  harness: ReturnType<typeof webhookHarness>,
+  request: Parameters<ReturnType<typeof webhookHarness>['call']>[0],
+  status: number,
+  error: string,
+  detail: RegExp,
+) => {
   const response = await harness.call(request);
   assert.equal(response.status, status, JSON.stringify(response.body));
   assert.equal(response.body['error'], error);
@@ -141,8 +155,17 @@ const expectRejection = async (harness: ReturnType<typeof webhookHarness>, reque
 };
 
 test('400: each missing required header is named', async () => {
-  for (const [header, named] of [['x-github-event', 'X-GitHub-Event'], ['x-github-delivery', 'X-GitHub-Delivery'], ['x-hub-signature-256', 'X-Hub-Signature-256']]) {
-    const { request } = await signedRequest({ eventType: 'push', payload: example('push'), secret: CURRENT_SECRET, headers: { [header!]: undefined } });
+  for (const [header, named] of [
+    ['x-github-event', 'X-GitHub-Event'],
+    ['x-github-delivery', 'X-GitHub-Delivery'],
+    ['x-hub-signature-256', 'X-Hub-Signature-256'],
+  ]) {
+    const { request } = await signedRequest({
+      eventType: 'push',
+      payload: example('push'),
+      secret: CURRENT_SECRET,
+      headers: { [header!]: undefined },
+    });
     await expectRejection(webhookHarness(), request, 400, 'missing_headers', new RegExp(`missing required header: ${named}$`));
   }
 });
@@ -164,21 +187,36 @@ test('400: a signed body that is not JSON, or an empty body', async () => {
 test('401: a signature from another secret or over other bytes', async () => {
   const { request } = await signedRequest({ eventType: 'push', payload: example('push'), secret: 'not-our-secret' });
   await expectRejection(webhookHarness(), request, 401, 'bad_signature', /X-Hub-Signature-256 does not match/);
-  const { request: tampered } = await signedRequest({ eventType: 'push', payload: example('push'), secret: CURRENT_SECRET, signBody: '{}' });
+  const { request: tampered } = await signedRequest({
+    eventType: 'push',
+    payload: example('push'),
+    secret: CURRENT_SECRET,
+    signBody: '{}',
+  });
   await expectRejection(webhookHarness(), tampered, 401, 'bad_signature', /does not match/);
 });
 
 test('413: over WEBHOOK_MAX_BODY_BYTES, by declared length or by counting', async () => {
   const env = { WEBHOOK_MAX_BODY_BYTES: '4096' };
   const payload = example('pull_request', 'opened');
-  const { request: declared } = await signedRequest({ eventType: 'pull_request', payload, secret: CURRENT_SECRET, headers: { 'content-length': '30000' } });
+  const { request: declared } = await signedRequest({
+    eventType: 'pull_request',
+    payload,
+    secret: CURRENT_SECRET,
+    headers: { 'content-length': '30000' },
+  });
   await expectRejection(webhookHarness({ env }), declared, 413, 'body_too_large', /Content-Length 30000 exceeds the limit of 4096 bytes/);
   const { request: counted } = await signedRequest({ eventType: 'pull_request', payload, secret: CURRENT_SECRET });
   await expectRejection(webhookHarness({ env }), counted, 413, 'body_too_large', /exceeds the limit of 4096 bytes/);
 });
 
 test('415: a content type GitHub does not send', async () => {
-  const { request } = await signedRequest({ eventType: 'push', payload: example('push'), secret: CURRENT_SECRET, headers: { 'content-type': 'text/plain' } });
+  const { request } = await signedRequest({
+    eventType: 'push',
+    payload: example('push'),
+    secret: CURRENT_SECRET,
+    headers: { 'content-type': 'text/plain' },
+  });
   await expectRejection(webhookHarness(), request, 415, 'unsupported_content_type', /got "text\/plain"/);
 });
 
@@ -191,24 +229,56 @@ test('500: no secret configured refuses every delivery (fail closed) and says so
 
 test('503: a queue that does not accept, naming the bot; 503 when a big payload cannot be claim-checked', async () => {
   const failing = recordingDispatcher(async () => {
-    throw new DispatchError([{ bot: 'merge-warden', queue: 'bot-merge-warden', reason: 'ServiceCommunicationProblem: connect ECONNREFUSED' }]);
+    throw new DispatchError([
+      { bot: 'merge-warden', queue: 'bot-merge-warden', reason: 'ServiceCommunicationProblem: connect ECONNREFUSED' },
+    ]);
   });
-  const { request } = await signedRequest({ eventType: 'pull_request', payload: example('pull_request', 'opened'), secret: CURRENT_SECRET });
-  await expectRejection(webhookHarness({ dispatcher: failing.dispatcher }), request, 503, 'queues_unavailable', /merge-warden \(queue bot-merge-warden\): ServiceCommunicationProblem/);
+  const { request } = await signedRequest({
+    eventType: 'pull_request',
+    payload: example('pull_request', 'opened'),
+    secret: CURRENT_SECRET,
+  });
+  await expectRejection(
+    webhookHarness({ dispatcher: failing.dispatcher }),
+    request,
+    503,
+    'queues_unavailable',
+    /merge-warden \(queue bot-merge-warden\): ServiceCommunicationProblem/,
+  );
 
   const storageDown = recordingClaimCheck(async () => {
     throw new TransientError('could not store: connect ECONNREFUSED');
   });
-  const { request: big } = await signedRequest({ eventType: 'pull_request', payload: example('pull_request', 'opened'), secret: CURRENT_SECRET });
-  await expectRejection(webhookHarness({ claimCheck: storageDown.claimCheck, env: { CLAIM_CHECK_THRESHOLD_BYTES: '1000' } }), big, 503, 'storage_unavailable', /could not be claim-checked/);
+  const { request: big } = await signedRequest({
+    eventType: 'pull_request',
+    payload: example('pull_request', 'opened'),
+    secret: CURRENT_SECRET,
+  });
+  await expectRejection(
+    webhookHarness({ claimCheck: storageDown.claimCheck, env: { CLAIM_CHECK_THRESHOLD_BYTES: '1000' } }),
+    big,
+    503,
+    'storage_unavailable',
+    /could not be claim-checked/,
+  );
 });
 
 test('409: a delivery id already claim-checked with a different payload', async () => {
   const conflict = recordingClaimCheck(async () => {
     throw new PermanentError('ClaimCheckConflict', 'delivery d was already stored with a different payload');
   });
-  const { request } = await signedRequest({ eventType: 'pull_request', payload: example('pull_request', 'opened'), secret: CURRENT_SECRET });
-  await expectRejection(webhookHarness({ claimCheck: conflict.claimCheck, env: { CLAIM_CHECK_THRESHOLD_BYTES: '1000' } }), request, 409, 'payload_conflict', /different payload/);
+  const { request } = await signedRequest({
+    eventType: 'pull_request',
+    payload: example('pull_request', 'opened'),
+    secret: CURRENT_SECRET,
+  });
+  await expectRejection(
+    webhookHarness({ claimCheck: conflict.claimCheck, env: { CLAIM_CHECK_THRESHOLD_BYTES: '1000' } }),
+    request,
+    409,
+    'payload_conflict',
+    /different payload/,
+  );
 });
 
 test('no secret and no payload content ever reaches a log line or telemetry, whatever the outcome', async () => {
@@ -218,7 +288,11 @@ test('no secret and no payload content ever reaches a log line or telemetry, wha
   const harnesses = [
     webhookHarness(),
     webhookHarness({ env: { WEBHOOK_MAX_BODY_BYTES: '100' } }),
-    webhookHarness({ dispatcher: recordingDispatcher(async () => { throw new Error(`boom`); }).dispatcher }),
+    webhookHarness({
+      dispatcher: recordingDispatcher(async () => {
+        throw new Error(`boom`);
+      }).dispatcher,
+    }),
     webhookHarness({ env: { CLAIM_CHECK_THRESHOLD_BYTES: '1000' } }),
   ];
   for (const harness of harnesses) {
@@ -227,7 +301,9 @@ test('no secret and no payload content ever reaches a log line or telemetry, wha
         await harness.call((await signedRequest({ eventType: 'pull_request', payload, secret, encoding })).request);
       }
     }
-    await harness.call((await signedRequest({ eventType: 'pull_request', payload: `{"body":"${marker}"`, secret: CURRENT_SECRET })).request);
+    await harness.call(
+      (await signedRequest({ eventType: 'pull_request', payload: `{"body":"${marker}"`, secret: CURRENT_SECRET })).request,
+    );
     const recorded = [...harness.logs, JSON.stringify(harness.telemetry.events), JSON.stringify(harness.telemetry.metrics)].join('\n');
     assert.ok(harness.logs.length > 0);
     for (const forbidden of [CURRENT_SECRET, PREVIOUS_SECRET, marker]) {

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { decodeRowKey, encodeRowKey } from '../../../src/lifecycle/encode-row-key.js';
 
 /** What Table Storage forbids in a key. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern names
 const ILLEGAL = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -11,13 +12,25 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 // characters Table keys forbid, and GitHub-shaped ids.
 const wellFormedId = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 128 }).map(cut128),
-  fc.string({ unit: fc.constantFrom('/', '\\', '#', '?', '~', '%', "'", '\u0000', '\u001f', '\u007f', '\u009f', 'a', '-', 'é', '😀'), maxLength: 128 })
+  fc
+    .string({
+      unit: fc.constantFrom('/', '\\', '#', '?', '~', '%', "'", '\u0000', '\u001f', '\u007f', '\u009f', 'a', '-', 'é', '😀'),
+      maxLength: 128,
+    })
     .map(cut128),
-  fc.tuple(fc.constantFrom('pr', 'issue', 'branch', 'repo', 'user'), fc.stringMatching(/^[A-Za-z0-9-]{1,39}$/), fc.stringMatching(/^[A-Za-z0-9._-]{1,60}$/))
+  fc
+    .tuple(
+      fc.constantFrom('pr', 'issue', 'branch', 'repo', 'user'),
+      fc.stringMatching(/^[A-Za-z0-9-]{1,39}$/),
+      fc.stringMatching(/^[A-Za-z0-9._-]{1,60}$/),
+    )
     .map(([kind, owner, repo]) => `${kind}-${owner}/${repo}`),
 );
 // Any UTF-16 text, lone surrogates included (a JS string can hold them, UTF-8 cannot).
-const anyText = fc.string({ unit: fc.oneof(fc.constantFrom('\ud800', '\udfff', '/'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 128 });
+const anyText = fc.string({
+  unit: fc.oneof(fc.constantFrom('\ud800', '\udfff', '/'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
+  maxLength: 128,
+});
 
 /** At most 128 UTF-16 code units, without splitting a surrogate pair (as the session-id normaliser does). */
 function cut128(id: string): string {
@@ -105,7 +118,12 @@ test('item 6: an id too long for a Table key gets a deterministic hashed key wit
 
 test('item 6 (property): any id, however long or non-ASCII, gets a legal key of at most 512 characters; distinct ids get distinct keys', () => {
   const escaped = fc.array(fc.constantFrom('/', ' ', '#', '日', '🎉', 'a', '~'), { maxLength: 400 }).map((chars) => chars.join(''));
-  const anyId = fc.oneof(escaped, fc.string({ unit: 'grapheme', maxLength: 400 }), fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ maxLength: 600 }));
+  const anyId = fc.oneof(
+    escaped,
+    fc.string({ unit: 'grapheme', maxLength: 400 }),
+    fc.string({ unit: 'binary', maxLength: 400 }),
+    fc.string({ maxLength: 600 }),
+  );
   fc.assert(
     fc.property(anyId, anyId, (a, b) => {
       const key = encodeRowKey(a);

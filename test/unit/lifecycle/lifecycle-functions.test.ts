@@ -12,12 +12,15 @@ const unusedStore = {} as SessionStore;
 test('settings choose the janitor schedule; the admin routes come along', () => {
   const settings = readSettings({ JANITOR_SCHEDULE: '0 */5 * * * *' });
   const definitions = createLifecycleFunctions({ bots, settings, store: unusedStore, telemetry: noTelemetry });
-  assert.deepEqual(definitions.map((d) => [d.kind, d.name]), [
-    ['timer', 'session-janitor'],
-    ['http', 'sessions-list'],
-    ['http', 'sessions-get'],
-    ['http', 'sessions-close'],
-  ]);
+  assert.deepEqual(
+    definitions.map((d) => [d.kind, d.name]),
+    [
+      ['timer', 'session-janitor'],
+      ['http', 'sessions-list'],
+      ['http', 'sessions-get'],
+      ['http', 'sessions-close'],
+    ],
+  );
   assert.equal(definitions[0]?.kind === 'timer' && definitions[0].schedule, '0 */5 * * * *');
   assert.equal(readSettings({}).JANITOR_SCHEDULE, '0 */1 * * * *', 'every minute by default');
 });

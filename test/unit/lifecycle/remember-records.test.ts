@@ -6,7 +6,15 @@ import type { SessionLimits } from '../../../src/lifecycle/should-close-session.
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const record = (bot: string, sessionId: string, lastActivityAt = t0): StoredSessionRecord => ({
-  bot, sessionId, generation: 1, state: 'active', openedAt: t0, lastActivityAt, messageCount: 1, lastMessageId: 'm', etag: 'e',
+  bot,
+  sessionId,
+  generation: 1,
+  state: 'active',
+  openedAt: t0,
+  lastActivityAt,
+  messageCount: 1,
+  lastMessageId: 'm',
+  etag: 'e',
 });
 const limits: SessionLimits = {
   maxSessionDuration: { iso: 'PT2H', ms: 7_200_000 },
@@ -27,7 +35,7 @@ test('keeps at most maxPerBot records per bot, dropping the least recently used'
   assert.ok(records.recall('b', 's1', t0, undefined), 'another bot has its own room');
 });
 
-test('a record idle past its bot\'s sessionTimeout is dropped: the janitor may have closed it', () => {
+test("a record idle past its bot's sessionTimeout is dropped: the janitor may have closed it", () => {
   const records = rememberRecords(10);
   records.remember(record('a', 's1'));
   assert.ok(records.recall('a', 's1', new Date(t0.getTime() + 1_800_000), limits));

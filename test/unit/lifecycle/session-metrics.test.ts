@@ -1,17 +1,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exportSessionMetrics, hotSessions, MAX_HOT_SESSION_EVENTS, summarizeDistribution } from '../../../src/lifecycle/session-metrics.js';
+import {
+  exportSessionMetrics,
+  hotSessions,
+  MAX_HOT_SESSION_EVENTS,
+  summarizeDistribution,
+} from '../../../src/lifecycle/session-metrics.js';
 import type { SessionRecord } from '../../../src/lifecycle/session-record.js';
 import { recordingTelemetry } from '../../support/recording-telemetry.js';
 
 const at = new Date('2026-01-01T00:00:00Z');
 const session = (sessionId: string, messageCount: number): SessionRecord => ({
-  bot: 'merge-warden', sessionId, generation: 1, state: 'active', openedAt: at, lastActivityAt: at, messageCount, lastMessageId: 'm',
+  bot: 'merge-warden',
+  sessionId,
+  generation: 1,
+  state: 'active',
+  openedAt: at,
+  lastActivityAt: at,
+  messageCount,
+  lastMessageId: 'm',
 });
 
 test('hot sessions are those strictly over the threshold, busiest first', () => {
   const records = [session('a', 100), session('b', 101), session('c', 250), session('d', 3)];
-  assert.deepEqual(hotSessions(records, 100).map((r) => r.sessionId), ['c', 'b']);
+  assert.deepEqual(
+    hotSessions(records, 100).map((r) => r.sessionId),
+    ['c', 'b'],
+  );
 });
 
 test('the distribution summary uses nearest-rank percentiles of real counts', () => {

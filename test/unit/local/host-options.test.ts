@@ -4,7 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lockRenewalWarning, parseTimeSpan, readHttpRoutePrefix, readServiceBusHostOptions } from '../../../tools/local-host/host-options.js';
+import {
+  lockRenewalWarning,
+  parseTimeSpan,
+  readHttpRoutePrefix,
+  readServiceBusHostOptions,
+} from '../../../tools/local-host/host-options.js';
 
 const projectHostJson = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../host.json');
 
@@ -54,9 +59,15 @@ test('bad host.json values are refused with their path', () => {
   try {
     const file = path.join(dir, 'host.json');
     writeFileSync(file, JSON.stringify({ extensions: { serviceBus: { maxConcurrentSessions: 0, sessionIdleTimeout: '5s' } } }));
-    assert.throws(() => readServiceBusHostOptions(file, {}), /extensions\.serviceBus\.maxConcurrentSessions must be a positive whole number, got 0/);
+    assert.throws(
+      () => readServiceBusHostOptions(file, {}),
+      /extensions\.serviceBus\.maxConcurrentSessions must be a positive whole number, got 0/,
+    );
     writeFileSync(file, JSON.stringify({ extensions: { serviceBus: { sessionIdleTimeout: '5s' } } }));
-    assert.throws(() => readServiceBusHostOptions(file, {}), /extensions\.serviceBus\.sessionIdleTimeout must be a time span such as "00:00:05", got "5s"/);
+    assert.throws(
+      () => readServiceBusHostOptions(file, {}),
+      /extensions\.serviceBus\.sessionIdleTimeout must be a time span such as "00:00:05", got "5s"/,
+    );
     // Without host.json settings, the host's defaults.
     writeFileSync(file, '{}');
     assert.equal(readServiceBusHostOptions(file, {}).maxConcurrentSessions, 8);

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { ensureServiceBus, parseServiceBusConnection, type StartedBroker } from '../../../tools/local-host/local-service-bus.js';
 import { silentLog } from '../../../tools/local-host/log.js';
 
-const SAMPLE = 'Endpoint=sb://localhost:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true';
+const SAMPLE =
+  'Endpoint=sb://localhost:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true';
 
 function fakeBroker() {
   const calls: number[] = [];
@@ -46,7 +47,11 @@ test('a namespace is used as it is; nothing is started', async () => {
   assert.equal(bus.pendingMessages, undefined);
   assert.match(bus.description, /namespace ns\.servicebus\.windows\.net/);
   assert.doesNotMatch(bus.description, /secret/);
-  const identity = await ensureServiceBus({ ServiceBusConnection__fullyQualifiedNamespace: 'ns.servicebus.windows.net' }, broker.start, silentLog);
+  const identity = await ensureServiceBus(
+    { ServiceBusConnection__fullyQualifiedNamespace: 'ns.servicebus.windows.net' },
+    broker.start,
+    silentLog,
+  );
   assert.match(identity.description, /managed identity/);
   assert.deepEqual(broker.calls, []);
 });

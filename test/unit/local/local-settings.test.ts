@@ -23,13 +23,16 @@ test('a missing local.settings.json is created from the sample, an existing one 
     assert.deepEqual(readLocalSettings(settings).Values, { A: 'sample' });
     writeFileSync(settings, JSON.stringify({ Values: { A: 'mine' } }));
     assert.equal(ensureLocalSettings(settings, sample), false);
-    assert.equal(JSON.parse(readFileSync(settings, 'utf8')).Values.A, 'mine');
+    assert.equal((JSON.parse(readFileSync(settings, 'utf8')) as { Values: Record<string, string> }).Values['A'], 'mine');
   });
 });
 
 test('real environment variables win over the file, as with func start; even an empty one', () => {
   const env: NodeJS.ProcessEnv = { JOURNAL_PATH: '/tmp/j.jsonl', GITHUB_WEBHOOK_SECRET_PREVIOUS: '' };
-  const applied = applyLocalSettings({ JOURNAL_PATH: '.data/journal.jsonl', GITHUB_WEBHOOK_SECRET: 's', GITHUB_WEBHOOK_SECRET_PREVIOUS: 'old' }, env);
+  const applied = applyLocalSettings(
+    { JOURNAL_PATH: '.data/journal.jsonl', GITHUB_WEBHOOK_SECRET: 's', GITHUB_WEBHOOK_SECRET_PREVIOUS: 'old' },
+    env,
+  );
   assert.equal(env.JOURNAL_PATH, '/tmp/j.jsonl');
   assert.equal(env.GITHUB_WEBHOOK_SECRET, 's');
   assert.equal(env.GITHUB_WEBHOOK_SECRET_PREVIOUS, '');

@@ -22,5 +22,8 @@ test('a real account is described without its key and nothing is started', async
 });
 
 test('LOCAL_AZURITE_PORTS that are not ports are refused with the setting name', async () => {
-  await assert.rejects(ensureStorage({ LOCAL_AZURITE_PORTS: '1,2' }, silentLog), /LOCAL_AZURITE_PORTS must be "0" \(any free ports\) or "blob,queue,table"/);
+  await assert.rejects(
+    ensureStorage({ LOCAL_AZURITE_PORTS: '1,2' }, silentLog),
+    /LOCAL_AZURITE_PORTS must be "0" \(any free ports\) or "blob,queue,table"/,
+  );
 });

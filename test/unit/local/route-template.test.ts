@@ -13,7 +13,10 @@ test('literal routes match case-insensitively and nothing longer or shorter', ()
 test('parameters are decoded; a catch-all takes the rest of the path', () => {
   const sessions = compileRoute('sessions/{bot}/{*sessionId}');
   assert.deepEqual(sessions.match('/sessions/merge-warden/pr-octo%2Fhello-42'), { bot: 'merge-warden', sessionId: 'pr-octo/hello-42' });
-  assert.deepEqual(sessions.match('/sessions/merge-warden/branch-octo/hello-feature/x'), { bot: 'merge-warden', sessionId: 'branch-octo/hello-feature/x' });
+  assert.deepEqual(sessions.match('/sessions/merge-warden/branch-octo/hello-feature/x'), {
+    bot: 'merge-warden',
+    sessionId: 'branch-octo/hello-feature/x',
+  });
   assert.deepEqual(sessions.match('/sessions/merge-warden'), { bot: 'merge-warden', sessionId: '' });
   assert.equal(sessions.match('/sessions'), undefined);
 });

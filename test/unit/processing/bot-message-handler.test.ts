@@ -7,13 +7,7 @@ import { parseEnvelope } from '../../../src/envelope/parse-envelope.js';
 import { createBotMessageHandler } from '../../../src/processing/bot-message-handler.js';
 import type { BotTarget, TargetInput } from '../../../src/targets/bot-target.js';
 import { pullRequestEnvelope } from '../../support/processing/example-envelopes.js';
-import {
-  memoryPoisonStore,
-  memorySessions,
-  queueContext,
-  recordingTelemetry,
-  type CapturedLog,
-} from '../../support/processing/fakes.js';
+import { memoryPoisonStore, memorySessions, queueContext, recordingTelemetry, type CapturedLog } from '../../support/processing/fakes.js';
 
 const bot: BotDefinition = botDefinitionSchema.parse({
   name: 'merge-warden',
@@ -78,7 +72,10 @@ describe('bot message handler', () => {
     assert.equal(delivered[0]!.deliveryCount, 1);
     assert.deepEqual(sessions.touches, [{ bot: 'merge-warden', sessionId: 'pr-octo/repo-7', messageId: 'd-1' }]);
     assert.equal(poison.records.length, 0);
-    assert.deepEqual(telemetry.events.map((e) => e.name), ['BotMessageProcessed']);
+    assert.deepEqual(
+      telemetry.events.map((e) => e.name),
+      ['BotMessageProcessed'],
+    );
     assert.equal(telemetry.metrics.find((m) => m.name === 'BotMessageLatencyMs')?.value, 5_000);
   });
 
@@ -123,10 +120,21 @@ describe('bot message handler', () => {
   it('gives a transient failure back once maxRetryDuration is spent, so the host abandons it, without poisoning', async () => {
     const failure = new TransientError('target answered 503');
     const logs: CapturedLog[] = [];
-    const { handler, poison, telemetry, waits } = setup({ target: async () => { throw failure; } });
+    const { handler, poison, telemetry, waits } = setup({
+      target: async () => {
+        throw failure;
+      },
+    });
     await assert.rejects(handler(envelope, queueContext({ ...meta, deliveryCount: 2 }, logs)), (error) => error === failure);
-    assert.equal(waits.reduce((a, b) => a + b, 0), 240_000, 'waited exactly the PT4M budget, the last wait cut to fit');
-    assert.ok(waits.every((ms) => ms <= 30_000), 'no single wait over 30 s');
+    assert.equal(
+      waits.reduce((a, b) => a + b, 0),
+      240_000,
+      'waited exactly the PT4M budget, the last wait cut to fit',
+    );
+    assert.ok(
+      waits.every((ms) => ms <= 30_000),
+      'no single wait over 30 s',
+    );
     assert.equal(poison.records.length, 0);
     assert.equal(telemetry.exceptions.length, 1);
     assert.match(logs.at(-1)!.text, /delivery 2 of 3\) after \d+ retries in place; handing it back for redelivery.*503/);
@@ -142,23 +150,46 @@ describe('bot message handler', () => {
     await polite.handler(envelope, queueContext(meta));
     assert.deepEqual(polite.waits, [7_000]);
 
-    const tooLong = setup({ target: async () => { throw new TransientError('503', { retryAfterMs: 600_000 }); } });
+    const tooLong = setup({
+      target: async () => {
+        throw new TransientError('503', { retryAfterMs: 600_000 });
+      },
+    });
     await assert.rejects(tooLong.handler(envelope, queueContext(meta)), /503/);
     assert.deepEqual(tooLong.waits, [240_000], 'waited out what the budget allows, then gave it back without calling early');
   });
 
   it('does not retry in place when maxRetryDuration is PT0S, nor a permanent failure', async () => {
-    const off = botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['pull_request'], delivery: { maxRetryDuration: 'PT0S' }, onPoison: 'skip' });
-    const transient = setup({ bot: off, target: async () => { throw new TransientError('down'); } });
+    const off = botDefinitionSchema.parse({
+      name: 'merge-warden',
+      queue: 'bot-merge-warden',
+      events: ['pull_request'],
+      delivery: { maxRetryDuration: 'PT0S' },
+      onPoison: 'skip',
+    });
+    const transient = setup({
+      bot: off,
+      target: async () => {
+        throw new TransientError('down');
+      },
+    });
     await assert.rejects(transient.handler(envelope, queueContext(meta)), /down/);
-    const permanent = setup({ target: async () => { throw new PermanentError('TargetRejected', 'no'); } });
+    const permanent = setup({
+      target: async () => {
+        throw new PermanentError('TargetRejected', 'no');
+      },
+    });
     await permanent.handler(envelope, queueContext(meta));
     assert.deepEqual([...transient.waits, ...permanent.waits], []);
     assert.equal(transient.delivered.length, 1);
   });
 
   it('counts an unknown error as transient', async () => {
-    const { handler, poison } = setup({ target: async () => { throw new Error('socket hang up'); } });
+    const { handler, poison } = setup({
+      target: async () => {
+        throw new Error('socket hang up');
+      },
+    });
     await assert.rejects(handler(envelope, queueContext(meta)), /socket hang up/);
     assert.equal(poison.records.length, 0);
   });
@@ -166,7 +197,9 @@ describe('bot message handler', () => {
   it('records a target rejection as poison and returns, so the session moves on', async () => {
     const logs: CapturedLog[] = [];
     const { handler, poison, sessions, telemetry } = setup({
-      target: async () => { throw new PermanentError('TargetRejected', 'Bot answered 422: unprocessable'); },
+      target: async () => {
+        throw new PermanentError('TargetRejected', 'Bot answered 422: unprocessable');
+      },
     });
     await handler(envelope, queueContext(meta, logs));
     assert.equal(poison.records.length, 1);
@@ -210,7 +243,11 @@ describe('bot message handler', () => {
   });
 
   it('on the last allowed delivery records MaxDeliveryCountExceeded with the last error, then still throws', async () => {
-    const { handler, poison } = setup({ target: async () => { throw new TransientError('target answered 500'); } });
+    const { handler, poison } = setup({
+      target: async () => {
+        throw new TransientError('target answered 500');
+      },
+    });
     await assert.rejects(handler(envelope, queueContext({ ...meta, deliveryCount: 2 })), /500/);
     assert.equal(poison.records.length, 0, 'not before the last delivery');
     await assert.rejects(handler(envelope, queueContext({ ...meta, deliveryCount: 3 })), /500/);
@@ -222,7 +259,11 @@ describe('bot message handler', () => {
 
   it('still throws on the last delivery when the poison store is down (the broker dead-letters it)', async () => {
     const logs: CapturedLog[] = [];
-    const { handler, poison } = setup({ target: async () => { throw new TransientError('timeout'); } });
+    const { handler, poison } = setup({
+      target: async () => {
+        throw new TransientError('timeout');
+      },
+    });
     poison.failWith = new Error('table unavailable');
     await assert.rejects(handler(envelope, queueContext({ ...meta, deliveryCount: 3 }, logs)), /timeout/);
     assert.ok(logs.some((l) => l.level === 'error' && /dead-letter queue unrecorded/.test(l.text)));
@@ -230,7 +271,11 @@ describe('bot message handler', () => {
 
   it('does not complete a permanent failure it could not record: it throws so the message is retried', async () => {
     const logs: CapturedLog[] = [];
-    const { handler, poison } = setup({ target: async () => { throw new PermanentError('TargetRejected', '404'); } });
+    const { handler, poison } = setup({
+      target: async () => {
+        throw new PermanentError('TargetRejected', '404');
+      },
+    });
     poison.failWith = new Error('table unavailable');
     await assert.rejects(handler(envelope, queueContext(meta, logs)), /table unavailable/);
     assert.ok(logs.some((l) => l.level === 'error' && /could not record.*retried/.test(l.text)));
@@ -244,14 +289,20 @@ describe('bot message handler', () => {
     assert.equal(delivered[0]!.session, null);
     assert.deepEqual(sessions.touches, []);
     assert.equal(poison.records.length, 0);
-    assert.deepEqual(telemetry.events.map((e) => e.name), ['BotMessageProcessed']);
+    assert.deepEqual(
+      telemetry.events.map((e) => e.name),
+      ['BotMessageProcessed'],
+    );
   });
 
   it('for a bot with strategy none: a permanent failure is still recorded as poison, without a session', async () => {
     const unordered: BotDefinition = { ...bot, strategy: { type: 'none', params: {} } };
     const { handler, poison } = setup({ bot: unordered, target: async () => Promise.reject(new PermanentError('TargetRejected', 'no')) });
     await handler(envelope, queueContext({ messageId: 'd-9' }));
-    assert.deepEqual([poison.records[0]?.reason, poison.records[0]?.sessionId, poison.records[0]?.stage], ['TargetRejected', null, 'target']);
+    assert.deepEqual(
+      [poison.records[0]?.reason, poison.records[0]?.sessionId, poison.records[0]?.stage],
+      ['TargetRejected', null, 'target'],
+    );
   });
 
   it('treats a message without a SessionId as poison', async () => {

@@ -21,7 +21,10 @@ it('defines one session-enabled queue trigger per shipped bot (none has strategy
       isSessionsEnabled: true,
     })),
   );
-  assert.deepEqual(made, bots.map((b) => b.name));
+  assert.deepEqual(
+    made,
+    bots.map((b) => b.name),
+  );
   assert.equal(new Set(definitions.map((d) => d.handler)).size, bots.length);
 });
 
@@ -33,5 +36,11 @@ it('defines a trigger without sessions for a bot with strategy none', () => {
     ],
   });
   const definitions = defineBotQueueFunctions(bots, () => async () => undefined);
-  assert.deepEqual(definitions.map((d) => [d.name, d.isSessionsEnabled]), [['bot-ordered', true], ['bot-unordered', false]]);
+  assert.deepEqual(
+    definitions.map((d) => [d.name, d.isSessionsEnabled]),
+    [
+      ['bot-ordered', true],
+      ['bot-unordered', false],
+    ],
+  );
 });

@@ -11,7 +11,7 @@ const byName = (name: string) => definitions.find((d) => d.name === name) as Htt
 
 async function call(name: string, url: string, params: Record<string, string>): Promise<HttpResponseInit> {
   const request = new functions.HttpRequest({ method: 'GET', url, params });
-  return (await byName(name).handler(request, new functions.InvocationContext({ logHandler: () => undefined }))) as HttpResponseInit;
+  return await byName(name).handler(request, new functions.InvocationContext({ logHandler: () => undefined }));
 }
 
 for (const [messageId, reason, at] of [
@@ -20,8 +20,17 @@ for (const [messageId, reason, at] of [
   ['m-3', 'TargetRejected', '2026-11-26T17:02:00Z'],
 ] as const) {
   await poison.record({
-    bot: 'merge-warden', messageId, sessionId: 's', deliveryCount: 1, reason, detail: 'd', stage: 'target',
-    eventType: 'pull_request', enqueuedTimeUtc: null, body: `{"id":"${messageId}"}`, recordedAt: new Date(at),
+    bot: 'merge-warden',
+    messageId,
+    sessionId: 's',
+    deliveryCount: 1,
+    reason,
+    detail: 'd',
+    stage: 'target',
+    eventType: 'pull_request',
+    enqueuedTimeUtc: null,
+    body: `{"id":"${messageId}"}`,
+    recordedAt: new Date(at),
   });
 }
 
@@ -31,7 +40,10 @@ it('lists a bot poison records newest first without bodies, with counts per reas
   const body = response.jsonBody as { total: number; reasons: Record<string, number>; records: Record<string, unknown>[] };
   assert.equal(body.total, 3);
   assert.deepEqual(body.reasons, { MalformedEnvelope: 1, TargetRejected: 2 });
-  assert.deepEqual(body.records.map((r) => r.messageId), ['m-3', 'm/2']);
+  assert.deepEqual(
+    body.records.map((r) => r.messageId),
+    ['m-3', 'm/2'],
+  );
   assert.ok(body.records.every((r) => !('body' in r)));
 });
 

@@ -13,19 +13,30 @@ const deps = {
   env: {},
   table: (name: string) => new TableClient('http://127.0.0.1:9/devstoreaccount1', name, { allowInsecureConnection: true }),
   claimCheck: { resolve: async () => ({}) },
-  sessions: createTableSessionStore({ tableClient: new TableClient('http://127.0.0.1:9/devstoreaccount1', 'sessions', { allowInsecureConnection: true }) }),
+  sessions: createTableSessionStore({
+    tableClient: new TableClient('http://127.0.0.1:9/devstoreaccount1', 'sessions', { allowInsecureConnection: true }),
+  }),
   telemetry: noTelemetry,
 };
 
 it('composes a queue function per shipped bot, the poison and the held-session endpoints', () => {
   const { bots } = loadBots();
   const names = createProcessingFunctions({ ...deps, bots }).map((d) => `${d.kind}:${d.name}`);
-  assert.deepEqual(names, [...bots.map((b) => `serviceBusQueue:bot-${b.name}`), 'http:poison-list', 'http:poison-get', 'http:held-list', 'http:held-get', 'http:held-resume']);
+  assert.deepEqual(names, [
+    ...bots.map((b) => `serviceBusQueue:bot-${b.name}`),
+    'http:poison-list',
+    'http:poison-get',
+    'http:held-list',
+    'http:held-get',
+    'http:held-resume',
+  ]);
 });
 
 it('stops composition, naming the setting, when an http bot lacks its secret', () => {
   const bot = botDefinitionSchema.parse({
-    name: 'probot-app', queue: 'bot-probot-app', events: ['*'],
+    name: 'probot-app',
+    queue: 'bot-probot-app',
+    events: ['*'],
     target: { type: 'http', url: 'https://bot.example/webhooks', secretSetting: 'PROBOT_APP_SECRET' },
   });
   assert.throws(() => createProcessingFunctions({ ...deps, bots: [bot] }), /PROBOT_APP_SECRET/);

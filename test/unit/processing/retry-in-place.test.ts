@@ -26,19 +26,40 @@ function options(overrides: Partial<RetryInPlaceOptions> = {}): RetryInPlaceOpti
 describe('retry in place', () => {
   it('backs off exponentially with jitter, capped at 30 s per wait, until the deadline', async () => {
     const o = options({ deadline: 120_000, random: () => 0.999 });
-    await assert.rejects(retryInPlace(async () => { throw new TransientError('down'); }, o), /down/);
-    assert.deepEqual(o.waits.slice(0, 6).map((ms) => Math.round(ms / 100) * 100), [1_000, 2_000, 4_000, 8_000, 16_000, 30_000]);
-    assert.equal(o.waits.reduce((a, b) => a + b, 0), 120_000);
+    await assert.rejects(
+      retryInPlace(async () => {
+        throw new TransientError('down');
+      }, o),
+      /down/,
+    );
+    assert.deepEqual(
+      o.waits.slice(0, 6).map((ms) => Math.round(ms / 100) * 100),
+      [1_000, 2_000, 4_000, 8_000, 16_000, 30_000],
+    );
+    assert.equal(
+      o.waits.reduce((a, b) => a + b, 0),
+      120_000,
+    );
     // Half of each wait is random: with random() = 0 the waits are half as long.
     const low = options({ deadline: 10_000 });
-    await assert.rejects(retryInPlace(async () => { throw new TransientError('down'); }, low));
+    await assert.rejects(
+      retryInPlace(async () => {
+        throw new TransientError('down');
+      }, low),
+    );
     assert.deepEqual(low.waits.slice(0, 3), [500, 1_000, 2_000]);
   });
 
   it('never retries a permanent failure', async () => {
     const o = options();
     let calls = 0;
-    await assert.rejects(retryInPlace(async () => { calls++; throw new PermanentError('TargetRejected', 'no'); }, o), /no/);
+    await assert.rejects(
+      retryInPlace(async () => {
+        calls++;
+        throw new PermanentError('TargetRejected', 'no');
+      }, o),
+      /no/,
+    );
     assert.equal(calls, 1);
     assert.deepEqual(o.waits, []);
   });

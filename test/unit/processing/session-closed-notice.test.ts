@@ -5,7 +5,12 @@ import path from 'node:path';
 import { after, it } from 'node:test';
 import { botDefinitionSchema } from '../../../src/bots/bot-config-schema.js';
 import { parseEnvelope } from '../../../src/envelope/parse-envelope.js';
-import { readSessionClosedNotice, sessionClosedMessageId, toSessionClosedMessage, type SessionClosedNotice } from '../../../src/lifecycle/session-closed-notice.js';
+import {
+  readSessionClosedNotice,
+  sessionClosedMessageId,
+  toSessionClosedMessage,
+  type SessionClosedNotice,
+} from '../../../src/lifecycle/session-closed-notice.js';
 import { createBotMessageHandler } from '../../../src/processing/bot-message-handler.js';
 import { createTarget } from '../../../src/targets/create-target.js';
 import { createBotModuleRegistry } from '../../../src/targets/module-registry.js';
@@ -15,10 +20,15 @@ const directory = await mkdtemp(path.join(tmpdir(), 'notice-'));
 after(() => rm(directory, { recursive: true, force: true }));
 
 const notice: SessionClosedNotice = {
-  sessionId: 'pr-octo/repo-7', generation: 3, reason: 'sessionTimeout', messageCount: 12,
-  openedAt: '2026-11-26T17:00:00.000Z', closedAt: '2026-11-26T18:00:00.000Z',
+  sessionId: 'pr-octo/repo-7',
+  generation: 3,
+  reason: 'sessionTimeout',
+  messageCount: 12,
+  openedAt: '2026-11-26T17:00:00.000Z',
+  closedAt: '2026-11-26T18:00:00.000Z',
 };
-const bot = (fields: Record<string, unknown>) => botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], onPoison: 'skip', ...fields });
+const bot = (fields: Record<string, unknown>) =>
+  botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], onPoison: 'skip', ...fields });
 
 it('the control message round-trips its notice, with a MessageId of at most 128 characters per session and generation', () => {
   const message = toSessionClosedMessage('merge-warden', { ...notice, sessionId: 'x'.repeat(128) });
@@ -34,18 +44,25 @@ it('a module target calls its onSessionClosed hook; the journal writes a line', 
   const modules = createBotModuleRegistry();
   const told: SessionClosedNotice[] = [];
   modules.register('merge-warden', () => {}, { onSessionClosed: (n) => void told.push(n) });
-  await createTarget(bot({ target: { type: 'module' } }), { env: {}, journalPath: '/unused', now: () => new Date(), modules }).sessionClosed!(notice);
+  await createTarget(bot({ target: { type: 'module' } }), { env: {}, journalPath: '/unused', now: () => new Date(), modules })
+    .sessionClosed!(notice);
   assert.deepEqual(told, [notice]);
 
   const journalPath = path.join(directory, 'journal.jsonl');
   await createTarget(bot({}), { env: {}, journalPath, now: () => new Date('2026-11-26T18:00:01.000Z') }).sessionClosed!(notice);
   assert.deepEqual(JSON.parse((await readFile(journalPath, 'utf8')).trim()), {
-    bot: 'merge-warden', event: 'session-closed', ...notice, processedAt: '2026-11-26T18:00:01.000Z',
+    bot: 'merge-warden',
+    event: 'session-closed',
+    ...notice,
+    processedAt: '2026-11-26T18:00:01.000Z',
   });
 });
 
 it('the handler tells the target of a control message without touching the session; a bot without sessions is not told', async () => {
-  for (const [strategy, expected] of [[{ type: 'entity' }, 1], [{ type: 'none' }, 0]] as const) {
+  for (const [strategy, expected] of [
+    [{ type: 'entity' }, 1],
+    [{ type: 'none' }, 0],
+  ] as const) {
     const told: SessionClosedNotice[] = [];
     const sessions = memorySessions();
     const handler = createBotMessageHandler({
@@ -69,7 +86,15 @@ it('onPoison defaults by strategy, and "hold" without sessions stops start-up na
   const policy = (type: string, params: Record<string, unknown> = {}) =>
     botDefinitionSchema.parse({ name: 'b1', queue: 'q1', events: ['*'], strategy: { type, params } }).onPoison;
   assert.deepEqual(
-    [policy('none'), policy('entity'), policy('repository'), policy('user'), policy('entity-repository-hybrid'), policy('time-partitioned-entity', { partitionMinutes: 5 }), policy('custom', { name: 'x' })],
+    [
+      policy('none'),
+      policy('entity'),
+      policy('repository'),
+      policy('user'),
+      policy('entity-repository-hybrid'),
+      policy('time-partitioned-entity', { partitionMinutes: 5 }),
+      policy('custom', { name: 'x' }),
+    ],
     ['skip', 'hold', 'hold', 'skip', 'hold', 'hold', 'hold'],
   );
   const result = botDefinitionSchema.safeParse({ name: 'b1', queue: 'q1', events: ['*'], strategy: { type: 'none' }, onPoison: 'hold' });
@@ -86,7 +111,12 @@ it('a bot that rejects a notice for good is not poisoned or held for it', async 
     parseEnvelope,
     resolvePayload: async () => ({}),
     sessions: memorySessions(),
-    target: { deliver: async () => {}, sessionClosed: async () => { throw new PermanentError('TargetRejected', 'Bot answered 400: missing x-github-event'); } },
+    target: {
+      deliver: async () => {},
+      sessionClosed: async () => {
+        throw new PermanentError('TargetRejected', 'Bot answered 400: missing x-github-event');
+      },
+    },
     poison,
     telemetry,
     now: () => new Date(),

@@ -6,7 +6,10 @@ import { readQueueMessageFacts } from '../../../src/processing/trigger-metadata.
 const { InvocationContext } = functions;
 
 function enqueuedTime(value: unknown): string | null {
-  const context = new InvocationContext({ invocationId: 'i', triggerMetadata: { messageId: 'm', sessionId: 's', deliveryCount: 1, enqueuedTimeUtc: value } });
+  const context = new InvocationContext({
+    invocationId: 'i',
+    triggerMetadata: { messageId: 'm', sessionId: 's', deliveryCount: 1, enqueuedTimeUtc: value },
+  });
   return readQueueMessageFacts(context).enqueuedTimeUtc;
 }
 

@@ -20,15 +20,24 @@ const attempt = (guid: string, minutesAgo: number, status_code: number, redelive
 test('one entry per failed guid, for its latest attempt; any 2xx (original or redelivery) means done', () => {
   const a1 = attempt('a', 30, 503);
   const a2 = attempt('a', 20, 0, true);
-  const plan = planRedeliveries([a2, attempt('b', 30, 503), attempt('b', 10, 202, true), attempt('c', 25, 200), a1], { now: NOW, cooldownMs: 0 });
-  assert.deepEqual(plan.due.map((d) => [d.guid, d.deliveryId, d.redeliveries]), [['a', a2.id, 1]]);
+  const plan = planRedeliveries([a2, attempt('b', 30, 503), attempt('b', 10, 202, true), attempt('c', 25, 200), a1], {
+    now: NOW,
+    cooldownMs: 0,
+  });
+  assert.deepEqual(
+    plan.due.map((d) => [d.guid, d.deliveryId, d.redeliveries]),
+    [['a', a2.id, 1]],
+  );
   assert.equal(plan.due[0]!.firstDeliveredAt.toISOString(), a1.delivered_at);
   assert.deepEqual([plan.guids, plan.succeeded, plan.waiting], [3, 2, 0]);
 });
 
 test('oldest event first, whatever the listing order', () => {
   const plan = planRedeliveries([attempt('new', 5, 503), attempt('old', 50, 503), attempt('mid', 20, 503)], { now: NOW, cooldownMs: 0 });
-  assert.deepEqual(plan.due.map((d) => d.guid), ['old', 'mid', 'new']);
+  assert.deepEqual(
+    plan.due.map((d) => d.guid),
+    ['old', 'mid', 'new'],
+  );
 });
 
 test('the back-off doubles with each redelivery: cooldown, 2×, 4× … after the latest attempt', () => {

@@ -20,7 +20,10 @@ test('the redelivery timer is part of the app only when GitHub credentials are c
   const off = createApp({ env: offlineEnv });
   const on = createApp({ env: { ...offlineEnv, GITHUB_APP_ID: '7', GITHUB_APP_PRIVATE_KEY: pem, REDELIVERY_SCHEDULE: '0 */3 * * * *' } });
   try {
-    assert.equal(off.definitions.some((d) => d.name === REDELIVERY_FUNCTION_NAME), false);
+    assert.equal(
+      off.definitions.some((d) => d.name === REDELIVERY_FUNCTION_NAME),
+      false,
+    );
     const timer = on.definitions.find((d) => d.name === REDELIVERY_FUNCTION_NAME);
     assert.deepEqual(timer && timer.kind === 'timer' && [timer.schedule, timer.runOnStartup], ['0 */3 * * * *', false]);
   } finally {
@@ -31,8 +34,15 @@ test('the redelivery timer is part of the app only when GitHub credentials are c
 
 test('a key App Service could not resolve fails each run naming the setting, and asks GitHub nothing', async () => {
   const config = readRedeliveryConfig(
-    readSettings({ GITHUB_APP_ID: '7', GITHUB_APP_PRIVATE_KEY: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/github-app-key/)', GITHUB_API_URL: 'http://127.0.0.1:9' }),
+    readSettings({
+      GITHUB_APP_ID: '7',
+      GITHUB_APP_PRIVATE_KEY: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/github-app-key/)',
+      GITHUB_API_URL: 'http://127.0.0.1:9',
+    }),
   )!;
   const timer = defineRedeliveryFunction({ config, telemetry: recordingTelemetry() });
-  await assert.rejects(() => timer.handler(timerTick(new Date()), quietContext('webhook-redelivery').context), /GITHUB_APP_PRIVATE_KEY is still a Key Vault reference.*Key Vault Secrets User/);
+  await assert.rejects(
+    () => timer.handler(timerTick(new Date()), quietContext('webhook-redelivery').context),
+    /GITHUB_APP_PRIVATE_KEY is still a Key Vault reference.*Key Vault Secrets User/,
+  );
 });

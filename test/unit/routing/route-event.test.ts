@@ -34,7 +34,7 @@ test('issues.opened goes to bots listening on "issues", "issues.*" and "issues.o
   assert.throws(() => registryOf([{ name: 'only-not', queue: 'q-6', events: ['!issues.opened'] }]), BotsConfigError);
 });
 
-test('a route carries the bot\'s queue, its session id (none for strategy none: a plain queue), and the delivery id as message id', () => {
+test("a route carries the bot's queue, its session id (none for strategy none: a plain queue), and the delivery id as message id", () => {
   const registry = registryOf([
     { name: 'by-entity', queue: 'bot-entity', events: ['issues'], strategy: { type: 'entity' } },
     { name: 'unordered', queue: 'bot-unordered', events: ['issues'], strategy: { type: 'none' } },
@@ -65,7 +65,10 @@ test('the shipped bots: pull_request.opened goes to all five, each in its own ki
 
 test('the shipped bots: a PR label change skips the bots that only watch opened/synchronize', () => {
   const routes = routeEvent(envelopeFor('pull_request', exampleOf('pull_request', action('labeled'))), loadBots());
-  assert.deepEqual(routes.map((route) => route.bot), ['task-tactician', 'merge-warden', 'dependency-updater']);
+  assert.deepEqual(
+    routes.map((route) => route.bot),
+    ['task-tactician', 'merge-warden', 'dependency-updater'],
+  );
 });
 
 test('a strategy with no key for the event still routes, in a session of its own (the delivery id)', () => {
@@ -88,9 +91,15 @@ test('repository filters decide which repositories reach a bot', () => {
     { name: 'octocat-only', queue: 'q-1', events: ['issues'], repositories: ['octocat/*', '!octocat/secret'] },
     { name: 'everywhere', queue: 'q-2', events: ['issues'] },
   ]);
-  assert.deepEqual(routeEvent(issueOpened(), registry).map((route) => route.bot), ['octocat-only', 'everywhere']);
+  assert.deepEqual(
+    routeEvent(issueOpened(), registry).map((route) => route.bot),
+    ['octocat-only', 'everywhere'],
+  );
   const elsewhere = envelopeFor('issues', exampleOf('issues', action('opened'))); // Codertocat/Hello-World
-  assert.deepEqual(routeEvent(elsewhere, registry).map((route) => route.bot), ['everywhere']);
+  assert.deepEqual(
+    routeEvent(elsewhere, registry).map((route) => route.bot),
+    ['everywhere'],
+  );
 });
 
 test('an event no bot listens to has no routes', () => {

@@ -26,8 +26,10 @@ test('distinct long keys stay distinct, even with a long common prefix', () => {
   fc.assert(fc.property(longKey, longKey, (a, b) => a === b || normalizeSessionId(a) !== normalizeSessionId(b)));
   const prefix = `branch-octocat/Hello-World-${'renovate/'.repeat(20)}`;
   fc.assert(
-    fc.property(text({ maxLength: 40 }), text({ maxLength: 40 }), (a, b) =>
-      a === b || normalizeSessionId(prefix + a) !== normalizeSessionId(prefix + b),
+    fc.property(
+      text({ maxLength: 40 }),
+      text({ maxLength: 40 }),
+      (a, b) => a === b || normalizeSessionId(prefix + a) !== normalizeSessionId(prefix + b),
     ),
   );
 });

@@ -3,11 +3,7 @@ import assert from 'node:assert/strict';
 import type { BotDefinition } from '../../../src/bots/bot-config-schema.js';
 import { botDefinitionSchema } from '../../../src/bots/bot-config-schema.js';
 import type { EventEnvelope } from '../../../src/envelope/event-envelope.js';
-import {
-  SessionManager,
-  createStandardSessionManager,
-  userStrategy,
-} from '../../../src/sessions/index.js';
+import { SessionManager, createStandardSessionManager, userStrategy } from '../../../src/sessions/index.js';
 import { createBotRegistry } from '../../../src/bots/bot-registry.js';
 import { BotsConfigError } from '../../../src/bots/bots-config-error.js';
 import type { CustomStrategies } from '../../../src/sessions/index.js';
@@ -21,7 +17,7 @@ const prOpened = (): EventEnvelope => {
 };
 const labelCreated = () => envelopeFor('label', asOctocatHelloWorld(exampleOf('label')));
 
-test('the standard manager orders the seed\'s five bots as the seed says', () => {
+test("the standard manager orders the seed's five bots as the seed says", () => {
   const manager = createStandardSessionManager();
   const pr = prOpened();
   assert.equal(manager.generateSessionKey('task-tactician', pr), 'pr-octocat/Hello-World-123');
@@ -52,7 +48,7 @@ const bot = (input: object): BotDefinition => botDefinitionSchema.parse({ queue:
 // The app's manager is the bot registry's: one place builds the strategies from bots.json.
 const managerFor = (bots: BotDefinition[], customs: CustomStrategies) => createBotRegistry(bots, { customs }).sessionManager;
 
-test('the bot registry\'s manager builds each bot\'s strategy from its bots.json entry', () => {
+test("the bot registry's manager builds each bot's strategy from its bots.json entry", () => {
   const manager = managerFor(
     [
       bot({ name: 'by-user', queue: 'bot-a', strategy: { type: 'user' } }),
@@ -72,11 +68,18 @@ test('the bot registry\'s manager builds each bot\'s strategy from its bots.json
         session: { strategyParams: { prefix: 'from-session', suffix: 'from-session' } },
       }),
     ],
-    new Map([['prefixed', (params: Readonly<Record<string, string>>) => ({ generateKey: () => `${params['prefix']}:${params['suffix']}` })]]),
+    new Map([
+      ['prefixed', (params: Readonly<Record<string, string>>) => ({ generateKey: () => `${params['prefix']}:${params['suffix']}` })],
+    ]),
   );
-  assert.equal(withSeedParams.generateSessionKey('by-prefix', prOpened()), 'from-strategy:from-session', 'the seed\'s session.strategyParams reach a custom strategy');
+  assert.equal(
+    withSeedParams.generateSessionKey('by-prefix', prOpened()),
+    'from-strategy:from-session',
+    "the seed's session.strategyParams reach a custom strategy",
+  );
   assert.throws(
     () => managerFor([bot({ name: 'lost-bot', strategy: { type: 'custom', params: { name: 'nope' } } })], new Map()),
-    (error: unknown) => error instanceof BotsConfigError && /bot "lost-bot" \(bots\[0\]\) strategy\.params\.name: .*nope/.test(error.message),
+    (error: unknown) =>
+      error instanceof BotsConfigError && /bot "lost-bot" \(bots\[0\]\) strategy\.params\.name: .*nope/.test(error.message),
   );
 });

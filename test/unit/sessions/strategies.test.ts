@@ -74,7 +74,7 @@ test('entity: branch, tag, release and discussion keys; no key without an entity
   assert.equal(entityStrategy.generateKey(installationCreated()), null);
 });
 
-test('entity: a PR comment shares its pull request\'s session', () => {
+test("entity: a PR comment shares its pull request's session", () => {
   const comment = asOctocatHelloWorld(exampleOf('issue_comment', action('created')));
   obj(comment['issue'])['number'] = 123;
   obj(comment['issue'])['pull_request'] = { url: 'https://api.github.com/repos/octocat/Hello-World/pulls/123' };
@@ -125,7 +125,7 @@ test('time-partitioned entity from bots.json takes minutes', () => {
   assert.throws(() => timePartitionedEntityStrategy(0), /partitionSeconds/);
 });
 
-test('custom: a registered generator, or a factory given the bot\'s params, referenced by name', () => {
+test("custom: a registered generator, or a factory given the bot's params, referenced by name", () => {
   const byLabel: SessionKeyGenerator = { generateKey: (envelope) => `label-${envelope.repository?.fullName}` };
   registerCustomStrategy('test-by-label', byLabel);
   registerCustomStrategy('test-prefixed', (params) => ({
@@ -143,7 +143,6 @@ test('custom: an unknown name is refused, listing the names that are registered'
   const customs = new Map([['per-team', noOrderingStrategy]]);
   assert.throws(
     () => createStrategy({ type: 'custom', params: { name: 'per-tem' } }, customs),
-    (error: unknown) =>
-      error instanceof UnknownCustomStrategyError && /"per-tem"/.test(error.message) && /"per-team"/.test(error.message),
+    (error: unknown) => error instanceof UnknownCustomStrategyError && /"per-tem"/.test(error.message) && /"per-team"/.test(error.message),
   );
 });

@@ -38,13 +38,19 @@ describe('http target', () => {
 
   it('POSTs the original payload signed with the bot secret, with GitHub and session headers', async () => {
     statusFor = () => 200;
-    const target = createTarget(httpBot({ urlSetting: 'PROBOT_URL', secretSetting: 'PROBOT_SECRET' }), deps({ PROBOT_URL: server.url, PROBOT_SECRET: SECRET }));
+    const target = createTarget(
+      httpBot({ urlSetting: 'PROBOT_URL', secretSetting: 'PROBOT_SECRET' }),
+      deps({ PROBOT_URL: server.url, PROBOT_SECRET: SECRET }),
+    );
     const sent = input(3);
     const before = server.requests.length;
     await target.deliver(sent);
     const request = server.requests[before]!;
     assert.equal(request.method, 'POST');
-    assert.deepEqual(JSON.parse(request.body), { ...sent.envelope.payload, session_router: { session_id: 'pr-octo/repo-42', generation: 2, index: 3 } });
+    assert.deepEqual(JSON.parse(request.body), {
+      ...sent.envelope.payload,
+      session_router: { session_id: 'pr-octo/repo-42', generation: 2, index: 3 },
+    });
     assert.equal(await verify(SECRET, request.body, String(request.headers['x-hub-signature-256'])), true);
     assert.equal(await verify('another-secret', request.body, String(request.headers['x-hub-signature-256'])), false);
     assert.equal(request.headers['x-github-event'], 'pull_request');
@@ -64,7 +70,10 @@ describe('http target', () => {
     const before = server.requests.length;
     await target.deliver({ ...input(1), session: null });
     const headers = server.requests[before]!.headers;
-    assert.deepEqual(Object.keys(headers).filter((name) => name.startsWith('x-session-')), []);
+    assert.deepEqual(
+      Object.keys(headers).filter((name) => name.startsWith('x-session-')),
+      [],
+    );
     assert.equal(headers['x-github-delivery'], 'delivery-1');
   });
 
@@ -77,8 +86,15 @@ describe('http target', () => {
   });
 
   for (const [status, kind] of [
-    [408, 'transient'], [429, 'transient'], [500, 'transient'], [503, 'transient'],
-    [400, 'permanent'], [401, 'permanent'], [404, 'permanent'], [422, 'permanent'], [301, 'permanent'],
+    [408, 'transient'],
+    [429, 'transient'],
+    [500, 'transient'],
+    [503, 'transient'],
+    [400, 'permanent'],
+    [401, 'permanent'],
+    [404, 'permanent'],
+    [422, 'permanent'],
+    [301, 'permanent'],
   ] as const) {
     it(`maps ${status} to a ${kind} failure`, async () => {
       statusFor = () => status;
@@ -96,7 +112,10 @@ describe('http target', () => {
 
   it('counts a target that does not answer in time as transient', async () => {
     const target = createTarget(httpBot({ url: server.url.replace(/webhooks$/, 'hang'), timeoutMs: 100 }), deps({}));
-    await assert.rejects(target.deliver(input(1)), (error: unknown) => error instanceof TransientError && /no answer within 100 ms/.test(error.message));
+    await assert.rejects(
+      target.deliver(input(1)),
+      (error: unknown) => error instanceof TransientError && /no answer within 100 ms/.test(error.message),
+    );
   });
 
   it('counts a refused connection as transient', async () => {
@@ -112,7 +131,10 @@ describe('http target', () => {
       () => createTarget(httpBot({ url: server.url, secretSetting: 'PROBOT_SECRET' }), deps({})),
       /Bot "probot-app": app setting PROBOT_SECRET \(its http target's secretSetting\) is missing/,
     );
-    assert.throws(() => createTarget(httpBot({ urlSetting: 'PROBOT_URL' }), deps({ PROBOT_URL: '  ' })), /app setting PROBOT_URL .* missing/);
+    assert.throws(
+      () => createTarget(httpBot({ urlSetting: 'PROBOT_URL' }), deps({ PROBOT_URL: '  ' })),
+      /app setting PROBOT_URL .* missing/,
+    );
     assert.throws(
       () => createTarget(httpBot({ urlSetting: 'PROBOT_URL', secretSetting: 'S' }), deps({ PROBOT_URL: 'ftp://x', S: SECRET })),
       (error: unknown) => /must be http or https/.test((error as Error).message) && !(error as Error).message.includes(SECRET),
@@ -120,9 +142,19 @@ describe('http target', () => {
   });
   it('tells a session closed with a signed POST whose session header survives a non-ASCII branch', async () => {
     statusFor = () => 204;
-    const target = createTarget(httpBot({ urlSetting: 'PROBOT_URL', secretSetting: 'PROBOT_SECRET' }), deps({ PROBOT_URL: server.url, PROBOT_SECRET: SECRET }));
+    const target = createTarget(
+      httpBot({ urlSetting: 'PROBOT_URL', secretSetting: 'PROBOT_SECRET' }),
+      deps({ PROBOT_URL: server.url, PROBOT_SECRET: SECRET }),
+    );
     const sessionId = 'branch-octo/repo-feature/日本語-🎉';
-    const notice = { sessionId, generation: 3, reason: 'maxMessagesPerSession' as const, messageCount: 7, openedAt: '2026-11-29T08:00:00.000Z', closedAt: '2026-11-29T09:00:00.000Z' };
+    const notice = {
+      sessionId,
+      generation: 3,
+      reason: 'maxMessagesPerSession' as const,
+      messageCount: 7,
+      openedAt: '2026-11-29T08:00:00.000Z',
+      closedAt: '2026-11-29T09:00:00.000Z',
+    };
     const before = server.requests.length;
     await target.sessionClosed!(notice);
     const request = server.requests[before]!;

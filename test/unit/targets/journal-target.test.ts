@@ -34,22 +34,28 @@ it('appends one whole JSON line per message, creating the directory, even when b
   assert.equal(lines.pop(), '', 'ends with a newline');
   assert.equal(lines.length, 2 * perBot);
   const entries = lines.map((line) => JSON.parse(line) as JournalEntry);
-  assert.deepEqual(entries.find((e) => e.deliveryId === 'd-1-5'), {
-    bot: 'spec-sentinel',
-    sessionId: 'pr-octo/repo-5',
-    generation: 1,
-    index: 6,
-    deliveryId: 'd-1-5',
-    eventType: 'pull_request',
-    action: 'opened',
-    entityType: 'pull_request',
-    entityId: '5',
-    receivedAt: '2026-11-26T17:00:00.000Z',
-    processedAt: '2026-11-26T17:30:00.000Z',
-  });
+  assert.deepEqual(
+    entries.find((e) => e.deliveryId === 'd-1-5'),
+    {
+      bot: 'spec-sentinel',
+      sessionId: 'pr-octo/repo-5',
+      generation: 1,
+      index: 6,
+      deliveryId: 'd-1-5',
+      eventType: 'pull_request',
+      action: 'opened',
+      entityType: 'pull_request',
+      entityId: '5',
+      receivedAt: '2026-11-26T17:00:00.000Z',
+      processedAt: '2026-11-26T17:30:00.000Z',
+    },
+  );
   // Each bot's lines keep the order its messages were delivered in.
   const mergeWarden = entries.filter((e) => e.bot === 'merge-warden').map((e) => e.index);
-  assert.deepEqual(mergeWarden, Array.from({ length: perBot }, (_, i) => i + 1));
+  assert.deepEqual(
+    mergeWarden,
+    Array.from({ length: perBot }, (_, i) => i + 1),
+  );
 });
 
 it('writes sessionId, generation and index as null for a bot without sessions (strategy none)', async () => {

@@ -33,7 +33,10 @@ it('a failed write fails its lines; once the cause is gone the next line is writ
   await writeFile(blocker, 'a file where the journal wants a directory');
   const writer = journalWriter(path.join(blocker, 'journal.jsonl'));
   const failed = await Promise.allSettled([writer.append('{"n":1}'), writer.append('{"n":2}')]);
-  assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected']);
+  assert.deepEqual(
+    failed.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
   await rm(blocker);
   await writer.append('{"n":3}');
   assert.equal(await readFile(path.join(blocker, 'journal.jsonl'), 'utf8'), '{"n":3}\n');

@@ -28,7 +28,11 @@ it('uses the module name from bots.json when given, and lets the handler error t
   });
   const target = createTarget(moduleBot({ name: 'shared-merger' }), deps(modules));
   await assert.rejects(
-    target.deliver({ envelope: pullRequestEnvelope({ deliveryId: 'd' }), session: { id: 's', generation: 1, index: 1, isNew: true }, deliveryCount: 1 }),
+    target.deliver({
+      envelope: pullRequestEnvelope({ deliveryId: 'd' }),
+      session: { id: 's', generation: 1, index: 1, isNew: true },
+      deliveryCount: 1,
+    }),
     /not today/,
   );
 });
@@ -36,11 +40,14 @@ it('uses the module name from bots.json when given, and lets the handler error t
 it('stops start-up when no module is registered under the name, listing those that are', () => {
   const modules = createBotModuleRegistry();
   modules.register('other', () => undefined);
-  assert.throws(() => createTarget(moduleBot({}), deps(modules)), /module target "merge-warden", but no module is registered.*registered: other/);
+  assert.throws(
+    () => createTarget(moduleBot({}), deps(modules)),
+    /module target "merge-warden", but no module is registered.*registered: other/,
+  );
   assert.throws(() => modules.register('other', () => undefined), /already registered/);
 });
 
-it('a module handler narrows the envelope to one event and reads its payload with @octokit/webhooks\' types', async () => {
+it("a module handler narrows the envelope to one event and reads its payload with @octokit/webhooks' types", async () => {
   const modules = createBotModuleRegistry();
   const seen: string[] = [];
   modules.register('merge-warden', (envelope) => {
@@ -61,5 +68,8 @@ it('a module handler narrows the envelope to one event and reads its payload wit
   const closed = { ...opened, action: 'closed' };
   await target.deliver({ envelope: closed, session, deliveryCount: 1 });
   const payload = opened.payload as { pull_request: { number: number }; sender: { login: string } };
-  assert.deepEqual(seen, [`opened #${payload.pull_request.number} by ${payload.sender.login}`, `pull_request ${String(opened.payload['action'])}`]);
+  assert.deepEqual(seen, [
+    `opened #${payload.pull_request.number} by ${payload.sender.login}`,
+    `pull_request ${String(opened.payload['action'])}`,
+  ]);
 });

@@ -16,7 +16,8 @@ describe('Retry-After', () => {
     assert.equal(parseRetryAfter(' 0 ', now), 0);
     assert.equal(parseRetryAfter('Sun, 29 Nov 2026 09:00:30 GMT', now), 30_000);
     assert.equal(parseRetryAfter('Sun, 29 Nov 2026 08:00:00 GMT', now), 0);
-    for (const bad of [null, '', '-5', '1.5', 'soon', '2026-11-29T09:00:30Z']) assert.equal(parseRetryAfter(bad, now), undefined, String(bad));
+    for (const bad of [null, '', '-5', '1.5', 'soon', '2026-11-29T09:00:30Z'])
+      assert.equal(parseRetryAfter(bad, now), undefined, String(bad));
   });
 
   describe('from an http target', () => {
@@ -30,11 +31,19 @@ describe('Retry-After', () => {
     after(() => server.close());
 
     const target = () =>
-      createTarget(botDefinitionSchema.parse({ name: 'probot-app', queue: 'bot-probot-app', events: ['*'], target: { type: 'http', urlSetting: 'URL' } }), {
-        env: { URL: server.url },
-        journalPath: '/nonexistent',
-        now: () => new Date(),
-      });
+      createTarget(
+        botDefinitionSchema.parse({
+          name: 'probot-app',
+          queue: 'bot-probot-app',
+          events: ['*'],
+          target: { type: 'http', urlSetting: 'URL' },
+        }),
+        {
+          env: { URL: server.url },
+          journalPath: '/nonexistent',
+          now: () => new Date(),
+        },
+      );
     const input: TargetInput = {
       envelope: pullRequestEnvelope({ deliveryId: 'd-1', number: 1 }),
       session: { id: 'pr-octo/repo-1', generation: 1, index: 1, isNew: true },

@@ -7,13 +7,18 @@ import { createStorageClients } from '../../../src/transport/storage-clients.js'
 
 test('ServiceBusConnection (a connection string) and the identity form both give a client for the right namespace', async () => {
   const fromString = createServiceBusClient(
-    readSettings({ ServiceBusConnection: 'Endpoint=sb://localhost:5672;SharedAccessKeyName=k;SharedAccessKey=s;UseDevelopmentEmulator=true' }),
+    readSettings({
+      ServiceBusConnection: 'Endpoint=sb://localhost:5672;SharedAccessKeyName=k;SharedAccessKey=s;UseDevelopmentEmulator=true',
+    }),
   );
   assert.equal(fromString.fullyQualifiedNamespace, 'localhost');
   await fromString.close();
 
   const fromIdentity = createServiceBusClient(
-    readSettings({ ServiceBusConnection__fullyQualifiedNamespace: 'contoso.servicebus.windows.net', ServiceBusConnection__clientId: '00000000-0000-0000-0000-000000000001' }),
+    readSettings({
+      ServiceBusConnection__fullyQualifiedNamespace: 'contoso.servicebus.windows.net',
+      ServiceBusConnection__clientId: '00000000-0000-0000-0000-000000000001',
+    }),
   );
   assert.equal(fromIdentity.fullyQualifiedNamespace, 'contoso.servicebus.windows.net');
   await fromIdentity.close();
@@ -50,7 +55,8 @@ test('a storage connection string the SDKs cannot read is an error naming AzureW
   for (const value of ['garbage', 'DefaultEndpointsProtocol=http;AccountName=x;AccountKey=c2VjcmV0LWtleQ==']) {
     assert.throws(
       () => createStorageClients(readSettings({ AzureWebJobsStorage: value })),
-      (error: Error) => /^AzureWebJobsStorage is not a usable storage connection string/.test(error.message) && !error.message.includes('c2VjcmV0LWtleQ'),
+      (error: Error) =>
+        /^AzureWebJobsStorage is not a usable storage connection string/.test(error.message) && !error.message.includes('c2VjcmV0LWtleQ'),
     );
   }
 });

@@ -27,7 +27,7 @@ test('message bodies built around the raw payload bytes read back through parseE
         const before = Buffer.from(JSON.stringify(envelope));
         assert.deepEqual(parseEnvelope(body), parseEnvelope(before), `${eventType} ${encoding}`);
         assert.deepEqual(parseEnvelope(body).payload, payload);
-        assert.equal(JSON.parse(body.toString('utf8')).schemaVersion, 1);
+        assert.equal((JSON.parse(body.toString('utf8')) as { schemaVersion: unknown }).schemaVersion, 1);
         checked++;
       }
     }
@@ -36,12 +36,22 @@ test('message bodies built around the raw payload bytes read back through parseE
 });
 
 test('the message carries the bytes GitHub signed: whitespace and key order as sent, one copy per webhook for every bot', async () => {
-  const pretty = JSON.stringify({ zen: 'kept as sent', action: 'opened', number: 1, pull_request: { number: 1 }, repository: { id: 1, name: 'r', full_name: 'o/r', owner: { login: 'o' } } }, null, 2);
+  const pretty = JSON.stringify(
+    {
+      zen: 'kept as sent',
+      action: 'opened',
+      number: 1,
+      pull_request: { number: 1 },
+      repository: { id: 1, name: 'r', full_name: 'o/r', owner: { login: 'o' } },
+    },
+    null,
+    2,
+  );
   const [first, ...others] = await dispatched('pull_request', pretty);
   assert.ok(others.length > 0, 'several bots take it');
   const bytes = envelopeBytes(first!);
   assert.ok(bytes.toString('utf8').endsWith(`,"payload":${pretty}}`));
-  for (const other of others) assert.equal(envelopeBytes(other!), bytes, 'the same Buffer for every bot');
+  for (const other of others) assert.equal(envelopeBytes(other), bytes, 'the same Buffer for every bot');
 });
 
 test('a payload at the depth limit travels to the bot and back without recursion trouble', async () => {

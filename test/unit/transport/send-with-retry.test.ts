@@ -24,10 +24,14 @@ test('a permanent Service Bus error (entity not found) stops at once as a Perman
   let calls = 0;
   const notFound = Object.assign(new Error('queue bot-x does not exist'), { code: 'MessagingEntityNotFound', retryable: false });
   await assert.rejects(
-    sendWithRetry(async () => {
-      calls += 1;
-      throw notFound;
-    }, new AbortController().signal, fast),
+    sendWithRetry(
+      async () => {
+        calls += 1;
+        throw notFound;
+      },
+      new AbortController().signal,
+      fast,
+    ),
     (error: unknown) => error instanceof PermanentError && /MessagingEntityNotFound: queue bot-x does not exist/.test(error.message),
   );
   assert.equal(calls, 1);
@@ -50,15 +54,19 @@ test('when the budget runs out the TransientError reports the last real failure,
   const budget = new AbortController();
   let calls = 0;
   await assert.rejects(
-    sendWithRetry(async (signal) => {
-      calls += 1;
-      if (calls === 2) {
-        budget.abort();
-        assert.ok(signal.aborted, 'each attempt sees the budget signal');
-        throw new Error('The operation was aborted.');
-      }
-      throw transient('connect ECONNREFUSED 127.0.0.1:1');
-    }, budget.signal, fast),
+    sendWithRetry(
+      async (signal) => {
+        calls += 1;
+        if (calls === 2) {
+          budget.abort();
+          assert.ok(signal.aborted, 'each attempt sees the budget signal');
+          throw new Error('The operation was aborted.');
+        }
+        throw transient('connect ECONNREFUSED 127.0.0.1:1');
+      },
+      budget.signal,
+      fast,
+    ),
     (error: unknown) => error instanceof TransientError && /ECONNREFUSED/.test(error.message),
   );
   assert.equal(calls, 2);

@@ -19,7 +19,8 @@ function fakeClient(failing: Set<string> = new Set()) {
       return {
         isClosed: false,
         async sendMessages(message: ServiceBusMessage) {
-          if (failing.has(queue)) throw Object.assign(new Error(`entity ${queue} not found`), { code: 'MessagingEntityNotFound', retryable: false });
+          if (failing.has(queue))
+            throw Object.assign(new Error(`entity ${queue} not found`), { code: 'MessagingEntityNotFound', retryable: false });
           sent.push({ queue, message });
         },
         async close() {},
@@ -30,7 +31,14 @@ function fakeClient(failing: Set<string> = new Set()) {
 }
 
 const envelope = { schemaVersion: ENVELOPE_SCHEMA_VERSION, eventId: 'd1', eventType: 'push', action: null } as unknown as EventEnvelope;
-const to = (bot: string): OutgoingMessage => ({ bot, queue: `bot-${bot}`, sessionId: `s-${bot}`, messageId: 'd1', ordered: true, envelope });
+const to = (bot: string): OutgoingMessage => ({
+  bot,
+  queue: `bot-${bot}`,
+  sessionId: `s-${bot}`,
+  messageId: 'd1',
+  ordered: true,
+  envelope,
+});
 
 test('every routed message goes to its own queue, through one cached sender per queue', async () => {
   const { client, sent, created } = fakeClient();
@@ -49,7 +57,10 @@ test('a queue that does not accept fails the dispatch, naming the queue and why,
   const dispatcher = createServiceBusDispatcher({ client, telemetry: recordingTelemetry() });
   await assert.rejects(dispatchNow(dispatcher, [to('a'), to('b'), to('c')], new AbortController().signal), (error: unknown) => {
     assert.ok(error instanceof DispatchError);
-    assert.deepEqual(error.failures.map((f) => f.queue), ['bot-b']);
+    assert.deepEqual(
+      error.failures.map((f) => f.queue),
+      ['bot-b'],
+    );
     assert.match(error.failures[0]!.reason, /MessagingEntityNotFound/);
     return true;
   });
@@ -90,7 +101,14 @@ function gatedClient() {
 
 const fast = { initialMs: 1, maxMs: 1 };
 const connectionReset = () => Object.assign(new Error('connection reset'), { code: 'ServiceCommunicationProblem', retryable: true });
-const message = (sessionId: string, messageId: string, ordered = true): OutgoingMessage => ({ bot: 'a', queue: 'bot-a', sessionId, messageId, ordered, envelope });
+const message = (sessionId: string, messageId: string, ordered = true): OutgoingMessage => ({
+  bot: 'a',
+  queue: 'bot-a',
+  sessionId,
+  messageId,
+  ordered,
+  envelope,
+});
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
 test('a send that is retried is not overtaken by the next event of its session; other sessions are not held up', async () => {
@@ -112,8 +130,14 @@ test('a send that is retried is not overtaken by the next event of its session; 
 
   first.release(connectionReset());
   await Promise.all([firstDispatch, secondDispatch]);
-  assert.deepEqual(accepted.filter((entry) => entry.includes('/pr-1/')), ['bot-a/pr-1/d1', 'bot-a/pr-1/d2']);
-  assert.deepEqual(attempts.filter((id) => id === 'd1' || id === 'd2'), ['d1', 'd1', 'd2']);
+  assert.deepEqual(
+    accepted.filter((entry) => entry.includes('/pr-1/')),
+    ['bot-a/pr-1/d1', 'bot-a/pr-1/d2'],
+  );
+  assert.deepEqual(
+    attempts.filter((id) => id === 'd1' || id === 'd2'),
+    ['d1', 'd1', 'd2'],
+  );
   assert.equal(telemetry.metrics.filter((m) => m.name === 'WebhookSendOrderWaitMs').length, 1, 'only the second event of pr-1 waited');
   await settled();
   assert.equal(sessionOrder.pendingKeys, 0);
@@ -131,7 +155,10 @@ test('an event whose budget runs out while an earlier one of its session is bein
   budget.abort();
   await assert.rejects(secondDispatch, (error: unknown) => {
     assert.ok(error instanceof DispatchError);
-    assert.deepEqual(error.failures.map((f) => f.queue), ['bot-a']);
+    assert.deepEqual(
+      error.failures.map((f) => f.queue),
+      ['bot-a'],
+    );
     assert.match(error.failures[0]!.reason, /budget ran out while an earlier event of the same session was still on its way to the queue/);
     return true;
   });

@@ -70,7 +70,10 @@ test('a waiting send whose budget runs out fails without running, and the next o
   const doomedResult = order.reserve('q|s').run(budget.signal, doomed.run);
   const thirdResult = order.reserve('q|s').run(idle(), third.run);
   budget.abort();
-  await assert.rejects(doomedResult, (error: unknown) => error instanceof TransientError && /budget ran out while an earlier event of the same session/.test(error.message));
+  await assert.rejects(
+    doomedResult,
+    (error: unknown) => error instanceof TransientError && /budget ran out while an earlier event of the same session/.test(error.message),
+  );
   await turn();
   assert.equal(doomed.state.started, false);
   assert.equal(third.state.started, false, 'the third send overtook the first');
@@ -89,7 +92,10 @@ test('a send whose budget already ran out does not run when it would have to wai
   const log: string[] = [];
   const first = gatedSend(log, 'first');
   const firstResult = order.reserve('q|s').run(idle(), first.run);
-  await assert.rejects(order.reserve('q|s').run(AbortSignal.abort(), async () => log.push('late')), TransientError);
+  await assert.rejects(
+    order.reserve('q|s').run(AbortSignal.abort(), async () => log.push('late')),
+    TransientError,
+  );
   first.settle(true);
   await firstResult;
   await turn();

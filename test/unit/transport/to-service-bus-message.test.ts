@@ -30,9 +30,15 @@ const envelope = (overrides: Partial<EventEnvelope>): EventEnvelope =>
 
 test('the message carries the envelope as JSON bytes, the session and delivery ids, and filterable properties', () => {
   const sent = envelope({});
-  const message = toServiceBusMessage({ bot: 'merge-warden', queue: 'bot-merge-warden', sessionId: 'pr-Codertocat/Hello-World-2', messageId: sent.eventId, envelope: sent });
+  const message = toServiceBusMessage({
+    bot: 'merge-warden',
+    queue: 'bot-merge-warden',
+    sessionId: 'pr-Codertocat/Hello-World-2',
+    messageId: sent.eventId,
+    envelope: sent,
+  });
   assert.ok(Buffer.isBuffer(message.body), 'a data section, which the Functions host can read');
-  assert.deepEqual(JSON.parse((message.body as Buffer).toString('utf8')), sent);
+  assert.deepEqual(JSON.parse(message.body.toString('utf8')), sent);
   assert.equal(message.contentType, 'application/json');
   assert.equal(message.sessionId, 'pr-Codertocat/Hello-World-2');
   assert.equal(message.messageId, sent.eventId);
@@ -56,7 +62,13 @@ test('an event without action has the event type as subject; one without reposit
 
 test('a message for a queue without sessions (strategy none) carries no SessionId at all', () => {
   const sent = envelope({});
-  const message = toServiceBusMessage({ bot: 'unordered', queue: 'bot-unordered', sessionId: undefined, messageId: sent.eventId, envelope: sent });
+  const message = toServiceBusMessage({
+    bot: 'unordered',
+    queue: 'bot-unordered',
+    sessionId: undefined,
+    messageId: sent.eventId,
+    envelope: sent,
+  });
   assert.equal('sessionId' in message, false, 'no session to name');
   assert.equal(message.messageId, sent.eventId);
 });

@@ -29,14 +29,19 @@ export function benchPayload(size: PayloadSize): BenchPayload {
       // security_advisory.published (about 1.2 KB) with a longer advisory description.
       const payload = example('security_advisory', 'published');
       const advisory = payload['security_advisory'] as JsonObject;
-      growText(payload, target, (text) => (advisory['description'] = text), String(advisory['description'] ?? ''));
-      return { size, eventType: 'security_advisory', description: 'security_advisory.published, description lengthened', body: compact(payload) };
+      growText(payload, target, (text) => (advisory['description'] = text), textOf(advisory['description']));
+      return {
+        size,
+        eventType: 'security_advisory',
+        description: 'security_advisory.published, description lengthened',
+        body: compact(payload),
+      };
     }
     case '24k': {
       // pull_request.opened (the example nearest 24 KB), its PR description lengthened to 24 KB.
       const payload = example('pull_request', 'opened', target);
       const pr = payload['pull_request'] as JsonObject;
-      growText(payload, target, (text) => (pr['body'] = text), String(pr['body'] ?? ''));
+      growText(payload, target, (text) => (pr['body'] = text), textOf(pr['body']));
       return { size, eventType: 'pull_request', description: 'pull_request.opened, PR description lengthened', body: compact(payload) };
     }
     default: {
@@ -57,7 +62,12 @@ export function benchPayload(size: PayloadSize): BenchPayload {
         bytes += Buffer.byteLength(JSON.stringify(commit)) + 1;
       }
       payload['commits'] = grown;
-      return { size, eventType: 'push', description: `push with ${grown.length} commits (${messageBytes} B messages)`, body: compact(payload) };
+      return {
+        size,
+        eventType: 'push',
+        description: `push with ${grown.length} commits (${messageBytes} B messages)`,
+        body: compact(payload),
+      };
     }
   }
 }
@@ -69,3 +79,8 @@ function growText(payload: JsonObject, target: number, set: (text: string) => vo
 }
 
 const compact = (payload: JsonObject) => Buffer.from(JSON.stringify(payload));
+
+/** A payload's text field (GitHub sends null for an empty description). */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}

@@ -37,7 +37,10 @@ export function benchBot(name: string, strategy: 'entity' | 'none' = 'entity'): 
   return botDefinitionSchema.parse({ name, queue: `bot-${name}`, events: ['*'], strategy: { type: strategy }, onPoison: 'skip' });
 }
 
-export async function startProcessingStack(bots: readonly BotDefinition[], extraQueues: readonly DevQueueOptions[]): Promise<ProcessingStack> {
+export async function startProcessingStack(
+  bots: readonly BotDefinition[],
+  extraQueues: readonly DevQueueOptions[],
+): Promise<ProcessingStack> {
   const directory = mkdtempSync(path.join(tmpdir(), 'session-router-bench-'));
   const azurite = await startAzurite();
   const broker = await startDevBroker({ queues: [...queueOptionsFromBots(bots), ...extraQueues] });
@@ -66,7 +69,11 @@ function table(azurite: RunningAzurite, name: string): TableClient {
  * The app's queue function for each bot, as both hosts run it (envelope → claim check → session
  * touch on Azurite → journal), with `onDone(messageId)` called after each handler returns.
  */
-export function appQueueFunctions(stack: ProcessingStack, bots: readonly BotDefinition[], onDone: (messageId: string) => void = () => undefined): ServiceBusQueueFunctionDefinition[] {
+export function appQueueFunctions(
+  stack: ProcessingStack,
+  bots: readonly BotDefinition[],
+  onDone: (messageId: string) => void = () => undefined,
+): ServiceBusQueueFunctionDefinition[] {
   return createBotQueueFunctions(bots, {
     settings: { JOURNAL_PATH: stack.journalPath },
     env: {},
@@ -91,7 +98,11 @@ export interface PumpLike {
 }
 
 /** The local host's pump for a definition: sessions or not, as the host decides. */
-export function startPump(stack: ProcessingStack, definition: ServiceBusQueueFunctionDefinition, hostOptions: ServiceBusHostOptions): PumpLike {
+export function startPump(
+  stack: ProcessingStack,
+  definition: ServiceBusQueueFunctionDefinition,
+  hostOptions: ServiceBusHostOptions,
+): PumpLike {
   return definition.isSessionsEnabled
     ? startSessionPump({ client: stack.client, definition, hostOptions, log: silentLog })
     : startMessagePump({ client: stack.client, definition, hostOptions, log: silentLog });

@@ -65,7 +65,10 @@ export async function measurePipelineVsBareSdk(
         const bot = which === 'bare' ? bare : pipeline;
         await sendAll(stack, bot.queue, shapeMessages(bot, shape));
         const total = shape.sessions * shape.perSession;
-        const ms = which === 'bare' ? await bareSessionReceive(stack, bot.queue, total, hostOptions) : await pipelineRun(stack, bot, total, hostOptions);
+        const ms =
+          which === 'bare'
+            ? await bareSessionReceive(stack, bot.queue, total, hostOptions)
+            : await pipelineRun(stack, bot, total, hostOptions);
         times.get(key(shape))![which].push(ms);
       }
     }
@@ -88,7 +91,12 @@ async function pipelineRun(stack: ProcessingStack, bot: BotDefinition, total: nu
   return ms;
 }
 
-async function bareSessionReceive(stack: ProcessingStack, queue: string, total: number, hostOptions: ServiceBusHostOptions): Promise<number> {
+async function bareSessionReceive(
+  stack: ProcessingStack,
+  queue: string,
+  total: number,
+  hostOptions: ServiceBusHostOptions,
+): Promise<number> {
   const stop = new AbortController();
   // Every worker's accept and receive listens to this one signal.
   setMaxListeners(0, stop.signal);
@@ -98,15 +106,25 @@ async function bareSessionReceive(stack: ProcessingStack, queue: string, total: 
     while (!stop.signal.aborted && completed < total) {
       let receiver: ServiceBusSessionReceiver;
       try {
-        receiver = await stack.client.acceptNextSession(queue, { abortSignal: stop.signal, maxAutoLockRenewalDurationInMs: hostOptions.maxAutoLockRenewalDurationMs });
+        receiver = await stack.client.acceptNextSession(queue, {
+          abortSignal: stop.signal,
+          maxAutoLockRenewalDurationInMs: hostOptions.maxAutoLockRenewalDurationMs,
+        });
       } catch (error) {
-        if (stop.signal.aborted || (isServiceBusError(error) && (error.code === 'ServiceTimeout' || error.code === 'SessionCannotBeLocked'))) continue;
+        if (
+          stop.signal.aborted ||
+          (isServiceBusError(error) && (error.code === 'ServiceTimeout' || error.code === 'SessionCannotBeLocked'))
+        )
+          continue;
         throw error;
       }
       open.add(receiver);
       try {
         for (;;) {
-          const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: hostOptions.sessionIdleTimeoutMs, abortSignal: stop.signal });
+          const [message] = await receiver.receiveMessages(1, {
+            maxWaitTimeInMs: hostOptions.sessionIdleTimeoutMs,
+            abortSignal: stop.signal,
+          });
           if (!message) break;
           await receiver.completeMessage(message);
           completed++;
@@ -141,23 +159,37 @@ export interface OneMessageResult {
 }
 
 /** All bots' messages are queued first, then every bot's pump starts at once; the clock stops when all are done. */
-export async function measureOneMessageSessions(stack: ProcessingStack, bots: readonly BotDefinition[], perBot: number, hostOptions: ServiceBusHostOptions): Promise<OneMessageResult> {
+export async function measureOneMessageSessions(
+  stack: ProcessingStack,
+  bots: readonly BotDefinition[],
+  perBot: number,
+  hostOptions: ServiceBusHostOptions,
+): Promise<OneMessageResult> {
   for (const bot of bots) {
     const sessions = bot.strategy.type !== 'none';
     // What such a bot really gets: an event its strategy has no key for (or no strategy at all), the delivery id as session id.
-    await sendAll(stack, bot.queue, Array.from({ length: perBot }, (_, i) => prMessage(bot, `${bot.name}-one-${i}`, i + 1, sessions ? `${bot.name}-one-${i}` : undefined)));
+    await sendAll(
+      stack,
+      bot.queue,
+      Array.from({ length: perBot }, (_, i) =>
+        prMessage(bot, `${bot.name}-one-${i}`, i + 1, sessions ? `${bot.name}-one-${i}` : undefined),
+      ),
+    );
   }
   const definitions = appQueueFunctions(stack, bots);
   const started = performance.now();
   const pumps = definitions.map((definition) => startPump(stack, definition, hostOptions));
   const total = perBot * bots.length;
-  const progress = process.env['BENCH_PROGRESS'] === '1'
-    ? setInterval(() => {
-        const done = pumps.reduce((sum, pump) => sum + pump.stats().completed, 0);
-        const accepted = pumps.reduce((sum, pump) => sum + (pump.stats().sessionsAccepted ?? 0), 0);
-        console.error(`(c) ${((performance.now() - started) / 1000).toFixed(0)} s: ${done} of ${total} done, ${accepted} sessions accepted`);
-      }, 10_000)
-    : undefined;
+  const progress =
+    process.env['BENCH_PROGRESS'] === '1'
+      ? setInterval(() => {
+          const done = pumps.reduce((sum, pump) => sum + pump.stats().completed, 0);
+          const accepted = pumps.reduce((sum, pump) => sum + (pump.stats().sessionsAccepted ?? 0), 0);
+          console.error(
+            `(c) ${((performance.now() - started) / 1000).toFixed(0)} s: ${done} of ${total} done, ${accepted} sessions accepted`,
+          );
+        }, 10_000)
+      : undefined;
   await until(() => pumps.reduce((sum, pump) => sum + pump.stats().completed, 0) >= total, LIMIT_MS, `${total} one-message sessions`);
   clearInterval(progress);
   const seconds = (performance.now() - started) / 1000;
@@ -182,7 +214,13 @@ export interface MixedResult {
  * queued before the pump starts). The hot PR's completion time and each other event's wait are
  * measured from the pump's start to the moment its handler returned.
  */
-export async function measureMixed(stack: ProcessingStack, bot: BotDefinition, hotEvents: number, others: number, hostOptions: ServiceBusHostOptions): Promise<MixedResult> {
+export async function measureMixed(
+  stack: ProcessingStack,
+  bot: BotDefinition,
+  hotEvents: number,
+  others: number,
+  hostOptions: ServiceBusHostOptions,
+): Promise<MixedResult> {
   const messages = [];
   const total = hotEvents + others;
   let hot = 0;

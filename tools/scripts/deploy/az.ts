@@ -44,7 +44,9 @@ export function az(args: readonly string[], options: AzOptions = {}): Promise<Az
 export async function azOrFail(what: string, args: readonly string[], options: AzOptions = {}): Promise<string> {
   const result = await az(args, options);
   if (result.exitCode !== 0) {
-    throw new DeployRefusal(`${what} failed (az ${args.slice(0, 3).join(' ')} … exited ${result.exitCode})${result.stderr ? `:\n${result.stderr.trim()}` : ''}`);
+    throw new DeployRefusal(
+      `${what} failed (az ${args.slice(0, 3).join(' ')} … exited ${result.exitCode})${result.stderr ? `:\n${result.stderr.trim()}` : ''}`,
+    );
   }
   return result.stdout;
 }

@@ -12,7 +12,19 @@ export async function checkTargetGroup(resourceGroup: string, location: string, 
   const sub = ['--subscription', subscriptionId];
   const exists = (await azOrFail('checking the resource group', ['group', 'exists', '--name', resourceGroup, ...sub])).trim() === 'true';
   if (!exists) return { exists, location };
-  const actual = normaliseRegion(await azOrFail('reading the resource group', ['group', 'show', '--name', resourceGroup, ...sub, '--query', 'location', '--output', 'tsv']));
+  const actual = normaliseRegion(
+    await azOrFail('reading the resource group', [
+      'group',
+      'show',
+      '--name',
+      resourceGroup,
+      ...sub,
+      '--query',
+      'location',
+      '--output',
+      'tsv',
+    ]),
+  );
   if (actual !== location) {
     throw new DeployRefusal(
       `resource group ${resourceGroup} already exists in ${actual}, not in ${location}: every resource is deployed to the group's region.\n` +
@@ -27,9 +39,10 @@ export async function checkTargetGroup(resourceGroup: string, location: string, 
  * live one; https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#view-currently-supported-regions
  */
 export async function checkFlexConsumptionRegion(location: string, subscriptionId: string): Promise<void> {
-  const listed = await azOrFail('listing the regions that offer Flex Consumption (az 2.60 or later has `az functionapp list-flexconsumption-locations`; run `az upgrade`)', [
-    'functionapp', 'list-flexconsumption-locations', '--subscription', subscriptionId, '--query', '[].name', '--output', 'json',
-  ]);
+  const listed = await azOrFail(
+    'listing the regions that offer Flex Consumption (az 2.60 or later has `az functionapp list-flexconsumption-locations`; run `az upgrade`)',
+    ['functionapp', 'list-flexconsumption-locations', '--subscription', subscriptionId, '--query', '[].name', '--output', 'json'],
+  );
   let names: unknown;
   try {
     names = JSON.parse(listed);

@@ -27,7 +27,13 @@ export const requiredProviders = [
 export async function ensureProviders(subscriptionId: string, register: boolean, log: (line: string) => void): Promise<readonly string[]> {
   const sub = ['--subscription', subscriptionId];
   const listed = await azOrFail('listing the registered resource providers', [
-    'provider', 'list', ...sub, '--query', "[?registrationState=='Registered'].namespace", '--output', 'json',
+    'provider',
+    'list',
+    ...sub,
+    '--query',
+    "[?registrationState=='Registered'].namespace",
+    '--output',
+    'json',
   ]);
   const registered = new Set((JSON.parse(listed) as string[]).map((name) => name.toLowerCase()));
   const missing = requiredProviders.filter((name) => !registered.has(name.toLowerCase()));

@@ -40,7 +40,10 @@ export function checkPackageFiles(files: readonly string[]): void {
     throw new DeployRefusal('the package has no dist/src/functions/*.js (package.json "main"): run `npm run build`, and check .funcignore');
   }
   const leaked = files.filter((f) => /^dist\/(test|tools)\/|\.test\.js$|^local\.settings\.json$|^(src|tools)\//.test(f));
-  if (leaked.length > 0) throw new DeployRefusal(`the package would include tests, development tools or local-only files (${leaked.slice(0, 3).join(', ')}): check .funcignore`);
+  if (leaked.length > 0)
+    throw new DeployRefusal(
+      `the package would include tests, development tools or local-only files (${leaked.slice(0, 3).join(', ')}): check .funcignore`,
+    );
 }
 
 /**
@@ -70,7 +73,12 @@ export async function stageApp(root: string, workDir: string, log: (line: string
   for (const file of files) await cp(join(root, file), join(stage, file));
   log(`staged ${files.length} files; installing production dependencies`);
   const lockFile = files.includes('package-lock.json');
-  await runNpm(lockFile ? ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'] : ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], stage);
+  await runNpm(
+    lockFile
+      ? ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund']
+      : ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'],
+    stage,
+  );
   return stage;
 }
 
@@ -99,6 +107,8 @@ function runNpm(args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('npm', args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], shell: process.platform === 'win32' });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new DeployRefusal(`npm ${args.join(' ')} failed (exit ${code}) in ${cwd}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new DeployRefusal(`npm ${args.join(' ')} failed (exit ${code}) in ${cwd}`)),
+    );
   });
 }

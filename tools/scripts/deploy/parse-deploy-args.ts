@@ -55,7 +55,9 @@ export function parseDeployArgs(argv: readonly string[]): DeployOptions | undefi
 
   const resourceGroup = required(values['resource-group'], '--resource-group');
   if (!/^[-\w.()]{1,90}$/.test(resourceGroup) || resourceGroup.endsWith('.')) {
-    throw new UsageError(`--resource-group "${resourceGroup}" is not a valid resource group name (1-90 letters, digits, "-", "_", ".", "(", ")", not ending in ".")`);
+    throw new UsageError(
+      `--resource-group "${resourceGroup}" is not a valid resource group name (1-90 letters, digits, "-", "_", ".", "(", ")", not ending in ".")`,
+    );
   }
   const location = required(values.location, '--location');
   if (!/^[a-z0-9]+$/.test(location)) {

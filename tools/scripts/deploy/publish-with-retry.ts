@@ -11,7 +11,9 @@ export const publishRetryDelaysMs: readonly number[] = [15_000, 30_000, 60_000, 
 
 /** An authorization failure that a role assignment still propagating explains. */
 export function isAuthorizationPropagation(result: AzResult): boolean {
-  return /\b403\b|Forbidden|AuthorizationFailure|AuthorizationPermissionMismatch|does not have authorization/i.test(result.stderr + result.stdout);
+  return /\b403\b|Forbidden|AuthorizationFailure|AuthorizationPermissionMismatch|does not have authorization/i.test(
+    result.stderr + result.stdout,
+  );
 }
 
 export type PublishRetryOptions = {
@@ -34,7 +36,9 @@ export async function publishWithRetry(args: readonly string[], options: Publish
     if (result.exitCode === 0) return;
     const delay = delays[attempt - 1];
     if (!isAuthorizationPropagation(result)) {
-      throw new DeployRefusal(`publishing the package failed (az ${args.slice(0, 4).join(' ')} … exited ${result.exitCode}):\n${result.stderr.trim()}`);
+      throw new DeployRefusal(
+        `publishing the package failed (az ${args.slice(0, 4).join(' ')} … exited ${result.exitCode}):\n${result.stderr.trim()}`,
+      );
     }
     if (delay === undefined) {
       const waitedS = Math.round(delays.reduce((sum, ms) => sum + ms, 0) / 1000);
@@ -43,7 +47,9 @@ export async function publishWithRetry(args: readonly string[], options: Publish
           `The infrastructure is deployed: run \`npm run deploy\` again with the same options in a few minutes (it keeps the webhook secret).\n${result.stderr.trim()}`,
       );
     }
-    log(`publish refused with 403 (attempt ${attempt}): new role assignments can take minutes to apply; trying again in ${Math.round(delay / 1000)} s`);
+    log(
+      `publish refused with 403 (attempt ${attempt}): new role assignments can take minutes to apply; trying again in ${Math.round(delay / 1000)} s`,
+    );
     await wait(delay);
   }
 }

@@ -110,13 +110,17 @@ export async function loadPackage(stage: string, settings: Readonly<Record<strin
     throw new DeployRefusal('package.json has no "main": the Functions worker would find no function files');
   }
   const files = (await fastGlob(packageJson.main, { cwd: stage, onlyFiles: true })).sort();
-  if (files.length === 0) throw new DeployRefusal(`no file in the package matches package.json "main" (${packageJson.main}): run \`npm run build\``);
+  if (files.length === 0)
+    throw new DeployRefusal(`no file in the package matches package.json "main" (${packageJson.main}): run \`npm run build\``);
 
   const scratch = await mkdtemp(join(tmpdir(), 'verify-package-loads-'));
   try {
     const standIn = join(scratch, 'modules', '@azure', 'functions-core');
     await mkdir(standIn, { recursive: true });
-    await writeFile(join(standIn, 'package.json'), JSON.stringify({ name: '@azure/functions-core', version: '0.0.0-stand-in', main: 'index.js' }));
+    await writeFile(
+      join(standIn, 'package.json'),
+      JSON.stringify({ name: '@azure/functions-core', version: '0.0.0-stand-in', main: 'index.js' }),
+    );
     await writeFile(join(standIn, 'index.js'), functionsCoreStandIn);
     const report = join(scratch, 'report.json');
     const result = await runNode(['--input-type=module', '--eval', loader, report, ...files], stage, {
@@ -144,7 +148,11 @@ export function checkPackageLoad(load: PackageLoad, botsJson: unknown): void {
   }
   const triggers = load.functions.map((f) => ({ name: f.name, trigger: Object.values(f.bindings).find((b) => /trigger$/i.test(b.type)) }));
   const webhook = triggers.find(
-    (t) => t.trigger?.type === 'httpTrigger' && t.trigger.route === 'github/webhooks' && Array.isArray(t.trigger.methods) && t.trigger.methods.includes('POST'),
+    (t) =>
+      t.trigger?.type === 'httpTrigger' &&
+      t.trigger.route === 'github/webhooks' &&
+      Array.isArray(t.trigger.methods) &&
+      t.trigger.methods.includes('POST'),
   );
   if (webhook === undefined) problems.push('no function serves POST github/webhooks: GitHub deliveries would get 404');
   for (const bot of readBots({ json: botsJson, source: 'the packaged bots.json' }).bots) {
@@ -167,7 +175,9 @@ export async function verifyPackageLoads(stage: string, log: (line: string) => v
   const load = await loadPackage(stage);
   const bots = JSON.parse(await readFile(join(stage, 'dist/src/bots/bots.json'), 'utf8')) as unknown;
   checkPackageLoad(load, bots);
-  log(`the package loads: ${load.functions.length} functions from ${load.files.length} files (${load.functions.map((f) => f.name).join(', ')})`);
+  log(
+    `the package loads: ${load.functions.length} functions from ${load.files.length} files (${load.functions.map((f) => f.name).join(', ')})`,
+  );
   return load;
 }
 

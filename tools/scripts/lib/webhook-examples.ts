@@ -27,7 +27,11 @@ export function exampleFor(spec: string): { event: string; action: string | unde
   if (!event || extra !== undefined) throw new Error(`"${spec}" must be <event> or <event>.<action>, e.g. pull_request.opened`);
   const definition = definitions().find((d) => d.name === event);
   if (!definition) {
-    throw new Error(`No example for the event "${event}". Events: ${definitions().map((d) => d.name).join(', ')}`);
+    throw new Error(
+      `No example for the event "${event}". Events: ${definitions()
+        .map((d) => d.name)
+        .join(', ')}`,
+    );
   }
   const example = action === undefined ? definition.examples[0] : definition.examples.find((p) => p.action === action);
   if (!example) {
@@ -68,7 +72,8 @@ export function rewritePayload(payload: Payload, rewrite: Rewrite): Payload {
     if (repoOwner) repoOwner.login = owner;
   }
   if (rewrite.number !== undefined) {
-    if (!Number.isSafeInteger(rewrite.number) || rewrite.number <= 0) throw new Error(`--number must be a positive whole number, got ${rewrite.number}`);
+    if (!Number.isSafeInteger(rewrite.number) || rewrite.number <= 0)
+      throw new Error(`--number must be a positive whole number, got ${rewrite.number}`);
     if ('number' in payload) payload.number = rewrite.number;
     for (const key of ['pull_request', 'issue', 'discussion']) {
       const entity = object(payload[key]);
