@@ -34,7 +34,11 @@ const alone: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Started first, being the longest (npm ci of the deploy package, the .NET driver, Bicep): the rest fills in around them. */
-const longest = ['integration/deploy/package-loads.test.js', 'integration/devbroker/dotnet-sdk.test.js', 'unit/infra/compiled-template.test.js'];
+const longest = [
+  'integration/deploy/package-loads.test.js',
+  'integration/devbroker/dotnet-sdk.test.js',
+  'unit/infra/compiled-template.test.js',
+];
 
 const args = process.argv.slice(2);
 const nodeTestFlags = args.filter((arg) => arg.startsWith('--') && !arg.startsWith('--concurrency='));

@@ -87,7 +87,10 @@ export function createApp(options: CreateAppOptions = {}): App {
   });
   // Default window: the longest duplicate-detection window of the bots' queues (P3D unless bots.json says otherwise).
   const replayWindowMs = settings.WEBHOOK_REPLAY_WINDOW ?? Math.max(0, ...bots.map((bot) => bot.delivery.duplicateDetectionWindow.ms));
-  const replayGuard = replayWindowMs > 0 ? createTableReplayGuard({ tableClient: storage.table(settings.WEBHOOK_REPLAY_TABLE), windowMs: replayWindowMs, now }) : undefined;
+  const replayGuard =
+    replayWindowMs > 0
+      ? createTableReplayGuard({ tableClient: storage.table(settings.WEBHOOK_REPLAY_TABLE), windowMs: replayWindowMs, now })
+      : undefined;
   // Session-closed notices go to the bots' own queues through the client made below, on first use.
   const closedNotices = createSessionClosedSender(() => client);
   const lifecycle = createLifecycleFunctions({
@@ -105,7 +108,15 @@ export function createApp(options: CreateAppOptions = {}): App {
   // Last: the only part that holds a connection, so a bad setting above leaks nothing.
   const client = createServiceBusClient(settings, webhookSenderOptions(settings));
   const dispatcher = createServiceBusDispatcher({ client, telemetry });
-  const webhook: WebhookDependencies = { settings, registry, dispatcher, claimCheck, telemetry, now, ...(replayGuard === undefined ? {} : { replayGuard }) };
+  const webhook: WebhookDependencies = {
+    settings,
+    registry,
+    dispatcher,
+    claimCheck,
+    telemetry,
+    now,
+    ...(replayGuard === undefined ? {} : { replayGuard }),
+  };
   const deadLetterDeps = { bots, deadLetters: createDeadLetterQueue(client), telemetry };
   const deadLetters = [
     ...defineDeadLetterAdminFunctions(deadLetterDeps),

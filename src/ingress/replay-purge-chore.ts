@@ -11,10 +11,7 @@ export interface ReplayPurgeChore {
  * minute: the purge scans the table (its filter is on a property), so an hourly pass keeps the
  * table about one window plus an hour of rows at a small, steady cost.
  */
-export function createReplayPurgeChore(
-  purgeExpired: (at: Date) => Promise<ReplayPurge>,
-  intervalMs = 3_600_000,
-): ReplayPurgeChore {
+export function createReplayPurgeChore(purgeExpired: (at: Date) => Promise<ReplayPurge>, intervalMs = 3_600_000): ReplayPurgeChore {
   let lastRunAt: number | undefined;
   return {
     name: 'webhook-replay-purge',

@@ -73,7 +73,10 @@ export function createJanitorHandler(deps: JanitorDeps): JanitorHandler {
       }
     }
     if (failures.length > 0) {
-      throw new AggregateError(failures, `session-janitor failed for ${failures.length} of ${deps.bots.length + (deps.chores?.length ?? 0)} bots and chores`);
+      throw new AggregateError(
+        failures,
+        `session-janitor failed for ${failures.length} of ${deps.bots.length + (deps.chores?.length ?? 0)} bots and chores`,
+      );
     }
   };
 }

@@ -17,7 +17,11 @@ export interface LocalHostProcess {
 export class HostDidNotStart extends Error {}
 
 /** `node dist/tools/local-host/main.js` as `npm start` runs it, with environment overrides; resolves at its banner. */
-export async function startLocalHostProcess(options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<LocalHostProcess> {
+export async function startLocalHostProcess(options: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}): Promise<LocalHostProcess> {
   const started = performance.now();
   const child = spawn(process.execPath, ['dist/tools/local-host/main.js'], {
     cwd: options.cwd,

@@ -75,7 +75,11 @@ console.table(
 
 const bySize = (pick: (r: (typeof ingress)[number]) => number) => Object.fromEntries(ingress.map((r) => [r.size, round3(pick(r))]));
 if (process.env['BENCH_ONLY'] === 'ingress') {
-  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at the end`,
+  );
   console.log(JSON.stringify({ ingressCpuVsFloor: bySize((r) => r.vsFloor), ingressCpuVsPeer: bySize((r) => r.vsPeer) }));
   process.exit(0);
 } else if (process.env['BENCH_ONLY'] !== undefined && process.env['BENCH_ONLY'] !== '') {

@@ -10,7 +10,10 @@ import { measureMixed, measureOneMessageSessions } from './compare/processing-wo
  * `npm run build && node dist/tools/bench/sweep-session-settings.js 00:00:05/8 00:00:00.500/16 … [perBot] [hot] [others]`
  */
 const pairs = process.argv.slice(2).filter((arg) => arg.includes('/'));
-const [perBot, hot, others] = process.argv.slice(2).filter((arg) => !arg.includes('/')).map(Number) as [number?, number?, number?];
+const [perBot, hot, others] = process.argv
+  .slice(2)
+  .filter((arg) => !arg.includes('/'))
+  .map(Number) as [number?, number?, number?];
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const base = readServiceBusHostOptions(path.join(root, 'host.json'), process.env);
 const bots = pairs.map((_, i) => [1, 2, 3, 4, 5].map((n) => benchBot(`sweep${i}-${n}`)));

@@ -122,7 +122,10 @@ export function openConsumerLink(
   let waiting = true;
   const noSession = (why: string) => {
     waiting = false;
-    refuseLink(link, { condition: 'com.microsoft:timeout', description: `No session with available messages on queue '${queue.name}' ${why}.` });
+    refuseLink(link, {
+      condition: 'com.microsoft:timeout',
+      description: `No session with available messages on queue '${queue.name}' ${why}.`,
+    });
   };
   const cancel = queue.lockNextSession({
     claim: (sessionId, lockedUntil) => {

@@ -11,12 +11,16 @@ import path from 'node:path';
 import ts from 'typescript';
 
 const configPath = path.resolve(process.argv[2] ?? 'tsconfig.json');
-const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
-  ...ts.sys,
-  onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-    throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+const parsed = ts.getParsedCommandLineOfConfigFile(
+  configPath,
+  {},
+  {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+    },
   },
-});
+);
 if (parsed === undefined) throw new Error(`cannot read ${configPath}`);
 const outDir = parsed.options.outDir;
 if (outDir === undefined) throw new Error(`${configPath} has no outDir: nothing to clean`);

@@ -8,21 +8,24 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 
 // Runs `npm run bench`'s program in its quick mode and checks only the shape of its last line:
 // speed is the bench's business, never a test's.
-test('the bench (BENCH_QUICK=1) ends with one JSON object holding every headline figure as a finite number', { timeout: 300_000 }, async (t) => {
-  const child = spawn(process.execPath, ['--expose-gc', 'dist/tools/bench/run.js'], {
-    cwd: root,
-    env: { ...process.env, BENCH_QUICK: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // A stalled bench must not outlive the test (and hold the whole run) when the timeout ends it.
-    signal: t.signal,
-  });
-  child.on('error', () => undefined);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  assert.equal(code, 0, `the bench failed:\n${stderr}\n${stdout}`);
+test(
+  'the bench (BENCH_QUICK=1) ends with one JSON object holding every headline figure as a finite number',
+  { timeout: 300_000 },
+  async (t) => {
+    const child = spawn(process.execPath, ['--expose-gc', 'dist/tools/bench/run.js'], {
+      cwd: root,
+      env: { ...process.env, BENCH_QUICK: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // A stalled bench must not outlive the test (and hold the whole run) when the timeout ends it.
+      signal: t.signal,
+    });
+    child.on('error', () => undefined);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0, `the bench failed:\n${stderr}\n${stdout}`);
 
     const lastLine = stdout.trimEnd().split('\n').at(-1)!;
     const figures = JSON.parse(lastLine) as Record<string, unknown>;

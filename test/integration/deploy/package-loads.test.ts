@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DeployRefusal } from '../../../tools/scripts/deploy/az.js';
 import { listPackageFiles, stageApp } from '../../../tools/scripts/deploy/package-app.js';
-import { loadPackage, verificationSettings, verifyPackageLoads, type IndexedBinding, type PackageLoad } from '../../../tools/scripts/deploy/verify-package-loads.js';
+import {
+  loadPackage,
+  verificationSettings,
+  verifyPackageLoads,
+  type IndexedBinding,
+  type PackageLoad,
+} from '../../../tools/scripts/deploy/verify-package-loads.js';
 import { repoRoot } from '../../support/bicep-cli.js';
 
 /**

@@ -124,7 +124,11 @@ describe('the development broker with the .NET SDK (Azure.Messaging.ServiceBus)'
     const options = result.options as Record<string, unknown>;
     const asMs = (value: unknown) => (typeof value === 'string' ? parseTimeSpan(value) : value);
     assert.deepEqual(
-      { ...options, SessionIdleTimeout: asMs(options['SessionIdleTimeout']), MaxAutoLockRenewalDuration: asMs(options['MaxAutoLockRenewalDuration']) },
+      {
+        ...options,
+        SessionIdleTimeout: asMs(options['SessionIdleTimeout']),
+        MaxAutoLockRenewalDuration: asMs(options['MaxAutoLockRenewalDuration']),
+      },
       {
         MaxConcurrentSessions: host.maxConcurrentSessions,
         SessionIdleTimeout: asMs(host.sessionIdleTimeout),

@@ -192,7 +192,12 @@ test('chores run after the bots on the same schedule; a failing chore is reporte
   const store = createTableSessionStore({ tableClient });
   const ran: string[] = [];
   const janitor = createJanitorHandler({
-    bots: [specSentinel], store, telemetry: recordingTelemetry(), now: () => at(120), retentionMs: RETENTION, hotSessionThreshold: 100,
+    bots: [specSentinel],
+    store,
+    telemetry: recordingTelemetry(),
+    now: () => at(120),
+    retentionMs: RETENTION,
+    hotSessionThreshold: 100,
     chores: [
       { name: 'broken-chore', run: () => Promise.reject(new Error('storage down')) },
       { name: 'webhook-replay-purge', run: async (now) => (ran.push(now.toISOString()), 'deleted 3 replay row(s)') },

@@ -77,33 +77,61 @@ test(
       AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls: '16',
     };
     try {
-      assert.deepEqual(sessionsInQueue, [false], 'the broker made bot-fanout a plain queue');
-      const url = `http://localhost:${host.httpPort}/api/github/webhooks`;
-      const opened = exampleOf('issues', action('opened')) as { issue: { number: number } };
-      const answers = await Promise.all(
-        Array.from({ length: EVENTS }, async (_, i) => {
-          // A different issue each: the same body under a new delivery id would be dropped as a replay.
-          const body = JSON.stringify({ ...opened, issue: { ...opened.issue, number: i + 1 } });
-          const signature = await sign(SECRET, body);
-          const deliveryId = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-          deliveryIds.push(deliveryId);
-          const response = await fetch(url, {
-            method: 'POST',
-            body,
-            headers: {
-              'content-type': 'application/json',
-              'x-github-event': 'issues',
-              'x-github-delivery': deliveryId,
-              'x-hub-signature-256': signature,
-              'user-agent': 'GitHub-Hookshot/test',
-            },
-          });
-          return [response.status, await response.json()] as const;
-        }),
-      );
-      for (const [status, answer] of answers) {
-        assert.equal(status, 202, JSON.stringify(answer));
-        assert.deepEqual((answer as { routes: unknown }).routes, [{ bot: 'fanout', sessionId: null }]);
+      const host = await startLocalHost({
+        projectRoot: project,
+        env,
+        buildDefinitions: async (settings) => createApp({ settings, env, modules }),
+        loadBots: (settings) => [...loadBots({ path: settings.BOTS_CONFIG_PATH }).bots],
+        startBroker: async (port, bots) => {
+          const options = queueOptionsFromBots(bots);
+          sessionsInQueue.push(...options.map((q) => q.requiresSession === true));
+          broker = await startDevBroker({ port, queues: options });
+          const started = broker;
+          return {
+            port: started.port,
+            connectionString: started.connectionString,
+            pendingMessages: () => started.queueStats('bot-fanout').active,
+            close: () => started.close(),
+          };
+        },
+        log: silentLog,
+      });
+      const deliveryIds: string[] = [];
+      try {
+        assert.deepEqual(sessionsInQueue, [false], 'the broker made bot-fanout a plain queue');
+        const url = `http://localhost:${host.httpPort}/api/github/webhooks`;
+        const opened = exampleOf('issues', action('opened')) as { issue: { number: number } };
+        const answers = await Promise.all(
+          Array.from({ length: EVENTS }, async (_, i) => {
+            // A different issue each: the same body under a new delivery id would be dropped as a replay.
+            const body = JSON.stringify({ ...opened, issue: { ...opened.issue, number: i + 1 } });
+            const signature = await sign(SECRET, body);
+            const deliveryId = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+            deliveryIds.push(deliveryId);
+            const response = await fetch(url, {
+              method: 'POST',
+              body,
+              headers: {
+                'content-type': 'application/json',
+                'x-github-event': 'issues',
+                'x-github-delivery': deliveryId,
+                'x-hub-signature-256': signature,
+                'user-agent': 'GitHub-Hookshot/test',
+              },
+            });
+            return [response.status, await response.json()] as const;
+          }),
+        );
+        for (const [status, answer] of answers) {
+          assert.equal(status, 202, JSON.stringify(answer));
+          assert.deepEqual((answer as { routes: unknown }).routes, [{ bot: 'fanout', sessionId: null }]);
+        }
+        const deadline = Date.now() + 60_000;
+        while (delivered.length < EVENTS && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      } finally {
+        clearTimeout(gaveUp);
+        releaseAll();
+        await host.stop();
       }
       assert.equal(delivered.length, EVENTS, 'every event reached the target');
       assert.deepEqual(delivered.map((d) => d.envelope.eventId).sort(), deliveryIds.sort(), 'each delivery exactly once');

@@ -10,7 +10,12 @@ import { headingAnchors, relativeLinks } from '../../support/markdown-links.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const readmeLimitBytes = 12 * 1024;
-const pages = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(path.join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 /** What is wrong with one link of `page`, or undefined when it resolves. */
 function brokenLink(page: string, target: string): string | undefined {
@@ -57,7 +62,10 @@ test('the link checker itself: GitHub anchors, code left alone, missing targets 
   const expected = ['webhook-endpoint-post-apigithubwebhooks', 'catch-up-redelivery-through-githubs-api', 'notes', 'notes-1'];
   assert.deepEqual([...anchors], expected);
   const links = relativeLinks('[a](docs/x.md#y) `[b](not/a/link)` [c](https://example.com) [d](#here)\n```\n[e](in/code)\n```\n');
-  assert.deepEqual(links.map((link) => link.target), ['docs/x.md#y', '#here']);
+  assert.deepEqual(
+    links.map((link) => link.target),
+    ['docs/x.md#y', '#here'],
+  );
   assert.match(brokenLink('README.md', 'docs/no-such-page.md') ?? '', /does not exist/);
   assert.match(brokenLink('README.md', 'docs/architecture.md#no-such-heading') ?? '', /no heading with anchor/);
 });

@@ -23,7 +23,11 @@ function documentedSettings(): string[] {
 
 test('docs/settings.md lists every app setting src/config/settings.ts reads, by its full name', () => {
   const documented = new Set(documentedSettings());
-  assert.deepEqual(settingNames.filter((name) => !documented.has(name)), [], 'read by the code but missing from docs/settings.md');
+  assert.deepEqual(
+    settingNames.filter((name) => !documented.has(name)),
+    [],
+    'read by the code but missing from docs/settings.md',
+  );
 });
 
 test('docs/settings.md lists no app setting the code does not read', () => {

@@ -12,5 +12,8 @@ test('the replay purge runs on the first janitor run, then at most once per inte
   assert.match(await chore.run(t0), /deleted 7/);
   assert.equal(await chore.run(new Date(t0.getTime() + 59_000)), 'not due');
   assert.match(await chore.run(new Date(t0.getTime() + 60_000)), /deleted 7/);
-  assert.deepEqual(runs.map((d) => d.getTime() - t0.getTime()), [0, 60_000]);
+  assert.deepEqual(
+    runs.map((d) => d.getTime() - t0.getTime()),
+    [0, 60_000],
+  );
 });

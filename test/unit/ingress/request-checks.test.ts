@@ -58,7 +58,11 @@ test('verifySignature checks the bytes GitHub signed: a BOM or an invalid byte t
   // A secret with surrounding whitespace signs as typed.
   const spaced = ' secret-with-spaces \n';
   const spacedSignature = await sign(spaced, text);
-  assert.deepEqual(verifySignature([spaced], Buffer.from(text), spacedSignature), { valid: true, secretIndex: 0, digest: spacedSignature.slice('sha256='.length) });
+  assert.deepEqual(verifySignature([spaced], Buffer.from(text), spacedSignature), {
+    valid: true,
+    secretIndex: 0,
+    digest: spacedSignature.slice('sha256='.length),
+  });
 });
 
 const requestWith = (bytes: number, headers: Record<string, string> = {}) =>

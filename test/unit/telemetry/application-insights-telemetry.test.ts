@@ -39,6 +39,8 @@ test('without APPLICATIONINSIGHTS_CONNECTION_STRING nothing is started, and the 
     },
   });
   await app.close();
-  const loaded = Object.keys(createRequire(import.meta.url).cache).filter((file) => /[\\/]node_modules[\\/]applicationinsights[\\/]/.test(file));
+  const loaded = Object.keys(createRequire(import.meta.url).cache).filter((file) =>
+    /[\\/]node_modules[\\/]applicationinsights[\\/]/.test(file),
+  );
   assert.deepEqual(loaded, []);
 });

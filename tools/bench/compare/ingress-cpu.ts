@@ -137,19 +137,21 @@ function runnerFor(
   const prepare = (contender: Contender, count: number) =>
     contender !== 'app'
       ? []
-      : Array.from({ length: count }, () =>
-          new HttpRequest({
-            method: 'POST',
-            url: 'http://localhost/api/github/webhooks',
-            headers: {
-              'content-type': 'application/json',
-              'user-agent': 'GitHub-Hookshot/bench',
-              'x-github-event': payload.eventType,
-              'x-github-delivery': randomUUID(),
-              'x-hub-signature-256': signature,
-            },
-            body: { bytes: payload.body },
-          }),
+      : Array.from(
+          { length: count },
+          () =>
+            new HttpRequest({
+              method: 'POST',
+              url: 'http://localhost/api/github/webhooks',
+              headers: {
+                'content-type': 'application/json',
+                'user-agent': 'GitHub-Hookshot/bench',
+                'x-github-event': payload.eventType,
+                'x-github-delivery': randomUUID(),
+                'x-hub-signature-256': signature,
+              },
+              body: { bytes: payload.body },
+            }),
         );
   return Object.assign(run, { prepare });
 }
