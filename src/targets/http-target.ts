@@ -29,6 +29,23 @@ export function createHttpTarget(bot: BotDefinition, deps: HttpTargetDeps): BotT
   const secret = resolveSecret(bot.name, config, deps.env);
   const fetchImpl = deps.fetch ?? globalThis.fetch;
 
+  /** One signed POST to the bot; its answer decides done, transient or permanent. */
+  async function post(body: string, headers: Record<string, string>): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetchImpl(url, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(config.timeoutMs),
+      });
+    } catch (error) {
+      throw new TransientError(`Bot "${bot.name}": ${describeFetchFailure(error, config.timeoutMs)} (${safeUrl(url)})`, { cause: error });
+    }
+    await answerToOutcome(bot.name, url, response);
+  }
+
   return {
     async deliver(input) {
       // GitHub's exact bytes are gone once the envelope was parsed: this is the same JSON
@@ -36,19 +53,7 @@ export function createHttpTarget(bot: BotDefinition, deps: HttpTargetDeps): BotT
       // signature covers exactly these bytes.
       const body = requestBody(input);
       const headers = await requestHeaders(input, body, secret, deps.userAgent);
-      let response: Response;
-      try {
-        response = await fetchImpl(url, {
-          method: 'POST',
-          headers,
-          body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(config.timeoutMs),
-        });
-      } catch (error) {
-        throw new TransientError(`Bot "${bot.name}": ${describeFetchFailure(error, config.timeoutMs)} (${safeUrl(url)})`, { cause: error });
-      }
-      await answerToOutcome(bot.name, url, response);
+      await post(body, headers);
     },
 
     // The same request shape and signature as a delivery, told apart by `X-Session-Event: closed`.
@@ -62,19 +67,7 @@ export function createHttpTarget(bot: BotDefinition, deps: HttpTargetDeps): BotT
         'x-session-generation': String(notice.generation),
       };
       if (secret !== undefined) headers['x-hub-signature-256'] = await sign(secret, body);
-      let response: Response;
-      try {
-        response = await fetchImpl(url, {
-          method: 'POST',
-          headers,
-          body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(config.timeoutMs),
-        });
-      } catch (error) {
-        throw new TransientError(`Bot "${bot.name}": ${describeFetchFailure(error, config.timeoutMs)} (${safeUrl(url)})`, { cause: error });
-      }
-      await answerToOutcome(bot.name, url, response);
+      await post(body, headers);
     },
   };
 }
