@@ -77,11 +77,19 @@ function resolve(payload: JsonObject, path: readonly string[]): JsonObject | und
   return object;
 }
 
-/** GitHub writes ISO 8601 with `Z` or an offset, and in a few places epoch seconds. */
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the years ISO 8601 writes with four digits. */
+const FIRST_ISO_MS = -62_167_219_200_000;
+const LAST_ISO_MS = 253_402_300_799_999;
+
+/**
+ * GitHub writes ISO 8601 with `Z` or an offset, and in a few places epoch seconds. A moment
+ * outside years 0000–9999 is no timestamp (toISOString would write `-000001-…` or `+010000-…`,
+ * which the envelope's ISO check rightly refuses): null, like a missing one.
+ */
 function toIsoTimestamp(value: unknown): string | null {
   let ms: number;
   if (typeof value === 'string') ms = Date.parse(value);
   else if (typeof value === 'number') ms = value * 1000;
   else return null;
-  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null;
+  return Number.isFinite(ms) && ms >= FIRST_ISO_MS && ms <= LAST_ISO_MS ? new Date(ms).toISOString() : null;
 }

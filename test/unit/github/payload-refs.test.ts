@@ -64,6 +64,15 @@ test('occurredAt reads epoch seconds where GitHub writes them, and top-level sta
   assert.equal(occurredAtOf('status', status), new Date(String(status['updated_at'])).toISOString());
 });
 
+test('occurredAt is null for a moment outside years 0000-9999, which ISO 8601 cannot write with four digits', () => {
+  // fast-check found it: -62167219200.001 s is 1 ms before year 0 and printed as "-000001-12-31T23:59:59.999Z".
+  const run = (updated_at: number | string) => ({ workflow_run: { pull_requests: [], head_branch: '', updated_at } });
+  assert.equal(occurredAtOf('deployment_review', run(-62167219200.001)), null);
+  assert.equal(occurredAtOf('deployment_review', run(-62167219200)), '0000-01-01T00:00:00.000Z');
+  assert.equal(occurredAtOf('deployment_review', run(253402300800)), null);
+  assert.equal(occurredAtOf('deployment_review', run('+010000-01-01T00:00:00Z')), null);
+});
+
 test('occurredAt is null when the payload carries no timestamp', () => {
   assert.equal(occurredAtOf('label', exampleOf('label')), null);
   assert.equal(
