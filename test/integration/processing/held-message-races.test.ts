@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TableClient } from '@azure/data-tables';
 import { createTableSessionStore } from '../../../src/lifecycle/table-session-store.js';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { createTableHeldMessageStore, type HeldMessage, type HeldMessageStore } from '../../../src/processing/held-message-store.js';
 import { keepHeldMessage, type MessageToKeep } from '../../../src/processing/keep-held-message.js';
 import { resumeHeldSession } from '../../../src/processing/resume-held-session.js';
@@ -27,7 +27,7 @@ const message = (id: string): MessageToKeep => ({
 describe('keeping and resuming race safely', () => {
   let azurite: RunningAzurite;
   before(async () => {
-    azurite = await startAzurite();
+    azurite = await startTestAzurite();
   });
   after(() => azurite.stop());
 

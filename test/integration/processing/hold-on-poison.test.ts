@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import { PermanentError, TransientError } from '../../../src/errors/delivery-errors.js';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { defineHeldAdminFunctions } from '../../../src/processing/held-admin.js';
 import { createBotModuleRegistry } from '../../../src/targets/module-registry.js';
 import { quietContext } from '../../support/functions-context.js';
@@ -66,7 +66,7 @@ const mergeWarden = (delivery: Record<string, unknown> = {}) => ({
 describe('onPoison "hold": a poisoned message stops its session until an operator resumes it', () => {
   let azurite: RunningAzurite;
   before(async () => {
-    azurite = await startAzurite();
+    azurite = await startTestAzurite();
   });
   after(() => azurite.stop());
 

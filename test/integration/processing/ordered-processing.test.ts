@@ -5,7 +5,7 @@ import { PermanentError, TransientError } from '../../../src/errors/delivery-err
 import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { createBotModuleRegistry } from '../../../src/targets/module-registry.js';
 import { pullRequestEnvelope } from '../../support/processing/example-envelopes.js';
-import { withPipeline } from '../../support/processing/pipeline-fixture.js';
+import { withPipeline, signedHttpBot } from '../../support/processing/pipeline-fixture.js';
 import { startRecordingServer } from '../../support/targets/recording-server.js';
 
 /** `count` messages for each of two pull requests, interleaved a-1, b-1, a-2, b-2, … as they would arrive. */
@@ -158,12 +158,7 @@ describe('ordered processing through the broker, the session pump and Table Stor
       await withPipeline(
         azurite,
         {
-          bot: {
-            name: 'probot-app',
-            queue: 'bot-probot-app',
-            events: ['*'],
-            target: { type: 'http', urlSetting: 'PROBOT_URL', secretSetting: 'PROBOT_SECRET', timeoutMs: 5_000 },
-          },
+          bot: signedHttpBot(),
           env: { PROBOT_URL: server.url, PROBOT_SECRET: secret },
         },
         async ({ send, until }) => {

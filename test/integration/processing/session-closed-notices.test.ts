@@ -4,12 +4,12 @@ import functions from '@azure/functions';
 import { verify } from '@octokit/webhooks-methods';
 import { createAdminHandlers } from '../../../src/lifecycle/session-admin.js';
 import { createJanitorHandler } from '../../../src/lifecycle/session-janitor.js';
-import { startAzurite, type RunningAzurite } from '../../../tools/local-host/start-azurite.js';
+import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { noTelemetry } from '../../../src/telemetry/telemetry.js';
 import { createSessionClosedSender } from '../../../src/lifecycle/session-closed-sender.js';
 import { quietContext, timerTick } from '../../support/functions-context.js';
 import { pullRequestEnvelope } from '../../support/processing/example-envelopes.js';
-import { withPipeline } from '../../support/processing/pipeline-fixture.js';
+import { withPipeline, signedHttpBot } from '../../support/processing/pipeline-fixture.js';
 import { startRecordingServer, type RecordedRequest } from '../../support/targets/recording-server.js';
 
 const { HttpRequest } = functions;
@@ -32,7 +32,7 @@ function label(request: RecordedRequest): string {
 describe("session-closed notices reach the bot once per close, in order after the generation's last message", () => {
   let azurite: RunningAzurite;
   before(async () => {
-    azurite = await startAzurite();
+    azurite = await startTestAzurite();
   });
   after(() => azurite.stop());
 
@@ -42,13 +42,7 @@ describe("session-closed notices reach the bot once per close, in order after th
       await withPipeline(
         azurite,
         {
-          bot: {
-            name: 'probot-app',
-            queue: 'bot-probot-app',
-            events: ['*'],
-            session: { maxMessagesPerSession: 2, sessionTimeout: 'PT30M' },
-            target: { type: 'http', urlSetting: 'PROBOT_URL', secretSetting: 'PROBOT_SECRET', timeoutMs: 5_000 },
-          },
+          bot: signedHttpBot({ session: { maxMessagesPerSession: 2, sessionTimeout: 'PT30M' } }),
           env: { PROBOT_URL: server.url, PROBOT_SECRET: secret },
           limits: true,
         },

@@ -4,7 +4,7 @@ import { verify } from '@octokit/webhooks-methods';
 import type { InlineEventEnvelope } from '../../../src/envelope/event-envelope.js';
 import { startTestAzurite, type RunningAzurite } from '../../support/shared-azurite.js';
 import { example } from '../../support/example-payloads.js';
-import { withPipeline } from '../../support/processing/pipeline-fixture.js';
+import { withPipeline, signedHttpBot } from '../../support/processing/pipeline-fixture.js';
 import { signedRequest } from '../../support/signed-request.js';
 import { startRecordingServer } from '../../support/targets/recording-server.js';
 import { CURRENT_SECRET, recordingDispatcher, webhookHarness } from '../../support/webhook-harness.js';
@@ -54,12 +54,7 @@ test('item 7 (end to end): pushes to 日本語 and 🎉 branches reach an http t
     await withPipeline(
       azurite,
       {
-        bot: {
-          name: 'probot-app',
-          queue: 'bot-probot-app',
-          events: ['*'],
-          target: { type: 'http', urlSetting: 'PROBOT_URL', secretSetting: 'PROBOT_SECRET' },
-        },
+        bot: signedHttpBot(),
         env: { PROBOT_URL: server.url, PROBOT_SECRET: BOT_SECRET },
       },
       async ({ send, until, poison }) => {

@@ -136,3 +136,17 @@ export async function withPipeline(
     await broker.close();
   }
 }
+
+/**
+ * An http bot ("probot-app") that signs with `PROBOT_SECRET` and posts to `PROBOT_URL`, for
+ * pipelines whose target is a local recording server; `extra` adds or overrides bots.json fields.
+ */
+export function signedHttpBot(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'probot-app',
+    queue: 'bot-probot-app',
+    events: ['*'],
+    target: { type: 'http', urlSetting: 'PROBOT_URL', secretSetting: 'PROBOT_SECRET', timeoutMs: 5_000 },
+    ...extra,
+  };
+}
