@@ -49,7 +49,7 @@ test('queues down → 503s recorded by GitHub → queues back → the timer has 
       GITHUB_WEBHOOK_SECRET: CURRENT_SECRET,
       ServiceBusConnection: broker.connectionString,
       AzureWebJobsStorage: azurite.connectionString,
-      WEBHOOK_SEND_BUDGET_MS: '1000',
+      WEBHOOK_SEND_BUDGET_MS: '5000',
       GITHUB_API_URL: github.apiUrl,
       GITHUB_APP_ID: String(github.appId),
       GITHUB_APP_PRIVATE_KEY: github.privateKey,

@@ -115,7 +115,7 @@ const failures: { name: string; fail: (held: Held) => void; env: Record<string, 
   {
     name: "A's budget runs out while storing",
     fail: () => undefined,
-    env: { WEBHOOK_SEND_BUDGET_MS: '500' },
+    env: { WEBHOOK_SEND_BUDGET_MS: '2000' },
     status: 503,
     error: 'storage_unavailable',
   },
