@@ -51,12 +51,16 @@ export async function receiveDelivery(request: HttpRequest, { secrets, maxBodyBy
       'the webhook secret is not configured (GITHUB_WEBHOOK_SECRET); every delivery is refused until it is',
     );
   }
-  const missing = getMissingHeaders(request.headers);
-  if (missing.length > 0) {
+  // The Headers object once: each `request.headers` is a brand-checked getter, each `get` a lookup.
+  const headers = request.headers;
+  const header = (name: string) => headers.get(name)?.trim() || null;
+  const eventType = header('x-github-event');
+  const deliveryId = header('x-github-delivery');
+  const signatureHeader = header('x-hub-signature-256');
+  if (eventType === null || deliveryId === null || signatureHeader === null) {
+    const missing = getMissingHeaders(headers);
     throw new WebhookRejection(400, 'missing_headers', `missing required header${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   }
-  const header = (name: string) => request.headers.get(name)?.trim() || null;
-  const deliveryId = header('x-github-delivery')!;
   if (!isValidDeliveryId(deliveryId)) {
     throw new WebhookRejection(
       400,
@@ -64,17 +68,16 @@ export async function receiveDelivery(request: HttpRequest, { secrets, maxBodyBy
       'X-GitHub-Delivery must be a GUID-like id: letters, digits and dashes, at most 128 characters',
     );
   }
-  const contentType = webhookContentType(request.headers.get('content-type'));
+  const contentType = webhookContentType(headers.get('content-type'));
 
   const body = await readBodyWithLimit(request, maxBodyBytes);
   if (body.byteLength === 0) throw new WebhookRejection(400, 'empty_body', 'the request body is empty');
 
-  const signature = verifySignature(secrets, body, header('x-hub-signature-256')!);
+  const signature = verifySignature(secrets, body, signatureHeader);
   if (!signature.valid) {
     throw new WebhookRejection(401, 'bad_signature', 'X-Hub-Signature-256 does not match the body for any configured secret');
   }
 
-  const eventType = header('x-github-event')!;
   const { payload, payloadBytes } = parseWebhookBody(contentType, body);
   checkPayloadFitsEvent(eventType, payload);
   return {
