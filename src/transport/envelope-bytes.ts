@@ -28,19 +28,44 @@ const CLOSE = Buffer.from('}');
  * nothing; `bytes()` builds (once) and remembers the body for `envelopeBytes`.
  */
 export function planInlineEnvelope(envelope: InlineEventEnvelope, payloadJson: Buffer): { size: number; bytes(): Buffer } {
-  const { payload: _payload, ...fields } = envelope;
-  const head = Buffer.from(JSON.stringify(fields), 'utf8');
-  const size = head.byteLength - 1 + PAYLOAD_MEMBER.byteLength + payloadJson.byteLength + CLOSE.byteLength;
+  const head = JSON.stringify(fieldsOf(envelope));
+  // `head` ends with the `}` of the fields object: the payload goes in just before it.
+  const headBytes = Buffer.byteLength(head, 'utf8') - CLOSE.byteLength;
+  const size = headBytes + PAYLOAD_MEMBER.byteLength + payloadJson.byteLength + CLOSE.byteLength;
   return {
     size,
     bytes() {
       let bytes = serialised.get(envelope);
       if (bytes === undefined) {
-        // `head` ends with the `}` of the fields object: the payload goes in just before it.
-        bytes = Buffer.concat([head.subarray(0, head.byteLength - 1), PAYLOAD_MEMBER, payloadJson, CLOSE], size);
+        // One buffer of the planned size, each part written into place (no intermediate copies).
+        bytes = Buffer.allocUnsafe(size);
+        let at = bytes.write(head, 0, headBytes, 'utf8');
+        at += PAYLOAD_MEMBER.copy(bytes, at);
+        at += payloadJson.copy(bytes, at);
+        CLOSE.copy(bytes, at);
         serialised.set(envelope, bytes);
       }
       return bytes;
     },
+  };
+}
+
+/**
+ * Every member of the envelope but `payload`, in the envelope's order. Named one by one rather
+ * than `const { payload, ...fields } = envelope` (V8's rest copy costs twice the JSON.stringify
+ * of the result); the mapped type makes a field added to the envelope a compile error here.
+ */
+function fieldsOf(envelope: InlineEventEnvelope): { [K in Exclude<keyof InlineEventEnvelope, 'payload' | 'payloadRef'>]-?: InlineEventEnvelope[K] } {
+  return {
+    schemaVersion: envelope.schemaVersion,
+    eventId: envelope.eventId,
+    eventType: envelope.eventType,
+    action: envelope.action,
+    repository: envelope.repository,
+    entityType: envelope.entityType,
+    entityId: envelope.entityId,
+    sender: envelope.sender,
+    installationId: envelope.installationId,
+    metadata: envelope.metadata,
   };
 }
