@@ -19,7 +19,8 @@ const BATCH = 100;
 const size = (process.argv[2] ?? '2k') as PayloadSize;
 if (!PAYLOAD_SIZES.includes(size)) throw new Error(`size must be one of ${PAYLOAD_SIZES.join(', ')}, got "${size}"`);
 const iterations = Number(process.argv[3] ?? 10_000);
-if (!Number.isSafeInteger(iterations) || iterations <= 0) throw new Error(`iterations must be a positive whole number, got "${process.argv[3]}"`);
+if (!Number.isSafeInteger(iterations) || iterations <= 0)
+  throw new Error(`iterations must be a positive whole number, got "${process.argv[3]}"`);
 
 const payload = benchPayload(size);
 const signature = await sign(SECRET, payload.body.toString('utf8'));
@@ -45,7 +46,9 @@ try {
     }
     runs.push(cpu / iterations);
   }
-  console.log(`${size} (${payload.description}): ${median(runs).toFixed(1)} µs CPU per webhook, median of 5 runs of ${iterations} (${runs.map((r) => r.toFixed(1)).join(' ')})`);
+  console.log(
+    `${size} (${payload.description}): ${median(runs).toFixed(1)} µs CPU per webhook, median of 5 runs of ${iterations} (${runs.map((r) => r.toFixed(1)).join(' ')})`,
+  );
 } finally {
   await app.close();
 }

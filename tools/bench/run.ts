@@ -2,13 +2,15 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readServiceBusHostOptions } from '../local-host/host-options.js';
-import { measureIngressCpu } from './compare/ingress-cpu.js';
+import { measureIngressCpu, type IngressResult } from './compare/ingress-cpu.js';
+import { CONCURRENCY, measureIngressOverHttp } from './compare/ingress-over-http.js';
 import { benchBot, startProcessingStack } from './compare/processing-stack.js';
 import { measureMixed, measureOneMessageSessions, measurePipelineVsBareSdk, pipelineBots } from './compare/processing-workloads.js';
 
 /**
  * `npm run bench`: the side-by-side comparison, in one run, interleaved, on this machine.
- * (a) ingress CPU per webhook without I/O: the floor, @octokit/webhooks and the app, 2 KB to 10 MB;
+ * (a) ingress CPU per webhook without I/O: the floor, @octokit/webhooks and the app, 2 KB to 10 MB, each behind
+ *     node:http (the JSON line's ingressCpuVs*) and as handlers alone (ingressHandlerCpuVs*);
  * (b) the app's ordered pipeline vs bare @azure/service-bus session receive + complete, same broker and Azurite;
  * (c) one-message sessions on 5 bots through the local host's pumps; (d) a hot pull request among one-event sessions.
  * Prints tables, then as its last line one JSON object with the headline figures.
@@ -57,30 +59,33 @@ console.log(
     `maxConcurrentCalls ${hostOptions.maxConcurrentCalls}; ${rounds} interleaved rounds, medians`,
 );
 
-// (a) first, while nothing else runs in this process.
-const ingress = await measureIngressCpu({ quick, rounds });
-console.log('\n(a) ingress CPU per webhook, no I/O (µs of process CPU, median of rounds; ratios per round, then median)');
-console.table(
-  ingress.map((r) => ({
-    size: r.size,
-    payload: `${r.description}, ${f(r.bytes / 1024, 0)} KiB`,
-    'floor µs': f(r.cpuUs.floor, 0),
-    'peer µs': f(r.cpuUs.peer, 0),
-    'app µs': f(r.cpuUs.app, 0),
-    'app/floor': f(r.vsFloor),
-    'app/peer': f(r.vsPeer),
-    'peer/floor': f(r.peerVsFloor),
-  })),
+// (a) first, while nothing else runs in this process: behind node:http (issue 12's floor), then the handler alone.
+const overHttp = await measureIngressOverHttp({ quick, rounds });
+printIngress(
+  `(a) ingress CPU per webhook behind node:http, no I/O (server process CPU µs, client in a child process, ${CONCURRENCY} keep-alive connections; ` +
+    `median of rounds; ratios per round, then median; "app without handler": node:http + the Functions HttpRequest + reading its body + 202)`,
+  overHttp,
 );
-
-const bySize = (pick: (r: (typeof ingress)[number]) => number) => Object.fromEntries(ingress.map((r) => [r.size, round3(pick(r))]));
+const ingress = await measureIngressCpu({ quick, rounds });
+printIngress(
+  '(a) ingress CPU per webhook, handler only, no I/O (µs of process CPU, median of rounds; ratios per round, then median)',
+  ingress,
+);
+const bySize = (results: IngressResult[], pick: (r: IngressResult) => number) =>
+  Object.fromEntries(results.map((r) => [r.size, round3(pick(r))]));
+const ingressFigures = {
+  ingressCpuVsFloor: bySize(overHttp, (r) => r.vsFloor),
+  ingressCpuVsPeer: bySize(overHttp, (r) => r.vsPeer),
+  ingressHandlerCpuVsFloor: bySize(ingress, (r) => r.vsFloor),
+  ingressHandlerCpuVsPeer: bySize(ingress, (r) => r.vsPeer),
+};
 if (process.env['BENCH_ONLY'] === 'ingress') {
   console.log(
     `load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')} at the end`,
   );
-  console.log(JSON.stringify({ ingressCpuVsFloor: bySize((r) => r.vsFloor), ingressCpuVsPeer: bySize((r) => r.vsPeer) }));
+  console.log(JSON.stringify(ingressFigures));
   process.exit(0);
 } else if (process.env['BENCH_ONLY'] !== undefined && process.env['BENCH_ONLY'] !== '') {
   throw new Error(`BENCH_ONLY must be "ingress" or unset, got "${process.env['BENCH_ONLY']}"`);
@@ -143,8 +148,7 @@ try {
 
   console.log(
     JSON.stringify({
-      ingressCpuVsFloor: bySize((r) => r.vsFloor),
-      ingressCpuVsPeer: bySize((r) => r.vsPeer),
+      ...ingressFigures,
       pipelineVsBareSdk: round3(vsSdk[0]!.ratio),
       pipelineVsBareSdkOneSession: round3(vsSdk[1]!.ratio),
       oneMessageSessionsPerSecPerBot: round3(oneMessage.perSecondPerBot),
@@ -159,6 +163,23 @@ try {
 // rhea-promise keeps a 60 s attach timer for each acceptNextSession still waiting when a pump
 // stopped (the SDK does not pass the abort signal down): everything is closed, do not wait for it.
 process.exit(0);
+
+function printIngress(title: string, results: (IngressResult & { adapterUs?: number })[]): void {
+  console.log(`\n${title}`);
+  console.table(
+    results.map((r) => ({
+      size: r.size,
+      payload: `${r.description}, ${f(r.bytes / 1024, 0)} KiB`,
+      'floor µs': f(r.cpuUs.floor, 0),
+      'peer µs': f(r.cpuUs.peer, 0),
+      'app µs': f(r.cpuUs.app, 0),
+      ...(r.adapterUs === undefined ? {} : { 'app without handler µs': f(r.adapterUs, 0) }),
+      'app/floor': f(r.vsFloor),
+      'app/peer': f(r.vsPeer),
+      'peer/floor': f(r.peerVsFloor),
+    })),
+  );
+}
 
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000;

@@ -209,9 +209,10 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
  * the body is a stream the handler reads as it needs, so a handler that refuses a body (the
  * webhook's 413) does so without it being buffered here first. @azure/functions builds the same
  * kind of request from a `Request` (`createStreamRequest`); its `nativeRequest` init field is
- * internal, hence the widened init type. Development code only.
+ * internal, hence the widened init type. Development code only. Exported for the ingress bench,
+ * which serves the webhook handler through this same adapter.
  */
-function streamingRequest(
+export function streamingRequest(
   req: IncomingMessage,
   method: string,
   url: URL,

@@ -32,7 +32,7 @@ test(
     assert.equal(typeof figures, 'object');
     const finite = (value: unknown, name: string) =>
       assert.ok(typeof value === 'number' && Number.isFinite(value), `${name} is a finite number: ${lastLine}`);
-    for (const group of ['ingressCpuVsFloor', 'ingressCpuVsPeer']) {
+    for (const group of ['ingressCpuVsFloor', 'ingressCpuVsPeer', 'ingressHandlerCpuVsFloor', 'ingressHandlerCpuVsPeer']) {
       const bySize = figures[group] as Record<string, unknown>;
       assert.deepEqual(Object.keys(bySize).sort(), ['10m', '1m', '24k', '2k'], group);
       for (const [size, value] of Object.entries(bySize)) finite(value, `${group}.${size}`);

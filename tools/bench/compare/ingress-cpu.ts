@@ -5,11 +5,11 @@ import { sign } from '@octokit/webhooks-methods';
 import { createApp, type App } from '../../../src/app/create-app.js';
 import { createWebhookHandler, type WebhookHandler } from '../../../src/ingress/create-webhook-handler.js';
 import { recordingClaimCheck, recordingDispatcher } from '../../../test/support/webhook-harness.js';
-import { benchPayload, PAYLOAD_SIZES, type BenchPayload, type PayloadSize } from './padded-payloads.js';
+import { benchPayload, deliveryHeaders, PAYLOAD_SIZES, SECRET, type BenchPayload, type PayloadSize } from './padded-payloads.js';
 import { median } from './statistics.js';
 
 const { HttpRequest, InvocationContext } = azureFunctions;
-export const SECRET = 'bench-secret';
+export { SECRET };
 
 /**
  * One webhook, from the bytes and headers as they arrived to the 202, with no I/O. All three start
@@ -20,8 +20,8 @@ export const SECRET = 'bench-secret';
  *   starts: the Functions worker builds it, not the app), its Service Bus send,
  *   claim-check Blob write and replay-guard Table insert replaced by stand-ins that do nothing.
  */
-type Contender = 'floor' | 'peer' | 'app';
-const CONTENDERS: readonly Contender[] = ['floor', 'peer', 'app'];
+export type Contender = 'floor' | 'peer' | 'app';
+export const CONTENDERS: readonly Contender[] = ['floor', 'peer', 'app'];
 
 export interface IngressResult {
   size: PayloadSize;
@@ -66,16 +66,7 @@ export async function measureIngressCpu(options: { quick: boolean; rounds: numbe
           perRound[contender].push((used.user + used.system) / iterations);
         }
       }
-      const ratio = (a: Contender, b: Contender) => median(perRound[a].map((value, i) => value / perRound[b][i]!));
-      results.push({
-        size,
-        description: payload.description,
-        bytes: payload.body.byteLength,
-        cpuUs: { floor: median(perRound.floor), peer: median(perRound.peer), app: median(perRound.app) },
-        vsFloor: ratio('app', 'floor'),
-        vsPeer: ratio('app', 'peer'),
-        peerVsFloor: ratio('peer', 'floor'),
-      });
+      results.push(summarise(payload, perRound));
     }
   } finally {
     await app.close();
@@ -150,12 +141,7 @@ function runnerFor(
   // host's request; the floor's bytes and headers have no such object to build): made before the
   // clock starts, one per call (its body stream is read once).
   const prepare = (contender: Contender, count: number) =>
-    contender !== 'app'
-      ? []
-      : Array.from(
-          { length: count },
-          () => benchRequest(payload, signature),
-        );
+    contender !== 'app' ? [] : Array.from({ length: count }, () => benchRequest(payload, signature));
   return Object.assign(run, { prepare });
 }
 
@@ -163,26 +149,29 @@ type Runner = ((contender: Contender, request: InstanceType<typeof HttpRequest> 
   prepare(contender: Contender, count: number): InstanceType<typeof HttpRequest>[];
 };
 
+/** Medians of the rounds' CPU µs per webhook, and of their ratios taken round by round. */
+export function summarise(payload: BenchPayload, perRound: Record<Contender, number[]>): IngressResult {
+  const ratio = (a: Contender, b: Contender) => median(perRound[a].map((value, i) => value / perRound[b][i]!));
+  return {
+    size: payload.size,
+    description: payload.description,
+    bytes: payload.body.byteLength,
+    cpuUs: { floor: median(perRound.floor), peer: median(perRound.peer), app: median(perRound.app) },
+    vsFloor: ratio('app', 'floor'),
+    vsPeer: ratio('app', 'peer'),
+    peerVsFloor: ratio('peer', 'floor'),
+  };
+}
+
 /** About 0.2 s (quick: 0.03 s) of floor work per contender and round at each size. */
-function iterationsFor(bytes: number, quick: boolean): number {
+export function iterationsFor(bytes: number, quick: boolean): number {
   const budget = quick ? 20e6 : 200e6;
   return Math.max(quick ? 1 : 3, Math.min(quick ? 200 : 2_000, Math.round(budget / Math.max(bytes, 1) / 4)));
 }
 
-function rotate<T>(items: readonly T[], by: number): T[] {
+export function rotate<T>(items: readonly T[], by: number): T[] {
   const k = by % items.length;
   return [...items.slice(k), ...items.slice(0, k)];
-}
-
-/** The headers GitHub sends with a delivery of `payload` (a new delivery id each call). */
-export function benchHeaders(payload: BenchPayload, signature: string): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'user-agent': 'GitHub-Hookshot/bench',
-    'x-github-event': payload.eventType,
-    'x-github-delivery': randomUUID(),
-    'x-hub-signature-256': signature,
-  };
 }
 
 /** The HttpRequest the Functions worker would hand the app for one delivery of `payload`. */
@@ -190,7 +179,7 @@ export function benchRequest(payload: BenchPayload, signature: string): Instance
   return new HttpRequest({
     method: 'POST',
     url: 'http://localhost/api/github/webhooks',
-    headers: benchHeaders(payload, signature),
+    headers: deliveryHeaders(payload, signature),
     body: { bytes: payload.body },
   });
 }

@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../../src/envelope/event-envelope.js';
 import { example } from '../../../test/support/example-payloads.js';
+
+/** The webhook secret of every bench contender. */
+export const SECRET = 'bench-secret';
 
 export type PayloadSize = '2k' | '24k' | '1m' | '10m';
 export const PAYLOAD_SIZES: readonly PayloadSize[] = ['2k', '24k', '1m', '10m'];
@@ -83,4 +87,15 @@ const compact = (payload: JsonObject) => Buffer.from(JSON.stringify(payload));
 /** A payload's text field (GitHub sends null for an empty description). */
 function textOf(value: unknown): string {
   return typeof value === 'string' ? value : '';
+}
+
+/** The headers GitHub sends with a delivery of `payload` (a new delivery id each call). */
+export function deliveryHeaders(payload: BenchPayload, signature: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'GitHub-Hookshot/bench',
+    'x-github-event': payload.eventType,
+    'x-github-delivery': randomUUID(),
+    'x-hub-signature-256': signature,
+  };
 }
