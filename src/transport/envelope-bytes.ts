@@ -55,7 +55,9 @@ export function planInlineEnvelope(envelope: InlineEventEnvelope, payloadJson: B
  * than `const { payload, ...fields } = envelope` (V8's rest copy costs twice the JSON.stringify
  * of the result); the mapped type makes a field added to the envelope a compile error here.
  */
-function fieldsOf(envelope: InlineEventEnvelope): { [K in Exclude<keyof InlineEventEnvelope, 'payload' | 'payloadRef'>]-?: InlineEventEnvelope[K] } {
+function fieldsOf(envelope: InlineEventEnvelope): {
+  [K in Exclude<keyof InlineEventEnvelope, 'payload' | 'payloadRef'>]-?: InlineEventEnvelope[K];
+} {
   return {
     schemaVersion: envelope.schemaVersion,
     eventId: envelope.eventId,
