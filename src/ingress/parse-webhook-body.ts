@@ -8,6 +8,7 @@ export type WebhookContentType = (typeof WEBHOOK_CONTENT_TYPES)[number];
 
 /** The media type of a Content-Type header (parameters such as charset dropped), or a 415. */
 export function webhookContentType(header: string | null): WebhookContentType {
+  if (header === 'application/json') return header; // what GitHub sends for a JSON webhook: nothing to split or lower-case
   const mediaType = header?.split(';')[0]?.trim().toLowerCase() ?? '';
   const known = WEBHOOK_CONTENT_TYPES.find((type) => type === mediaType);
   if (known === undefined) {
