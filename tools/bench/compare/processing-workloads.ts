@@ -91,8 +91,8 @@ async function pipelineRun(stack: ProcessingStack, bot: BotDefinition, total: nu
   return ms;
 }
 
-async function bareSessionReceive(
-  stack: ProcessingStack,
+export async function bareSessionReceive(
+  stack: Pick<ProcessingStack, 'client'>,
   queue: string,
   total: number,
   hostOptions: ServiceBusHostOptions,
