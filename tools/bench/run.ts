@@ -13,7 +13,8 @@ import { measureMixed, measureOneMessageSessions, measurePipelineVsBareSdk, pipe
  * (c) one-message sessions on 5 bots through the local host's pumps; (d) a hot pull request among one-event sessions.
  * Prints tables, then as its last line one JSON object with the headline figures.
  *
- * BENCH_ONLY=ingress: part (a) only (its table and a JSON line with the ingress ratios), for profiling ingress work.
+ * BENCH_ONLY=ingress: part (a) only (its table and a JSON line with the ingress ratios), for profiling ingress work;
+ * BENCH_ONLY=pipeline: parts (b)-(d) only (their tables and a JSON line without the ingress ratios).
  * BENCH_QUICK=1: small sizes, well under a minute (what `npm test` checks). Sizes of the full run:
  * BENCH_ROUNDS (5), BENCH_ONE_MESSAGE_SESSIONS (1000 per bot), BENCH_MIXED_HOT (300), BENCH_MIXED_OTHERS (500).
  * host.json's extensions.serviceBus settings apply, with the host's environment overrides
@@ -57,24 +58,29 @@ console.log(
     `maxConcurrentCalls ${hostOptions.maxConcurrentCalls}; ${rounds} interleaved rounds, medians`,
 );
 
+const only = process.env['BENCH_ONLY'] ?? '';
+if (!['', 'ingress', 'pipeline'].includes(only)) throw new Error(`BENCH_ONLY must be "ingress", "pipeline" or unset, got "${only}"`);
+
 // (a) first, while nothing else runs in this process.
-const ingress = await measureIngressCpu({ quick, rounds });
-console.log('\n(a) ingress CPU per webhook, no I/O (µs of process CPU, median of rounds; ratios per round, then median)');
-console.table(
-  ingress.map((r) => ({
-    size: r.size,
-    payload: `${r.description}, ${f(r.bytes / 1024, 0)} KiB`,
-    'floor µs': f(r.cpuUs.floor, 0),
-    'peer µs': f(r.cpuUs.peer, 0),
-    'app µs': f(r.cpuUs.app, 0),
-    'app/floor': f(r.vsFloor),
-    'app/peer': f(r.vsPeer),
-    'peer/floor': f(r.peerVsFloor),
-  })),
-);
+const ingress = only === 'pipeline' ? [] : await measureIngressCpu({ quick, rounds });
+if (only !== 'pipeline')
+  console.log('\n(a) ingress CPU per webhook, no I/O (µs of process CPU, median of rounds; ratios per round, then median)');
+if (only !== 'pipeline')
+  console.table(
+    ingress.map((r) => ({
+      size: r.size,
+      payload: `${r.description}, ${f(r.bytes / 1024, 0)} KiB`,
+      'floor µs': f(r.cpuUs.floor, 0),
+      'peer µs': f(r.cpuUs.peer, 0),
+      'app µs': f(r.cpuUs.app, 0),
+      'app/floor': f(r.vsFloor),
+      'app/peer': f(r.vsPeer),
+      'peer/floor': f(r.peerVsFloor),
+    })),
+  );
 
 const bySize = (pick: (r: (typeof ingress)[number]) => number) => Object.fromEntries(ingress.map((r) => [r.size, round3(pick(r))]));
-if (process.env['BENCH_ONLY'] === 'ingress') {
+if (only === 'ingress') {
   console.log(
     `load average ${loadavg()
       .map((l) => l.toFixed(2))
@@ -82,8 +88,6 @@ if (process.env['BENCH_ONLY'] === 'ingress') {
   );
   console.log(JSON.stringify({ ingressCpuVsFloor: bySize((r) => r.vsFloor), ingressCpuVsPeer: bySize((r) => r.vsPeer) }));
   process.exit(0);
-} else if (process.env['BENCH_ONLY'] !== undefined && process.env['BENCH_ONLY'] !== '') {
-  throw new Error(`BENCH_ONLY must be "ingress" or unset, got "${process.env['BENCH_ONLY']}"`);
 }
 
 const oneMessageBots = [1, 2, 3, 4, 5].map((n) => benchBot(`one-${n}`));
@@ -143,8 +147,7 @@ try {
 
   console.log(
     JSON.stringify({
-      ingressCpuVsFloor: bySize((r) => r.vsFloor),
-      ingressCpuVsPeer: bySize((r) => r.vsPeer),
+      ...(only === 'pipeline' ? {} : { ingressCpuVsFloor: bySize((r) => r.vsFloor), ingressCpuVsPeer: bySize((r) => r.vsPeer) }),
       pipelineVsBareSdk: round3(vsSdk[0]!.ratio),
       pipelineVsBareSdkOneSession: round3(vsSdk[1]!.ratio),
       oneMessageSessionsPerSecPerBot: round3(oneMessage.perSecondPerBot),
