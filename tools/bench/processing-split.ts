@@ -42,7 +42,10 @@ const bots = Array.from({ length: rounds }, (_, r) => [
   ...(which === 'bare' ? [] : [benchBot(`split-${r}`)]),
 ]).flat();
 const botsPath = path.join(directory, 'bots.json');
-writeFileSync(botsPath, JSON.stringify({ bots: bots.map((bot) => ({ name: bot.name, queue: bot.queue, events: ['*'], onPoison: 'skip' })) }));
+writeFileSync(
+  botsPath,
+  JSON.stringify({ bots: bots.map((bot) => ({ name: bot.name, queue: bot.queue, events: ['*'], onPoison: 'skip' })) }),
+);
 
 const azurite = await startAzurite();
 // SPLIT_BROKER_PROFILE=dir: a CPU profile of the broker process too.
@@ -120,7 +123,10 @@ function definitionFor(bot: BotDefinition) {
     now: () => new Date(),
   });
   const { handler } = definition!;
-  return { ...definition!, handler: (message: unknown, context: Parameters<typeof handler>[1]) => timed('handler', () => handler(message, context)) };
+  return {
+    ...definition!,
+    handler: (message: unknown, context: Parameters<typeof handler>[1]) => timed('handler', () => handler(message, context)),
+  };
 }
 
 const rows: Record<string, string>[] = [];
@@ -151,7 +157,10 @@ try {
     };
     await pump?.stop(5_000);
     const per = (ms: number) => (ms / total).toFixed(3);
-    const row: Record<string, string> = { workload: `${bare ? 'bare SDK' : 'pipeline'} ${sessions}×${perSession}`, 'wall ms/msg': per(wallMs) };
+    const row: Record<string, string> = {
+      workload: `${bare ? 'bare SDK' : 'pipeline'} ${sessions}×${perSession}`,
+      'wall ms/msg': per(wallMs),
+    };
     for (const part of ['accept', 'receive', 'settle', 'close', 'handler', 'envelope', 'touch'] as const) {
       const entry = totals.get(part);
       row[`${part} ms/msg`] = per(entry?.ms ?? 0);

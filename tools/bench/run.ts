@@ -110,7 +110,7 @@ try {
 
   const oneMessage = await measureOneMessageSessions(stack, oneMessageBots, oneMessagePerBot, hostOptions);
   const unordered = await measureOneMessageSessions(stack, unorderedBots, oneMessagePerBot, hostOptions);
-  console.log('\n(c) one message per session, 5 bots at once, through the local host pumps');
+  console.log('\n(c) one message per session, 5 bots at once, through the local host pumps (CPU: % of one core)');
   console.table([
     {
       bots: '5 ordered bots, key-less events (session = delivery id)',
@@ -118,12 +118,14 @@ try {
       seconds: f(oneMessage.seconds),
       'messages/s per bot': f(oneMessage.perSecondPerBot, 1),
       'sessions accepted': oneMessage.sessionsAccepted,
+      'CPU % app+broker / Azurite': cpuText(oneMessage.cpuPercent),
     },
     {
       bots: '5 bots with strategy none (plain queues)',
       messages: `${unordered.sessionsPerBot} per bot`,
       seconds: f(unordered.seconds),
       'messages/s per bot': f(unordered.perSecondPerBot, 1),
+      'CPU % app+broker / Azurite': cpuText(unordered.cpuPercent),
     },
   ]);
 
@@ -162,6 +164,11 @@ try {
 // rhea-promise keeps a 60 s attach timer for each acceptNextSession still waiting when a pump
 // stopped (the SDK does not pass the abort signal down): everything is closed, do not wait for it.
 process.exit(0);
+
+/** % of one core: the app, the SDK and the in-process broker share one thread, so 100 is its ceiling. */
+function cpuText({ bench, azurite }: { bench: number; azurite: number | undefined }): string {
+  return `${bench} / ${azurite ?? '?'}`;
+}
 
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000;

@@ -22,6 +22,8 @@ export interface RunningAzurite {
   tableEndpoint: string;
   /** A full connection string for `AzureWebJobsStorage` (works with any ports). */
   connectionString: string;
+  /** Azurite's process id (the bench measures its CPU). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     connectionString:
       `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
       `BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }
