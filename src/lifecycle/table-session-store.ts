@@ -141,7 +141,9 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       const limits = limitsOf(bot);
       // `options.known`: what `look` just answered for this message (null: no record), so the touch needs no read of its own.
       let known: StoredSessionRecord | undefined | typeof UNREAD =
-        options.known === null ? undefined : (options.known ?? remembered.recall(bot, sessionId, at, limits) ?? firstGuess(sessionId, messageId));
+        options.known === null
+          ? undefined
+          : (options.known ?? remembered.recall(bot, sessionId, at, limits) ?? firstGuess(sessionId, messageId));
       return retrying(`touch of session "${sessionId}" of bot "${bot}"`, async () => {
         const current = known === UNREAD ? await read(bot, sessionId) : known;
         const plan = planTouch(current, bot, sessionId, messageId, at, limits, { draining: options.draining === true });

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TableClient } from '@azure/data-tables';
-import { ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusSessionReceiver } from '@azure/service-bus';
+import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
 import type { BotDefinition } from '../../src/bots/bot-config-schema.js';
 import { parseEnvelope } from '../../src/envelope/parse-envelope.js';
 import { createTableSessionStore } from '../../src/lifecycle/table-session-store.js';
@@ -16,6 +16,7 @@ import { readServiceBusHostOptions } from '../local-host/host-options.js';
 import { silentLog } from '../local-host/log.js';
 import { startSessionPump } from '../local-host/session-pump.js';
 import { startAzurite } from '../local-host/start-azurite.js';
+import { processCpuMs } from './compare/process-cpu.js';
 import { bareSessionReceive } from './compare/processing-workloads.js';
 import { benchBot, prMessage, sendAll, until, type ProcessingStack } from './compare/processing-stack.js';
 
@@ -63,7 +64,6 @@ const connectionString = /Connection string: (\S+)/.exec(brokerOutput)![1]!;
 const client = new ServiceBusClient(connectionString);
 const table = (name: string) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
 for (const name of ['sessions', 'poisonmessages']) await table(name).createTable();
-const azuritePid = childPids().find((pid) => pid !== broker.pid)!;
 
 type Part = 'accept' | 'receive' | 'settle' | 'close' | 'handler' | 'envelope' | 'touch';
 const totals = new Map<Part, { ms: number; count: number }>();
@@ -97,7 +97,7 @@ const timedClient = {
         if (property === 'close') return () => timed('close', () => call() as Promise<unknown>);
         return call;
       },
-    }) as ServiceBusSessionReceiver;
+    });
   },
 } as unknown as ServiceBusClient;
 
@@ -137,7 +137,7 @@ try {
     ).flat();
     await sendAll({ client } as ProcessingStack, bot.queue, messages);
     totals.clear();
-    const cpuBefore = { self: process.cpuUsage(), broker: cpuMs(broker.pid!), azurite: cpuMs(azuritePid) };
+    const cpuBefore = { self: process.cpuUsage(), broker: cpuMs(broker.pid), azurite: cpuMs(azurite.pid) };
     const started = performance.now();
     const total = sessions * perSession;
     const bare = bot.name.startsWith('bare-');
@@ -152,8 +152,8 @@ try {
     const self = process.cpuUsage(cpuBefore.self);
     const cpu = {
       app: (self.user + self.system) / 1000,
-      broker: cpuMs(broker.pid!) - cpuBefore.broker,
-      azurite: cpuMs(azuritePid) - cpuBefore.azurite,
+      broker: cpuMs(broker.pid) - cpuBefore.broker,
+      azurite: cpuMs(azurite.pid) - cpuBefore.azurite,
     };
     await pump?.stop(5_000);
     const per = (ms: number) => (ms / total).toFixed(3);
@@ -184,21 +184,7 @@ try {
 }
 process.exit(0);
 
-/** User + system CPU of a process, ms (Linux /proc). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-function childPids(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(process.pid);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+/** CPU ms of a child process, 0 where /proc cannot tell. */
+function cpuMs(pid: number | undefined): number {
+  return processCpuMs(pid) ?? 0;
 }
