@@ -141,7 +141,9 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       const limits = limitsOf(bot);
       // `options.known`: what `look` just answered for this message (null: no record), so the touch needs no read of its own.
       let known: StoredSessionRecord | undefined | typeof UNREAD =
-        options.known === null ? undefined : (options.known ?? remembered.recall(bot, sessionId, at, limits) ?? UNREAD);
+        options.known === null
+          ? undefined
+          : (options.known ?? remembered.recall(bot, sessionId, at, limits) ?? firstGuess(sessionId, messageId));
       return retrying(`touch of session "${sessionId}" of bot "${bot}"`, async () => {
         const current = known === UNREAD ? await read(bot, sessionId) : known;
         const plan = planTouch(current, bot, sessionId, messageId, at, limits, { draining: options.draining === true });
@@ -279,6 +281,16 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
 }
 
 const CONFLICT = Symbol('conflict');
+
+/**
+ * What to assume of a session this process does not know. An event without a key for the bot's
+ * strategy gets its delivery id as session id (docs/bots-and-sessions.md, `routeEvent`): such a session is
+ * new, so it is created at once, one write instead of a read (404) and a write. If it does exist
+ * (a redelivery whose first delivery created it) the create's 409 re-reads, as for any conflict.
+ */
+function firstGuess(sessionId: string, messageId: string): undefined | typeof UNREAD {
+  return sessionId === messageId ? undefined : UNREAD;
+}
 const UNREAD = Symbol('unread');
 
 async function* ignoreMissingTable<T>(entities: AsyncIterable<T>): AsyncIterable<T> {

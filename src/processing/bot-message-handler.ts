@@ -224,7 +224,9 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
       if (facts.sessionId === null && sessions) throw missingSessionId();
       const sessionId = sessions ? facts.sessionId : null;
       let options: TouchOptions = {};
-      if (holding && sessionId !== null) {
+      // A session whose id is the message's own delivery id (an event without a key) is new: no hold to
+      // look for. Should it exist after all (a redelivery), the touch reads it and reports a hold ('held').
+      if (holding && sessionId !== null && sessionId !== facts.messageId) {
         // Free for a session this process knows; for one it does not, the read is handed to the touch.
         progress.stage = 'session';
         const known = await step(() => deps.sessions.look(bot.name, sessionId, deps.now()));

@@ -15,7 +15,8 @@ import { measureMixed, measureOneMessageSessions, measurePipelineVsBareSdk, pipe
  * (c) one-message sessions on 5 bots through the local host's pumps; (d) a hot pull request among one-event sessions.
  * Prints tables, then as its last line one JSON object with the headline figures.
  *
- * BENCH_ONLY=ingress: part (a) only (its table and a JSON line with the ingress ratios), for profiling ingress work.
+ * BENCH_ONLY=ingress: part (a) only (its table and a JSON line with the ingress ratios), for profiling ingress work;
+ * BENCH_ONLY=pipeline: parts (b)-(d) only (their tables and a JSON line without the ingress ratios).
  * BENCH_QUICK=1: small sizes, well under a minute (what `npm test` checks). Sizes of the full run:
  * BENCH_ROUNDS (5), BENCH_ONE_MESSAGE_SESSIONS (1000 per bot), BENCH_MIXED_HOT (300), BENCH_MIXED_OTHERS (500).
  * host.json's extensions.serviceBus settings apply, with the host's environment overrides
@@ -59,27 +60,35 @@ console.log(
     `maxConcurrentCalls ${hostOptions.maxConcurrentCalls}; ${rounds} interleaved rounds, medians`,
 );
 
+const only = process.env['BENCH_ONLY'] ?? '';
+if (!['', 'ingress', 'pipeline'].includes(only)) throw new Error(`BENCH_ONLY must be "ingress", "pipeline" or unset, got "${only}"`);
+
 // (a) first, while nothing else runs in this process: behind node:http (issue 12's floor), then the handler alone.
-const overHttp = await measureIngressOverHttp({ quick, rounds });
-printIngress(
-  `(a) ingress CPU per webhook behind node:http, no I/O (server process CPU µs, client in a child process, ${CONCURRENCY} keep-alive connections; ` +
-    `median of rounds; ratios per round, then median; "app without handler": node:http + the Functions HttpRequest + reading its body + 202)`,
-  overHttp,
-);
-const ingress = await measureIngressCpu({ quick, rounds });
-printIngress(
-  '(a) ingress CPU per webhook, handler only, no I/O (µs of process CPU, median of rounds; ratios per round, then median)',
-  ingress,
-);
+const overHttp = only === 'pipeline' ? [] : await measureIngressOverHttp({ quick, rounds });
+if (only !== 'pipeline')
+  printIngress(
+    `(a) ingress CPU per webhook behind node:http, no I/O (server process CPU µs, client in a child process, ${CONCURRENCY} keep-alive connections; ` +
+      `median of rounds; ratios per round, then median; "app without handler": node:http + the Functions HttpRequest + reading its body + 202)`,
+    overHttp,
+  );
+const ingress = only === 'pipeline' ? [] : await measureIngressCpu({ quick, rounds });
+if (only !== 'pipeline')
+  printIngress(
+    '(a) ingress CPU per webhook, handler only, no I/O (µs of process CPU, median of rounds; ratios per round, then median)',
+    ingress,
+  );
 const bySize = (results: IngressResult[], pick: (r: IngressResult) => number) =>
   Object.fromEntries(results.map((r) => [r.size, round3(pick(r))]));
-const ingressFigures = {
-  ingressCpuVsFloor: bySize(overHttp, (r) => r.vsFloor),
-  ingressCpuVsPeer: bySize(overHttp, (r) => r.vsPeer),
-  ingressHandlerCpuVsFloor: bySize(ingress, (r) => r.vsFloor),
-  ingressHandlerCpuVsPeer: bySize(ingress, (r) => r.vsPeer),
-};
-if (process.env['BENCH_ONLY'] === 'ingress') {
+const ingressFigures =
+  only === 'pipeline'
+    ? {}
+    : {
+        ingressCpuVsFloor: bySize(overHttp, (r) => r.vsFloor),
+        ingressCpuVsPeer: bySize(overHttp, (r) => r.vsPeer),
+        ingressHandlerCpuVsFloor: bySize(ingress, (r) => r.vsFloor),
+        ingressHandlerCpuVsPeer: bySize(ingress, (r) => r.vsPeer),
+      };
+if (only === 'ingress') {
   console.log(
     `load average ${loadavg()
       .map((l) => l.toFixed(2))
@@ -87,8 +96,6 @@ if (process.env['BENCH_ONLY'] === 'ingress') {
   );
   console.log(JSON.stringify(ingressFigures));
   process.exit(0);
-} else if (process.env['BENCH_ONLY'] !== undefined && process.env['BENCH_ONLY'] !== '') {
-  throw new Error(`BENCH_ONLY must be "ingress" or unset, got "${process.env['BENCH_ONLY']}"`);
 }
 
 const oneMessageBots = [1, 2, 3, 4, 5].map((n) => benchBot(`one-${n}`));
@@ -111,7 +118,7 @@ try {
 
   const oneMessage = await measureOneMessageSessions(stack, oneMessageBots, oneMessagePerBot, hostOptions);
   const unordered = await measureOneMessageSessions(stack, unorderedBots, oneMessagePerBot, hostOptions);
-  console.log('\n(c) one message per session, 5 bots at once, through the local host pumps');
+  console.log('\n(c) one message per session, 5 bots at once, through the local host pumps (CPU: % of one core)');
   console.table([
     {
       bots: '5 ordered bots, key-less events (session = delivery id)',
@@ -119,12 +126,14 @@ try {
       seconds: f(oneMessage.seconds),
       'messages/s per bot': f(oneMessage.perSecondPerBot, 1),
       'sessions accepted': oneMessage.sessionsAccepted,
+      'CPU % app+broker / Azurite': cpuText(oneMessage.cpuPercent),
     },
     {
       bots: '5 bots with strategy none (plain queues)',
       messages: `${unordered.sessionsPerBot} per bot`,
       seconds: f(unordered.seconds),
       'messages/s per bot': f(unordered.perSecondPerBot, 1),
+      'CPU % app+broker / Azurite': cpuText(unordered.cpuPercent),
     },
   ]);
 
@@ -179,6 +188,11 @@ function printIngress(title: string, results: (IngressResult & { adapterUs?: num
       'peer/floor': f(r.peerVsFloor),
     })),
   );
+}
+
+/** % of one core: the app, the SDK and the in-process broker share one thread, so 100 is its ceiling. */
+function cpuText({ bench, azurite }: { bench: number; azurite: number | undefined }): string {
+  return `${bench} / ${azurite ?? '?'}`;
 }
 
 function round3(value: number): number {

@@ -87,6 +87,11 @@ export interface QueueStats {
 export class DevQueue {
   readonly settings: QueueSettings;
   private readonly active: StoredMessage[] = [];
+  /**
+   * The active messages of each session, in order: a session receiver finds its next message
+   * here instead of scanning every message of the queue (pump runs on every settlement).
+   */
+  private readonly activeBySession = new Map<string, StoredMessage[]>();
   private readonly deadLetters: StoredMessage[] = [];
   private readonly sessionLocks = new Map<string, SessionLock>();
   private readonly sessionStates = new Map<string, Buffer>();
@@ -144,13 +149,19 @@ export class DevQueue {
         }
         this.seenMessageIds.set(messageId, now);
       }
-      this.active.push({
+      const stored: StoredMessage = {
         sequenceNumber: this.nextSequenceNumber++,
         message,
         sessionId: this.settings.requiresSession ? String(message.group_id) : undefined,
         enqueuedAt: now,
         deliveryCount: 0,
-      });
+      };
+      this.active.push(stored);
+      if (stored.sessionId !== undefined) {
+        const line = this.activeBySession.get(stored.sessionId);
+        if (line) line.push(stored);
+        else this.activeBySession.set(stored.sessionId, [stored]);
+      }
       added++;
     }
     if (added > 0) {
@@ -278,19 +289,25 @@ export class DevQueue {
   /** Hands available messages to every consumer that has credit, oldest first. */
   pump(): void {
     for (const consumer of this.consumers) {
-      const list = consumer.subQueue === 'active' ? this.active : this.deadLetters;
+      const list =
+        consumer.subQueue === 'deadLetter'
+          ? this.deadLetters
+          : consumer.sessionId === undefined
+            ? this.active
+            : this.activeBySession.get(consumer.sessionId);
+      if (!list) continue;
       while (consumer.credit() > 0) {
-        const next = list.find((m) => !m.lock && (consumer.sessionId === undefined || m.sessionId === consumer.sessionId));
+        const next = list.find((m) => !m.lock);
         if (!next) break;
-        this.deliver(next, consumer, list);
+        this.deliver(next, consumer);
       }
     }
   }
 
-  private deliver(stored: StoredMessage, consumer: Consumer, list: StoredMessage[]): void {
+  private deliver(stored: StoredMessage, consumer: Consumer): void {
     const tag = randomBytes(16);
     if (consumer.receiveAndDelete) {
-      list.splice(list.indexOf(stored), 1);
+      this.remove(stored);
       consumer.deliver(stored, tag, this.now());
       return;
     }
@@ -360,6 +377,11 @@ export class DevQueue {
       const index = list.indexOf(stored);
       if (index >= 0) list.splice(index, 1);
     }
+    const line = stored.sessionId === undefined ? undefined : this.activeBySession.get(stored.sessionId);
+    const index = line?.indexOf(stored) ?? -1;
+    if (index < 0) return;
+    line!.splice(index, 1);
+    if (line!.length === 0) this.activeBySession.delete(stored.sessionId!);
   }
 
   /** A lock ended without settlement: the message stays first in line, one delivery older; past the limit it is dead-lettered. */

@@ -10,6 +10,7 @@ import { receiveTransfer } from './sender-links.js';
 import { offerServiceBusSaslMechanisms } from './sasl-mechanisms.js';
 import { settleDelivery } from './settlement.js';
 import { guardSocket } from './socket-guards.js';
+import { tolerateLateDetach } from './tolerate-late-frames.js';
 
 export type { DevQueueOptions, QueueStats } from './dev-queue.js';
 
@@ -89,6 +90,7 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<Ru
   const openSockets = new WeakSet<Socket>();
   container.on('connection_open', (context: EventContext) => {
     connections.add(context.connection);
+    tolerateLateDetach(context.connection, log);
     const socket = (context.connection as unknown as { socket?: Socket }).socket;
     if (socket) openSockets.add(socket);
   });

@@ -22,6 +22,8 @@ export interface RunningAzurite {
   tableEndpoint: string;
   /** A full connection string for `AzureWebJobsStorage` (works with any ports). */
   connectionString: string;
+  /** Azurite's process id (the bench measures its CPU). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
       '--extentMemoryLimit',
       '512',
       '--disableTelemetry',
+      // No access log: a line per request, formatted by Azurite and piped to this process, cost
+      // ~18% of Azurite's CPU per Table write (0.84 → 0.69 ms) and ~22% of its latency (1.34 →
+      // 1.05 ms), and the reader below kept every line for Azurite's lifetime.
+      '--silent',
       '--skipApiVersionCheck',
       '--loose',
       '--blobHost',
@@ -89,6 +95,14 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     child.once('exit', (code) => reject(new Error(`Azurite exited with code ${code} before it listened:\n${output}`)));
   });
   child.removeAllListeners('exit');
+  // From now on only pass lines on (errors Azurite prints): nothing accumulates for its lifetime.
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.removeAllListeners('data');
+    stream.on('data', (chunk: Buffer) => {
+      if (!options.onOutput) return;
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) options.onOutput(line);
+    });
+  }
 
   const blobEndpoint = `${endpoints.blob}/${AZURITE_ACCOUNT}`;
   const queueEndpoint = `${endpoints.queue}/${AZURITE_ACCOUNT}`;
@@ -100,6 +114,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     connectionString:
       `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
       `BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import rhea from 'rhea';
+import { ServiceBusClient } from '@azure/service-bus';
+import { startDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';
 import { manualClock, rejection, withDevBroker } from '../../support/dev-broker-fixture.js';
 
 test('a message id seen within the duplicate detection window is accepted but not enqueued', async () => {
@@ -110,3 +112,50 @@ test('garbage bytes, odd frames and unexpected links end only their own connecti
     assert.equal(message!.body, 'still fine');
   });
 });
+
+test("a detach that arrives after its session ended is dropped; the client's other links go on", async () => {
+  const lines: string[] = [];
+  const broker = await startDevBroker({ queues: [{ name: 'plain', requiresSession: false }], log: (line) => lines.push(line) });
+  const container = rhea.create_container({ id: 'late-detach' });
+  const connection = container.connect({ host: '127.0.0.1', port: broker.port, reconnect: false });
+  try {
+    // One link on a session of its own, as the SDK opens every receiver; another on a second session.
+    const ended = connection.create_session();
+    ended.begin();
+    const doomed = ended.open_receiver({ source: { address: 'plain' }, credit_window: 0 });
+    await once(doomed, 'receiver_open');
+    const survivor = connection.open_receiver({ source: { address: 'plain' }, credit_window: 0 });
+    await once(survivor, 'receiver_open');
+    // The session ends, then its link's detach still goes out (what the SDK does when it closes a receiver
+    // whose accept was still waiting): written as rhea would have written it before the end.
+    const channel = (ended as unknown as { local: { channel: number } }).local.channel;
+    const detach = (doomed as unknown as { local: { detach: unknown } }).local.detach;
+    ended.close();
+    await once(ended, 'session_close');
+    const dropped = once(connection, 'disconnected').then(() => Promise.reject(new Error('the broker dropped the whole connection')));
+    dropped.catch(() => undefined);
+    (connection as unknown as { _write_frame(channel: number, frame: unknown): void })._write_frame(channel, detach);
+
+    // The connection is still up: the other link takes a message.
+    await sendTo(broker.connectionString, 'plain', 'still-here');
+    survivor.add_credit(1);
+    const [context] = (await Promise.race([once(survivor, 'message'), dropped])) as [{ message: { message_id: unknown } }];
+    assert.equal(context.message.message_id, 'still-here');
+    assert.ok(
+      lines.some((line) => /ignored a detach on channel \d+, whose session has ended/.test(line)),
+      lines.join('\n'),
+    );
+  } finally {
+    connection.close();
+    await broker.close();
+  }
+});
+
+async function sendTo(connectionString: string, queue: string, messageId: string): Promise<void> {
+  const client = new ServiceBusClient(connectionString);
+  try {
+    await client.createSender(queue).sendMessages({ body: 'x', messageId });
+  } finally {
+    await client.close();
+  }
+}

@@ -54,6 +54,24 @@ test('messages of a session are numbered 1, 2, 3 in one generation; after the fi
   assert.equal((await store.touch('task-tactician', id, 'd-1', t0)).session.index, 1);
 });
 
+test('a one-message session (its id is the delivery id, as for an event without a key) costs one create; its redelivery elsewhere keeps its place', async () => {
+  const { tableClient, log } = await freshSessionsTable(azurite.connectionString);
+  const store = createTableSessionStore({ tableClient });
+  const deliveryId = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
+
+  const entityRequests = (from: number) => log.slice(from).flatMap((r) => (r.kind === 'table' ? [] : [`${r.kind} ${r.status}`]));
+  let mark = log.length;
+  const first = await store.touch('merge-warden', deliveryId, deliveryId, t0);
+  assert.deepEqual(first, { session: { id: deliveryId, generation: 1, index: 1, isNew: true }, closed: null });
+  assert.deepEqual(entityRequests(mark), ['write 204'], 'one create, no read first');
+
+  // Redelivered to another instance (the first one crashed before completing): the create finds the record.
+  mark = log.length;
+  assert.deepEqual(await createTableSessionStore({ tableClient }).touch('merge-warden', deliveryId, deliveryId, later(1_000)), first);
+  assert.deepEqual(entityRequests(mark), ['write 409', 'read 200']);
+  assert.equal((await store.get('merge-warden', deliveryId))?.messageCount, 1, 'counted once');
+});
+
 test('a redelivered message gets the index it had and is not counted twice, without a request', async () => {
   const { tableClient, requests } = await freshSessionsTable(azurite.connectionString);
   const store = createTableSessionStore({ tableClient });

@@ -248,4 +248,34 @@ describe('onPoison "hold": a poisoned message stops its session until an operato
     );
     assert.equal(counts.held!.requests(), 0);
   });
+  it('one-message sessions (events without a key: session id = delivery id) cost one Table write each, and a poisoned one is still held', async () => {
+    const counts: Record<string, ReturnType<typeof countRequests>> = {};
+    const processed: string[] = [];
+    const modules = createBotModuleRegistry();
+    modules.register('merge-warden', async (envelope) => {
+      if (envelope.eventId === 'one-3') throw new PermanentError('TargetRejected', 'never');
+      processed.push(envelope.eventId);
+    });
+    await withPipeline(
+      azurite,
+      {
+        bot: mergeWarden(),
+        modules,
+        onTables: (tables) => {
+          counts.sessions = countRequests(tables.sessions);
+        },
+      },
+      async ({ send, until, held }) => {
+        const ids = ['one-1', 'one-2', 'one-3', 'one-4'];
+        await send(ids.map((id, i) => ({ sessionId: id, envelope: pullRequestEnvelope({ deliveryId: id, number: 10 + i }) })));
+        await until(
+          async () => processed.length === 3 && (await held.list('merge-warden', 'one-3')).length === 1,
+          'three delivered, one-3 held',
+        );
+      },
+    );
+    const log = counts.sessions!.log.filter((r) => r.kind !== 'table');
+    assert.equal(log.filter((r) => r.kind === 'read').length, 0, 'no read before the create of a new one-message session');
+    assert.equal(log.filter((r) => r.kind === 'write' && r.status === 204).length, 4 + 1, 'a create each, and the hold marker on one-3');
+  });
 });

@@ -43,7 +43,11 @@ export async function startProcessingStack(
 ): Promise<ProcessingStack> {
   const directory = mkdtempSync(path.join(tmpdir(), 'session-router-bench-'));
   const azurite = await startAzurite();
-  const broker = await startDevBroker({ queues: [...queueOptionsFromBots(bots), ...extraQueues] });
+  const broker = await startDevBroker({
+    queues: [...queueOptionsFromBots(bots), ...extraQueues],
+    // BENCH_BROKER_LOG=1: the broker's own log lines on stderr (failed handlers, dead-letters, expired locks).
+    log: process.env['BENCH_BROKER_LOG'] === '1' ? (line) => console.error(`[broker] ${line}`) : undefined,
+  });
   const client = new ServiceBusClient(broker.connectionString);
   // Created once here, so no measurement pays for the first-use create.
   for (const name of ['sessions', 'poisonmessages']) await table(azurite, name).createTable();

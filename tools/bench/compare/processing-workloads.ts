@@ -3,6 +3,7 @@ import { isServiceBusError, type ServiceBusSessionReceiver } from '@azure/servic
 import type { BotDefinition } from '../../../src/bots/bot-config-schema.js';
 import type { ServiceBusHostOptions } from '../../local-host/host-options.js';
 import { appQueueFunctions, benchBot, prMessage, sendAll, startPump, until, type ProcessingStack } from './processing-stack.js';
+import { ownCpuMs, processCpuMs } from './process-cpu.js';
 import { median, percentile } from './statistics.js';
 
 const LIMIT_MS = 30 * 60_000;
@@ -91,8 +92,8 @@ async function pipelineRun(stack: ProcessingStack, bot: BotDefinition, total: nu
   return ms;
 }
 
-async function bareSessionReceive(
-  stack: ProcessingStack,
+export async function bareSessionReceive(
+  stack: Pick<ProcessingStack, 'client'>,
   queue: string,
   total: number,
   hostOptions: ServiceBusHostOptions,
@@ -156,6 +157,8 @@ export interface OneMessageResult {
   perSecondPerBot: number;
   /** Sessions the pumps accepted: more than the messages means sessions let go before their message arrived. */
   sessionsAccepted: number;
+  /** CPU of this process (app, SDK and the in-process broker: one thread) and of Azurite, % of one core over the run. */
+  cpuPercent: { bench: number; azurite: number | undefined };
 }
 
 /** All bots' messages are queued first, then every bot's pump starts at once; the clock stops when all are done. */
@@ -177,6 +180,7 @@ export async function measureOneMessageSessions(
     );
   }
   const definitions = appQueueFunctions(stack, bots);
+  const cpuBefore = { bench: ownCpuMs(), azurite: processCpuMs(stack.azurite.pid) };
   const started = performance.now();
   const pumps = definitions.map((definition) => startPump(stack, definition, hostOptions));
   const total = perBot * bots.length;
@@ -193,9 +197,15 @@ export async function measureOneMessageSessions(
   await until(() => pumps.reduce((sum, pump) => sum + pump.stats().completed, 0) >= total, LIMIT_MS, `${total} one-message sessions`);
   clearInterval(progress);
   const seconds = (performance.now() - started) / 1000;
+  const azuriteCpu = processCpuMs(stack.azurite.pid);
+  const percentOfWall = (ms: number) => Math.round(ms / (seconds * 10));
+  const cpuPercent = {
+    bench: percentOfWall(ownCpuMs() - cpuBefore.bench),
+    azurite: azuriteCpu === undefined || cpuBefore.azurite === undefined ? undefined : percentOfWall(azuriteCpu - cpuBefore.azurite),
+  };
   const sessionsAccepted = pumps.reduce((sum, pump) => sum + (pump.stats().sessionsAccepted ?? 0), 0);
   await Promise.all(pumps.map((pump) => pump.stop(5_000)));
-  return { sessionsPerBot: perBot, bots: bots.length, seconds, perSecondPerBot: perBot / seconds, sessionsAccepted };
+  return { sessionsPerBot: perBot, bots: bots.length, seconds, perSecondPerBot: perBot / seconds, sessionsAccepted, cpuPercent };
 }
 
 // ---- (d) mixed: one hot pull request among many one-event sessions -----------------------------------
