@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +15,7 @@ import { silentLog } from '../local-host/log.js';
 import { startSessionPump } from '../local-host/session-pump.js';
 import { startAzurite } from '../local-host/start-azurite.js';
 import { processCpuMs } from './compare/process-cpu.js';
+import { startBrokerProcess } from './compare/start-broker-process.js';
 import { bareSessionReceive } from './compare/processing-workloads.js';
 import { benchBot, prMessage, sendAll, until, type ProcessingStack } from './compare/processing-stack.js';
 
@@ -42,25 +41,12 @@ const bots = Array.from({ length: rounds }, (_, r) => [
   ...(which === 'pipeline' ? [] : [benchBot(`bare-${r}`)]),
   ...(which === 'bare' ? [] : [benchBot(`split-${r}`)]),
 ]).flat();
-const botsPath = path.join(directory, 'bots.json');
-writeFileSync(
-  botsPath,
-  JSON.stringify({ bots: bots.map((bot) => ({ name: bot.name, queue: bot.queue, events: ['*'], onPoison: 'skip' })) }),
-);
 
 const azurite = await startAzurite();
 // SPLIT_BROKER_PROFILE=dir: a CPU profile of the broker process too.
 const brokerProfile = process.env['SPLIT_BROKER_PROFILE'];
-const profileArgs = brokerProfile ? ['--cpu-prof', `--cpu-prof-dir=${brokerProfile}`] : [];
-const broker = spawn(process.execPath, [...profileArgs, path.join(root, 'dist/tools/dev-broker/main.js'), '--port', '0'], {
-  env: { ...process.env, BOTS_CONFIG_PATH: botsPath },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-let brokerOutput = '';
-broker.stdout.setEncoding('utf8');
-broker.stdout.on('data', (chunk: string) => (brokerOutput += chunk));
-while (!/Connection string: (\S+)/.test(brokerOutput)) await once(broker.stdout, 'data');
-const connectionString = /Connection string: (\S+)/.exec(brokerOutput)![1]!;
+const broker = await startBrokerProcess(bots, { nodeArgs: brokerProfile ? ['--cpu-prof', `--cpu-prof-dir=${brokerProfile}`] : [] });
+const connectionString = broker.connectionString;
 const client = new ServiceBusClient(connectionString);
 const table = (name: string) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
 for (const name of ['sessions', 'poisonmessages']) await table(name).createTable();
@@ -184,8 +170,7 @@ try {
   console.table(rows);
 } finally {
   await client.close();
-  broker.kill('SIGTERM');
-  await once(broker, 'exit');
+  await broker.close();
   await azurite.stop();
   rmSync(directory, { recursive: true, force: true });
 }

@@ -17,6 +17,7 @@ import { measureMixed, measureOneMessageSessions, measurePipelineVsBareSdk, pipe
  *
  * BENCH_ONLY=ingress: part (a) only (its table and a JSON line with the ingress ratios), for profiling ingress work;
  * BENCH_ONLY=pipeline: parts (b)-(d) only (their tables and a JSON line without the ingress ratios).
+ * BENCH_BROKER=inline: the development broker on this thread (as `npm start` runs it) instead of its own process.
  * BENCH_QUICK=1: small sizes, well under a minute (what `npm test` checks). Sizes of the full run:
  * BENCH_ROUNDS (5), BENCH_ONE_MESSAGE_SESSIONS (1000 per bot), BENCH_MIXED_HOT (300), BENCH_MIXED_OTHERS (500).
  * host.json's extensions.serviceBus settings apply, with the host's environment overrides
@@ -102,7 +103,7 @@ const oneMessageBots = [1, 2, 3, 4, 5].map((n) => benchBot(`one-${n}`));
 const unorderedBots = [1, 2, 3, 4, 5].map((n) => benchBot(`none-${n}`, 'none'));
 const mixedBot = benchBot('mixed');
 const pipeline = pipelineBots(shapes, rounds);
-const stack = await startProcessingStack([...pipeline.bare, ...pipeline.pipeline, ...oneMessageBots, ...unorderedBots, mixedBot], []);
+const stack = await startProcessingStack([...pipeline.bare, ...pipeline.pipeline, ...oneMessageBots, ...unorderedBots, mixedBot]);
 try {
   const vsSdk = await measurePipelineVsBareSdk(stack, shapes, rounds, hostOptions);
   console.log('\n(b) ordered pipeline (broker → handler → session touch on Azurite → journal) vs bare SDK session receive + complete');
@@ -118,7 +119,9 @@ try {
 
   const oneMessage = await measureOneMessageSessions(stack, oneMessageBots, oneMessagePerBot, hostOptions);
   const unordered = await measureOneMessageSessions(stack, unorderedBots, oneMessagePerBot, hostOptions);
-  console.log('\n(c) one message per session, 5 bots at once, through the local host pumps (CPU: % of one core)');
+  console.log(
+    `\n(c) one message per session, 5 bots at once, through the local host pumps (CPU: % of one core; broker ${stack.broker.pid === undefined ? 'on the bench thread' : 'in its own process'})`,
+  );
   console.table([
     {
       bots: '5 ordered bots, key-less events (session = delivery id)',
@@ -126,14 +129,14 @@ try {
       seconds: f(oneMessage.seconds),
       'messages/s per bot': f(oneMessage.perSecondPerBot, 1),
       'sessions accepted': oneMessage.sessionsAccepted,
-      'CPU % app+broker / Azurite': cpuText(oneMessage.cpuPercent),
+      'CPU % app / broker / Azurite': cpuText(oneMessage.cpuPercent),
     },
     {
       bots: '5 bots with strategy none (plain queues)',
       messages: `${unordered.sessionsPerBot} per bot`,
       seconds: f(unordered.seconds),
       'messages/s per bot': f(unordered.perSecondPerBot, 1),
-      'CPU % app+broker / Azurite': cpuText(unordered.cpuPercent),
+      'CPU % app / broker / Azurite': cpuText(unordered.cpuPercent),
     },
   ]);
 
@@ -190,9 +193,9 @@ function printIngress(title: string, results: (IngressResult & { adapterUs?: num
   );
 }
 
-/** % of one core: the app, the SDK and the in-process broker share one thread, so 100 is its ceiling. */
-function cpuText({ bench, azurite }: { bench: number; azurite: number | undefined }): string {
-  return `${bench} / ${azurite ?? '?'}`;
+/** % of one core per process; the bench's JavaScript runs on one thread (with BENCH_BROKER=inline the broker's too). */
+function cpuText({ bench, broker, azurite }: { bench: number; broker: number | undefined; azurite: number | undefined }): string {
+  return `${bench} / ${broker ?? 'inline'} / ${azurite ?? '?'}`;
 }
 
 function round3(value: number): number {

@@ -18,7 +18,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const base = readServiceBusHostOptions(path.join(root, 'host.json'), process.env);
 const bots = pairs.map((_, i) => [1, 2, 3, 4, 5].map((n) => benchBot(`sweep${i}-${n}`)));
 const mixedBots = pairs.map((_, i) => benchBot(`sweep${i}-mixed`));
-const stack = await startProcessingStack([...bots.flat(), ...mixedBots], []);
+const stack = await startProcessingStack([...bots.flat(), ...mixedBots]);
 try {
   const rows = [];
   for (const [i, pair] of pairs.entries()) {

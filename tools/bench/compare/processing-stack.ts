@@ -5,9 +5,8 @@ import { TableClient } from '@azure/data-tables';
 import { ServiceBusClient, type ServiceBusMessage } from '@azure/service-bus';
 import type { ServiceBusQueueFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
 import { botDefinitionSchema, type BotDefinition } from '../../../src/bots/bot-config-schema.js';
-import type { DevQueueOptions } from '../../dev-broker/dev-queue.js';
 import { queueOptionsFromBots } from '../../dev-broker/queue-options-from-bots.js';
-import { startDevBroker, type RunningDevBroker } from '../../dev-broker/start-dev-broker.js';
+import { startDevBroker } from '../../dev-broker/start-dev-broker.js';
 import { parseEnvelope } from '../../../src/envelope/parse-envelope.js';
 import { createTableSessionStore } from '../../../src/lifecycle/table-session-store.js';
 import type { ServiceBusHostOptions } from '../../local-host/host-options.js';
@@ -20,13 +19,21 @@ import { createTablePoisonStore } from '../../../src/processing/poison-store.js'
 import { noTelemetry } from '../../../src/telemetry/telemetry.js';
 import { toServiceBusMessage } from '../../../src/transport/to-service-bus-message.js';
 import { pullRequestEnvelope } from '../../../test/support/processing/example-envelopes.js';
+import { startBrokerProcess } from './start-broker-process.js';
 
 /** One Azurite and one development broker for every processing measurement, so all compare on the same parts. */
 export interface ProcessingStack {
   azurite: RunningAzurite;
-  broker: RunningDevBroker;
+  broker: StackBroker;
   client: ServiceBusClient;
   journalPath: string;
+  close(): Promise<void>;
+}
+
+export interface StackBroker {
+  connectionString: string;
+  /** The broker's own process, for its CPU time; undefined when it runs on this thread (BENCH_BROKER=inline). */
+  pid: number | undefined;
   close(): Promise<void>;
 }
 
@@ -37,17 +44,22 @@ export function benchBot(name: string, strategy: 'entity' | 'none' = 'entity'): 
   return botDefinitionSchema.parse({ name, queue: `bot-${name}`, events: ['*'], strategy: { type: strategy }, onPoison: 'skip' });
 }
 
-export async function startProcessingStack(
-  bots: readonly BotDefinition[],
-  extraQueues: readonly DevQueueOptions[],
-): Promise<ProcessingStack> {
+/**
+ * Azurite and the development broker each in a child process, as Service Bus and Storage are never on
+ * the app's CPU on Azure; BENCH_BROKER=inline runs the broker on this thread instead (as `npm start`
+ * does), to compare the two. The bare SDK and the pipeline always share the same broker.
+ */
+export async function startProcessingStack(bots: readonly BotDefinition[]): Promise<ProcessingStack> {
+  const mode = process.env['BENCH_BROKER'] ?? '';
+  if (!['', 'process', 'inline'].includes(mode)) throw new Error(`BENCH_BROKER must be "process", "inline" or unset, got "${mode}"`);
   const directory = mkdtempSync(path.join(tmpdir(), 'session-router-bench-'));
   const azurite = await startAzurite();
-  const broker = await startDevBroker({
-    queues: [...queueOptionsFromBots(bots), ...extraQueues],
-    // BENCH_BROKER_LOG=1: the broker's own log lines on stderr (failed handlers, dead-letters, expired locks).
-    log: process.env['BENCH_BROKER_LOG'] === '1' ? (line) => console.error(`[broker] ${line}`) : undefined,
-  });
+  // BENCH_BROKER_LOG=1: the broker's own log lines on stderr (failed handlers, dead-letters, expired locks).
+  const log = process.env['BENCH_BROKER_LOG'] === '1' ? (line: string) => console.error(`[broker] ${line}`) : undefined;
+  const broker: StackBroker =
+    mode === 'inline'
+      ? { ...(await startDevBroker({ queues: queueOptionsFromBots(bots), log })), pid: undefined }
+      : await startBrokerProcess(bots, { log });
   const client = new ServiceBusClient(broker.connectionString);
   // Created once here, so no measurement pays for the first-use create.
   for (const name of ['sessions', 'poisonmessages']) await table(azurite, name).createTable();

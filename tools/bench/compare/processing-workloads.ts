@@ -162,8 +162,11 @@ export interface OneMessageResult {
   perSecondPerBot: number;
   /** Sessions the pumps accepted: more than the messages means sessions let go before their message arrived. */
   sessionsAccepted: number;
-  /** CPU of this process (app, SDK and the in-process broker: one thread) and of Azurite, % of one core over the run. */
-  cpuPercent: { bench: number; azurite: number | undefined };
+  /**
+   * % of one core over the run: this process (the app and the SDK, plus the broker with BENCH_BROKER=inline),
+   * the broker's process (undefined when inline) and Azurite's.
+   */
+  cpuPercent: { bench: number; broker: number | undefined; azurite: number | undefined };
 }
 
 /** All bots' messages are queued first, then every bot's pump starts at once; the clock stops when all are done. */
@@ -185,7 +188,7 @@ export async function measureOneMessageSessions(
     );
   }
   const definitions = appQueueFunctions(stack, bots);
-  const cpuBefore = { bench: ownCpuMs(), azurite: processCpuMs(stack.azurite.pid) };
+  const cpuBefore = { bench: ownCpuMs(), broker: processCpuMs(stack.broker.pid), azurite: processCpuMs(stack.azurite.pid) };
   const started = performance.now();
   const pumps = definitions.map((definition) => startPump(stack, definition, hostOptions));
   const total = perBot * bots.length;
@@ -202,11 +205,13 @@ export async function measureOneMessageSessions(
   await until(() => pumps.reduce((sum, pump) => sum + pump.stats().completed, 0) >= total, LIMIT_MS, `${total} one-message sessions`);
   clearInterval(progress);
   const seconds = (performance.now() - started) / 1000;
-  const azuriteCpu = processCpuMs(stack.azurite.pid);
   const percentOfWall = (ms: number) => Math.round(ms / (seconds * 10));
+  const childPercent = (before: number | undefined, after: number | undefined) =>
+    before === undefined || after === undefined ? undefined : percentOfWall(after - before);
   const cpuPercent = {
     bench: percentOfWall(ownCpuMs() - cpuBefore.bench),
-    azurite: azuriteCpu === undefined || cpuBefore.azurite === undefined ? undefined : percentOfWall(azuriteCpu - cpuBefore.azurite),
+    broker: childPercent(cpuBefore.broker, processCpuMs(stack.broker.pid)),
+    azurite: childPercent(cpuBefore.azurite, processCpuMs(stack.azurite.pid)),
   };
   const sessionsAccepted = pumps.reduce((sum, pump) => sum + (pump.stats().sessionsAccepted ?? 0), 0);
   await Promise.all(pumps.map((pump) => pump.stop(5_000)));
