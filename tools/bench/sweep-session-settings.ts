@@ -8,6 +8,7 @@ import { measureMixed, measureOneMessageSessions } from './compare/processing-wo
  * How host.json's sessionIdleTimeout and maxConcurrentSessions trade one-message-session throughput
  * against a hot pull request: runs bench (c) and (d) for each pair given.
  * `npm run build && node dist/tools/bench/sweep-session-settings.js 00:00:05/8 00:00:00.500/16 … [perBot] [hot] [others]`
+ * The broker runs in its own process, as in `npm run bench` (BENCH_BROKER=inline: on this thread).
  */
 const pairs = process.argv.slice(2).filter((arg) => arg.includes('/'));
 const [perBot, hot, others] = process.argv
@@ -38,6 +39,7 @@ try {
       'others p99 s': mixed.othersP99Seconds.toFixed(2),
       'accepted (c)': one.sessionsAccepted,
       'accepted (d)': mixed.sessionsAccepted,
+      'CPU % (c) app / broker / Azurite': `${one.cpuPercent.bench} / ${one.cpuPercent.broker ?? 'inline'} / ${one.cpuPercent.azurite ?? '?'}`,
     });
     console.log(JSON.stringify(rows.at(-1)));
   }
