@@ -86,11 +86,26 @@ export async function startBrokerProcess(bots: readonly BotDefinition[], options
     async close() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');
-        // SIGTERM: the broker closes its connections and ends by itself; SIGKILL if it has not after 5 s.
+        // SIGTERM: the broker closes its connections and says "stopped"; the IPC channel would keep its
+        // process alive after that, so closing the channel ends it (the preload above). SIGKILL after 5 s.
+        let seen = '';
+        const stopped = new Promise<void>((resolve) =>
+          stdout.on('data', (chunk: string) => {
+            seen = (seen + chunk).slice(-100);
+            if (/^stopped$/m.test(seen)) resolve();
+          }),
+        );
+        let force: NodeJS.Timeout | undefined;
+        const grace = new Promise<void>((resolve) => (force = setTimeout(resolve, 5_000)));
         child.kill('SIGTERM');
-        const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
+        await Promise.race([stopped, exited, grace]);
+        if (child.connected) child.disconnect();
+        await Promise.race([exited, grace]);
         clearTimeout(force);
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGKILL');
+          await exited;
+        }
       }
       rmSync(directory, { recursive: true, force: true });
     },
