@@ -59,7 +59,12 @@ describe('a target outage is ridden out in place', () => {
         { bot: httpBot(compressed), env: { PROBOT_URL: server.url }, telemetry, functionTimeoutMs: 5_000 },
         async ({ send, until, client, pump, poison }) => {
           await send(interleaved(prs, 4));
-          await until(() => [...answered.values()].filter((s) => s === 200).length === 12, 'all 12 messages delivered');
+          const processedEvents = () => telemetry.events.filter((e) => e.name === 'BotMessageProcessed');
+          // The target answers before the handler records the message as processed: wait for both.
+          await until(
+            () => [...answered.values()].filter((s) => s === 200).length === 12 && processedEvents().length >= 12,
+            'all 12 messages delivered and recorded',
+          );
 
           assert.ok([...answered.values()].filter((s) => s === 503).length >= 2, 'the outage was met and retried');
           for (const pr of prs)
@@ -68,7 +73,7 @@ describe('a target outage is ridden out in place', () => {
               [1, 2, 3, 4].map((n) => `${pr}-${n}`),
               `session ${pr} in order`,
             );
-          const processed = telemetry.events.filter((e) => e.name === 'BotMessageProcessed');
+          const processed = processedEvents();
           assert.equal(processed.length, 12);
           assert.ok(
             processed.every((e) => e.properties.deliveryCount === 1),
