@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startAzurite, type RunningAzurite } from '../../tools/local-host/start-azurite.js';
+import { azuriteAccount, startAzurite, type RunningAzurite, type ServiceRoots } from '../../tools/local-host/start-azurite.js';
 
 export type { RunningAzurite };
 import { DEVELOPMENT_STORAGE_ACCOUNT, DEVELOPMENT_STORAGE_KEY } from '../../src/transport/development-storage.js';
@@ -17,11 +17,7 @@ import { DEVELOPMENT_STORAGE_ACCOUNT, DEVELOPMENT_STORAGE_KEY } from '../../src/
  */
 export const SHARED_AZURITE_ENV = 'SESSION_ROUTER_TEST_AZURITE';
 
-interface SharedAzurite {
-  /** Service roots without an account: http://127.0.0.1:<port> */
-  blob: string;
-  queue: string;
-  table: string;
+interface SharedAzurite extends ServiceRoots {
   accounts: number;
   /** A folder in which a claimed account is a subfolder (mkdir is atomic across the test processes). */
   claims: string;
@@ -72,16 +68,8 @@ export async function startTestAzurite(): Promise<RunningAzurite> {
   const shared = JSON.parse(value) as SharedAzurite;
   const account = claimAccount(shared);
   if (account === undefined) return startAzurite(); // every account taken: correct, only slower
-  const blobEndpoint = `${shared.blob}/${account}`;
-  const queueEndpoint = `${shared.queue}/${account}`;
-  const tableEndpoint = `${shared.table}/${account}`;
   return {
-    blobEndpoint,
-    queueEndpoint,
-    tableEndpoint,
-    connectionString:
-      `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${DEVELOPMENT_STORAGE_KEY};` +
-      `BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
+    ...azuriteAccount(shared, account, DEVELOPMENT_STORAGE_KEY),
     // The account is never handed out again; the runner stops the shared Azurite at the end.
     stop: async () => undefined,
   };

@@ -76,7 +76,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true },
   );
 
-  const endpoints = await new Promise<Record<string, string>>((resolve, reject) => {
+  const endpoints = await new Promise<ServiceRoots>((resolve, reject) => {
     const found: Record<string, string> = {};
     let output = '';
     const onLine = (chunk: Buffer) => {
@@ -86,7 +86,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
         options.onOutput?.(line);
         const match = LISTENING.exec(line);
         if (match) found[match[1]!.toLowerCase()] = match[2]!;
-        if (found.blob && found.queue && found.table) resolve(found);
+        if (found.blob && found.queue && found.table) resolve({ blob: found.blob, queue: found.queue, table: found.table });
       }
     };
     child.stdout!.on('data', onLine);
@@ -104,18 +104,36 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     });
   }
 
-  const blobEndpoint = `${endpoints.blob}/${AZURITE_ACCOUNT}`;
-  const queueEndpoint = `${endpoints.queue}/${AZURITE_ACCOUNT}`;
-  const tableEndpoint = `${endpoints.table}/${AZURITE_ACCOUNT}`;
+  return {
+    ...azuriteAccount(endpoints, AZURITE_ACCOUNT, AZURITE_KEY),
+    pid: child.pid,
+    stop: () => stopChild(child),
+  };
+}
+
+/** Service roots without an account: http://127.0.0.1:<port> */
+export interface ServiceRoots {
+  blob: string;
+  queue: string;
+  table: string;
+}
+
+/** The endpoints and connection string of one storage account on an Azurite listening at `roots`. */
+export function azuriteAccount(
+  roots: ServiceRoots,
+  account: string,
+  key: string,
+): Pick<RunningAzurite, 'blobEndpoint' | 'queueEndpoint' | 'tableEndpoint' | 'connectionString'> {
+  const blobEndpoint = `${roots.blob}/${account}`;
+  const queueEndpoint = `${roots.queue}/${account}`;
+  const tableEndpoint = `${roots.table}/${account}`;
   return {
     blobEndpoint,
     queueEndpoint,
     tableEndpoint,
     connectionString:
-      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+      `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${key};` +
       `BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`,
-    pid: child.pid,
-    stop: () => stopChild(child),
   };
 }
 
