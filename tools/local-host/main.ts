@@ -2,27 +2,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDefinitions } from './app-definitions.js';
 import { startLocalHost } from './local-host.js';
-import { createLog, parseLogLevel, type Log } from './log.js';
-import { startDevBroker } from '../dev-broker/start-dev-broker.js';
-import { queueOptionsFromBots } from '../dev-broker/queue-options-from-bots.js';
+import { createLog, parseLogLevel } from './log.js';
+import { startBrokerForBots } from './start-broker-for-bots.js';
 import { loadBots } from '../../src/bots/load-bots.js';
-import type { StartedBroker } from './local-service-bus.js';
 import { LOCAL_USAGE, parseLocalArgs } from './parse-local-args.js';
-import type { BotDefinition } from '../../src/bots/bot-config-schema.js';
-
-async function startBroker(port: number, bots: readonly BotDefinition[], log: Log): Promise<StartedBroker> {
-  const broker = await startDevBroker({
-    port,
-    queues: queueOptionsFromBots(bots),
-    log: (line) => log.debug('broker', line),
-  });
-  return {
-    port: broker.port,
-    connectionString: broker.connectionString,
-    pendingMessages: () => broker.queueNames().reduce((sum, name) => sum + broker.queueStats(name).active, 0),
-    close: () => broker.close(),
-  };
-}
 
 /** `npm start`: the whole app on this machine (see docs/local-host.md). */
 async function main(): Promise<void> {
@@ -40,7 +23,7 @@ async function main(): Promise<void> {
     httpPort: args.httpPort,
     buildDefinitions,
     loadBots: (settings) => [...loadBots({ path: settings.BOTS_CONFIG_PATH }).bots],
-    startBroker: (port, bots) => startBroker(port, bots, log),
+    startBroker: (port, bots) => startBrokerForBots(port, bots, log),
     log,
   });
   process.stdout.write(host.banner + '\n');

@@ -1,19 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ServiceBusClient } from '@azure/service-bus';
 import type { FunctionDefinition } from '../../../src/functions-model/function-definitions.js';
 import { botDefinitionSchema } from '../../../src/bots/bot-config-schema.js';
-import { queueOptionsFromBots } from '../../../tools/dev-broker/queue-options-from-bots.js';
-import { startDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';
 import { startLocalHost, type BuildDefinitions } from '../../../tools/local-host/local-host.js';
 import { silentLog } from '../../../tools/local-host/log.js';
 import { isListening } from '../../../tools/local-host/port-probe.js';
+import { startBrokerForBots } from '../../../tools/local-host/start-broker-for-bots.js';
+import { EMULATOR_SETTINGS, makeLocalProject } from '../../support/local-project.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const toyBot = botDefinitionSchema.parse({ name: 'toy', queue: 'bot-toy', events: ['*'] });
 
 /** A toy app: the webhook queues `{session, n}` on the bot's queue, the queue function records it, a timer counts. */
@@ -62,21 +59,11 @@ test(
   'npm start in-process with a toy app: settings file, environment precedence, Azurite, broker, HTTP, pumps, timers, banner, draining stop',
   { timeout: 120_000 },
   async () => {
-    const project = mkdtempSync(path.join(tmpdir(), 'local-host-'));
-    copyFileSync(path.join(root, 'host.json'), path.join(project, 'host.json'));
-    writeFileSync(
-      path.join(project, 'local.settings.sample.json'),
-      JSON.stringify({
-        IsEncrypted: false,
-        Values: {
-          AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-          ServiceBusConnection:
-            'Endpoint=sb://localhost:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true',
-          GITHUB_WEBHOOK_SECRET: 'sample-secret',
-          JOURNAL_PATH: 'from-file.jsonl',
-        },
-      }),
-    );
+    const project = makeLocalProject('local-host-', {
+      ...EMULATOR_SETTINGS,
+      GITHUB_WEBHOOK_SECRET: 'sample-secret',
+      JOURNAL_PATH: 'from-file.jsonl',
+    });
     const env: NodeJS.ProcessEnv = {
       JOURNAL_PATH: 'from-environment.jsonl',
       LOCAL_HTTP_PORT: '0',
@@ -92,15 +79,7 @@ test(
         env,
         buildDefinitions: app.build,
         loadBots: () => [toyBot],
-        startBroker: async (port, bots) => {
-          const broker = await startDevBroker({ port, queues: queueOptionsFromBots(bots) });
-          return {
-            port: broker.port,
-            connectionString: broker.connectionString,
-            pendingMessages: () => broker.queueStats('bot-toy').active,
-            close: () => broker.close(),
-          };
-        },
+        startBroker: startBrokerForBots,
         log: silentLog,
       });
       let stopped = false;
@@ -155,9 +134,7 @@ test(
 );
 
 test('a failing start-up stops what it started and names the problem', async () => {
-  const project = mkdtempSync(path.join(tmpdir(), 'local-host-'));
-  copyFileSync(path.join(root, 'host.json'), path.join(project, 'host.json'));
-  writeFileSync(path.join(project, 'local.settings.sample.json'), JSON.stringify({ Values: {} }));
+  const project = makeLocalProject('local-host-', {});
   let azuriteEnv: string | undefined;
   const env: NodeJS.ProcessEnv = { LOCAL_HTTP_PORT: '0', LOCAL_AZURITE_PORTS: '0', LOCAL_BROKER_PORT: '0' };
   try {
@@ -170,10 +147,7 @@ test('a failing start-up stops what it started and names the problem', async () 
           throw new Error('composition failed: SESSIONS_TABLE is wrong');
         },
         loadBots: () => [toyBot],
-        startBroker: async (port, bots) => {
-          const broker = await startDevBroker({ port, queues: queueOptionsFromBots(bots) });
-          return { port: broker.port, connectionString: broker.connectionString, pendingMessages: () => 0, close: () => broker.close() };
-        },
+        startBroker: startBrokerForBots,
         log: silentLog,
       }),
       /composition failed: SESSIONS_TABLE is wrong/,

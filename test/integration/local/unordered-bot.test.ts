@@ -1,22 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sign } from '@octokit/webhooks-methods';
 import { createApp } from '../../../src/app/create-app.js';
 import { loadBots } from '../../../src/bots/load-bots.js';
 import { queueOptionsFromBots } from '../../../tools/dev-broker/queue-options-from-bots.js';
-import { startDevBroker, type RunningDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';
 import type { InlineEventEnvelope } from '../../../src/envelope/event-envelope.js';
 import type { SessionContext } from '../../../src/lifecycle/session-context.js';
 import { startLocalHost } from '../../../tools/local-host/local-host.js';
+import { startBrokerForBots } from '../../../tools/local-host/start-broker-for-bots.js';
 import { silentLog } from '../../../tools/local-host/log.js';
 import { createBotModuleRegistry } from '../../../src/targets/module-registry.js';
 import { action, exampleOf } from '../../support/webhook-examples.js';
+import { EMULATOR_SETTINGS, makeLocalProject } from '../../support/local-project.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const SECRET = 'unordered-secret';
 const EVENTS = 40;
 /** More than maxConcurrentSessions (2 here): only a trigger without sessions can have this many at once. */
@@ -26,27 +24,16 @@ test(
   'a strategy-none bot: webhook → plain queue (no SessionId) → local host message pump → module target, in parallel, each message once',
   { timeout: 120_000 },
   async () => {
-    const project = mkdtempSync(path.join(tmpdir(), 'unordered-'));
-    copyFileSync(path.join(root, 'host.json'), path.join(project, 'host.json'));
-    const botsPath = path.join(project, 'bots.json');
+    const project = makeLocalProject('unordered-', (folder) => ({
+      ...EMULATOR_SETTINGS,
+      GITHUB_WEBHOOK_SECRET: SECRET,
+      BOTS_CONFIG_PATH: path.join(folder, 'bots.json'),
+      JOURNAL_PATH: path.join(folder, 'journal.jsonl'),
+    }));
     writeFileSync(
-      botsPath,
+      path.join(project, 'bots.json'),
       JSON.stringify({
         bots: [{ name: 'fanout', queue: 'bot-fanout', events: ['issues'], strategy: { type: 'none' }, target: { type: 'module' } }],
-      }),
-    );
-    writeFileSync(
-      path.join(project, 'local.settings.sample.json'),
-      JSON.stringify({
-        IsEncrypted: false,
-        Values: {
-          AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-          ServiceBusConnection:
-            'Endpoint=sb://localhost:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true',
-          GITHUB_WEBHOOK_SECRET: SECRET,
-          BOTS_CONFIG_PATH: botsPath,
-          JOURNAL_PATH: path.join(project, 'journal.jsonl'),
-        },
       }),
     );
 
@@ -67,7 +54,6 @@ test(
       delivered.push({ envelope, session });
     });
 
-    let broker: RunningDevBroker | undefined;
     const sessionsInQueue: boolean[] = [];
     const env: NodeJS.ProcessEnv = {
       LOCAL_HTTP_PORT: '0',
@@ -83,16 +69,8 @@ test(
         buildDefinitions: async (settings) => createApp({ settings, env, modules }),
         loadBots: (settings) => [...loadBots({ path: settings.BOTS_CONFIG_PATH }).bots],
         startBroker: async (port, bots) => {
-          const options = queueOptionsFromBots(bots);
-          sessionsInQueue.push(...options.map((q) => q.requiresSession === true));
-          broker = await startDevBroker({ port, queues: options });
-          const started = broker;
-          return {
-            port: started.port,
-            connectionString: started.connectionString,
-            pendingMessages: () => started.queueStats('bot-fanout').active,
-            close: () => started.close(),
-          };
+          sessionsInQueue.push(...queueOptionsFromBots(bots).map((q) => q.requiresSession === true));
+          return startBrokerForBots(port, bots);
         },
         log: silentLog,
       });
