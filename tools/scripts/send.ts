@@ -13,7 +13,7 @@ Signs a real example payload from @octokit/webhooks-examples and posts it to the
   --branch NAME       branch for push / create / delete
   --on-pr             issue_comment on a pull request (GitHub sends PR comments that way)
   --sender LOGIN      who did it
-  --url URL           default http://localhost:7071/api/github/webhooks (LOCAL_HTTP_PORT)
+  --url URL           default http://localhost:7071/api/github/webhooks (LOCAL_HTTP_PORT, else Host.LocalHttpPort)
   --secret S          default GITHUB_WEBHOOK_SECRET from the environment or local.settings.json
 
 examples:

@@ -19,6 +19,9 @@ export function localSetting(name: string): string | undefined {
   return undefined;
 }
 
+/** The local host's webhook URL, on the port it picks: LOCAL_HTTP_PORT, else local.settings.json's Host.LocalHttpPort, else 7071. */
 export function defaultWebhookUrl(): string {
-  return `http://localhost:${localSetting('LOCAL_HTTP_PORT') || 7071}/api/github/webhooks`;
+  const settingsFile = path.resolve(projectRoot, process.env.LOCAL_SETTINGS_FILE ?? 'local.settings.json');
+  const filePort = existsSync(settingsFile) ? readLocalSettings(settingsFile).Host?.LocalHttpPort : undefined;
+  return `http://localhost:${localSetting('LOCAL_HTTP_PORT') || filePort || 7071}/api/github/webhooks`;
 }
