@@ -37,7 +37,19 @@ test(
       assert.deepEqual(Object.keys(bySize).sort(), ['10m', '1m', '24k', '2k'], group);
       for (const [size, value] of Object.entries(bySize)) finite(value, `${group}.${size}`);
     }
-    for (const name of ['pipelineVsBareSdk', 'oneMessageSessionsPerSecPerBot', 'mixedHotPrSeconds', 'mixedOthersP99Seconds'])
-      finite(figures[name], name);
+    const single = [
+      'pipelineVsBareSdk',
+      'pipelineVsBareSdkOneSession',
+      'oneMessageSessionsPerSecPerBot',
+      'unorderedPerSecPerBot',
+      'mixedHotPrSeconds',
+      'mixedOthersP99Seconds',
+    ];
+    for (const name of single) finite(figures[name], name);
+    // Every figure docs/benchmarks.md and README quote, and nothing else: a dropped or renamed one fails here.
+    assert.deepEqual(
+      Object.keys(figures).sort(),
+      ['ingressCpuVsFloor', 'ingressCpuVsPeer', 'ingressHandlerCpuVsFloor', 'ingressHandlerCpuVsPeer', ...single].sort(),
+    );
   },
 );
