@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Benchmark } from './benchmark.js';
+import { median, percentile } from './compare/statistics.js';
 
 /**
  * `npm run bench:micro [-- <filter>]`: runs every micro-benchmark in dist/tools/bench/*.bench.js and prints
@@ -45,10 +46,6 @@ async function time(benchmark: Benchmark, forMs: number): Promise<Float64Array> 
   return samples.subarray(0, count);
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 const format = (value: number, digits = 2) => value.toLocaleString('en-US', { maximumFractionDigits: digits });
 
 async function main(): Promise<void> {
@@ -70,13 +67,13 @@ async function main(): Promise<void> {
         await benchmark.teardown?.();
       }
       const totalUs = samples.reduce((sum, us) => sum + us, 0);
-      const sorted = samples.slice().sort();
+      const values = Array.from(samples);
       results.push({
         benchmark: benchmark.name,
         'ops/s': format(samples.length / (totalUs / 1e6), 0),
-        'p50 µs': format(percentile(sorted, 50)),
-        'p99 µs': format(percentile(sorted, 99)),
-        'max µs': format(sorted[sorted.length - 1]!),
+        'p50 µs': format(median(values)),
+        'p99 µs': format(percentile(values, 99)),
+        'max µs': format(percentile(values, 100)),
         samples: samples.length,
       });
     }
