@@ -17,10 +17,7 @@ export const EMULATOR_SETTINGS = {
  * local.settings.sample.json with `values` (a function of the folder for paths inside it). The
  * caller removes it.
  */
-export function makeLocalProject(
-  prefix: string,
-  values: Record<string, string> | ((project: string) => Record<string, string>),
-): string {
+export function makeLocalProject(prefix: string, values: Record<string, string> | ((project: string) => Record<string, string>)): string {
   const project = mkdtempSync(path.join(tmpdir(), prefix));
   copyFileSync(path.join(root, 'host.json'), path.join(project, 'host.json'));
   const Values = typeof values === 'function' ? values(project) : values;

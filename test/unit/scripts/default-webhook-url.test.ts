@@ -12,7 +12,10 @@ test('send and demo post to the port the local host picks, Host.LocalHttpPort in
   const settings = path.join(folder, 'local.settings.json');
   const saved = { file: process.env.LOCAL_SETTINGS_FILE, port: process.env.LOCAL_HTTP_PORT };
   t.after(() => {
-    for (const [name, value] of [['LOCAL_SETTINGS_FILE', saved.file], ['LOCAL_HTTP_PORT', saved.port]] as const) {
+    for (const [name, value] of [
+      ['LOCAL_SETTINGS_FILE', saved.file],
+      ['LOCAL_HTTP_PORT', saved.port],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
