@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { odata, RestError, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { encodeRowKey } from '../lifecycle/encode-row-key.js';
+import { createTableOnce } from '../transport/create-table-once.js';
 
 /**
  * One message of a held session, kept in arrival order until the session is resumed. The body
@@ -60,12 +61,7 @@ interface HeldEntity {
 
 /** PartitionKey = bot + encoded session id (one partition per held session), RowKey = the zero-padded sequence. */
 export function createTableHeldMessageStore({ tableClient }: { tableClient: TableClient }): HeldMessageStore {
-  let tableReady: Promise<void> | undefined;
-  const ensureTable = () =>
-    (tableReady ??= tableClient.createTable().catch((error: unknown) => {
-      tableReady = undefined;
-      throw error;
-    }));
+  const { ensure: ensureTable } = createTableOnce(tableClient);
 
   return {
     async put(message) {
