@@ -33,7 +33,7 @@ export function defineHeldAdminFunctions(deps: HeldAdminDeps): HttpFunctionDefin
     if (request.query.get('id')) return get(request);
     const held = (await deps.sessions.list(bot)).filter((record) => record.hold !== undefined);
     const sessions = await Promise.all(
-      held.map(async (record) => ({ ...present(record), waiting: (await deps.held.list(bot, record.sessionId)).length })),
+      held.map(async (record) => ({ ...present(record), waiting: await deps.held.count(bot, record.sessionId) })),
     );
     sessions.sort((a, b) => a.heldSince.localeCompare(b.heldSince));
     return json(200, { bot, total: sessions.length, sessions });

@@ -29,6 +29,8 @@ export interface HeldMessageStore {
   put(message: HeldMessage): Promise<void>;
   /** The session's held messages, oldest first. */
   list(bot: string, sessionId: string): Promise<HeldMessage[]>;
+  /** How many messages the session has waiting (reads only their keys, not their bodies). */
+  count(bot: string, sessionId: string): Promise<number>;
   /** Removes one; false if it was not there (another resume delivered it). */
   remove(bot: string, sessionId: string, seq: number): Promise<boolean>;
   /** Every claim-checked blob a held message refers to. */
@@ -75,6 +77,13 @@ export function createTableHeldMessageStore({ tableClient }: { tableClient: Tabl
       for await (const entity of tableClient.listEntities<HeldEntity>({ queryOptions: { filter } })) held.push(fromEntity(entity));
       // Rows come in RowKey order already; sorting keeps that a property of this function, not of the service.
       return held.sort((a, b) => a.seq - b.seq);
+    },
+    async count(bot, sessionId) {
+      await ensureTable();
+      let count = 0;
+      const filter = odata`PartitionKey eq ${partitionOf(bot, sessionId)}`;
+      for await (const _ of tableClient.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) count++;
+      return count;
     },
     async remove(bot, sessionId, seq) {
       try {
