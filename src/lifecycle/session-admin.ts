@@ -1,5 +1,13 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { badParameter, json, listLimitParameter, positiveIntParameter, problem, sessionIdOf, unknownBot } from '../functions-model/admin-responses.js';
+import {
+  badParameter,
+  json,
+  listLimitParameter,
+  positiveIntParameter,
+  problem,
+  sessionIdOf,
+  unknownBot,
+} from '../functions-model/admin-responses.js';
 import type { HttpFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { noTelemetry } from '../telemetry/telemetry.js';
