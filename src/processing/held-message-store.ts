@@ -63,7 +63,8 @@ interface HeldEntity {
 
 /** PartitionKey = bot + encoded session id (one partition per held session), RowKey = the zero-padded sequence. */
 export function createTableHeldMessageStore({ tableClient }: { tableClient: TableClient }): HeldMessageStore {
-  const { ensure: ensureTable } = createTableOnce(tableClient);
+  const table = createTableOnce(tableClient);
+  const ensureTable = () => table.ensure();
 
   return {
     async put(message) {
