@@ -1,4 +1,4 @@
-import type { HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 
 /**
  * The answers every operator endpoint gives (sessions, poison, dead letters): JSON, never cached,
@@ -32,9 +32,23 @@ export function positiveIntParameter(query: URLSearchParams, name: string, fallb
 }
 
 /** Every list endpoint pages the same way: `?limit=` from 1 to 1000, 100 when absent. */
-export const LIST_LIMIT = { default: 100, max: 1000 } as const;
+const LIST_LIMIT = { default: 100, max: 1000 } as const;
 
 /** `?limit=` of a list endpoint (LIST_LIMIT); an error answer when malformed. */
 export function listLimitParameter(query: URLSearchParams): number | HttpResponseInit {
   return positiveIntParameter(query, 'limit', LIST_LIMIT.default, LIST_LIMIT.max);
+}
+
+/**
+ * The session id of a per-session endpoint (/api/sessions, /api/held): the rest of the path (slashes as
+ * they are) or `?id=`; '' when neither names one; an error answer when both name different ones.
+ */
+export function sessionIdOf(request: HttpRequest): string | HttpResponseInit {
+  const fromPath = request.params.sessionId ?? '';
+  const fromQuery = request.query.get('id');
+  if (fromQuery === null) return fromPath;
+  if (fromPath !== '' && fromPath !== fromQuery) {
+    return badParameter('id', `names "${fromQuery}" but the path names "${fromPath}"; give the session id once`);
+  }
+  return fromQuery;
 }

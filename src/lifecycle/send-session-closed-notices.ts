@@ -8,7 +8,7 @@ import type { SessionStore } from './table-session-store.js';
 export type SendSessionClosed = (bot: Pick<BotDefinition, 'name' | 'queue'>, notice: SessionClosedNotice) => Promise<void>;
 
 /** The notice for a generation closed by the janitor or an operator, from its record. */
-export function noticeOf(record: SessionRecord): SessionClosedNotice {
+function noticeOf(record: SessionRecord): SessionClosedNotice {
   return {
     sessionId: record.sessionId,
     generation: record.generation,

@@ -1,5 +1,13 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { badParameter, json, listLimitParameter, positiveIntParameter, problem, unknownBot } from '../functions-model/admin-responses.js';
+import {
+  badParameter,
+  json,
+  listLimitParameter,
+  positiveIntParameter,
+  problem,
+  sessionIdOf,
+  unknownBot,
+} from '../functions-model/admin-responses.js';
 import type { HttpFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { noTelemetry } from '../telemetry/telemetry.js';
@@ -147,16 +155,6 @@ function parseListQuery(query: URLSearchParams, defaultThreshold: number): ListQ
   const limit = listLimitParameter(query);
   if (typeof limit !== 'number') return { error: limit };
   return { state: state ?? undefined, hot: hot === 'true', threshold, limit };
-}
-
-function sessionIdOf(request: HttpRequest): string | HttpResponseInit {
-  const fromPath = request.params.sessionId ?? '';
-  const fromQuery = request.query.get('id');
-  if (fromQuery === null) return fromPath;
-  if (fromPath !== '' && fromPath !== fromQuery) {
-    return badParameter('id', `names "${fromQuery}" but the path names "${fromPath}"; give the session id once`);
-  }
-  return fromQuery;
 }
 
 /** The record as JSON, with the RowKey for people who look at the table directly. */

@@ -60,3 +60,8 @@ export interface PreviousGeneration {
 export interface StoredSessionRecord extends SessionRecord {
   etag: string;
 }
+
+/** The record without the ETag it was read or written with: what a write is made from. */
+export function withoutEtag({ etag: _etag, ...record }: StoredSessionRecord): SessionRecord {
+  return record;
+}

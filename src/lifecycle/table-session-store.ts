@@ -7,7 +7,14 @@ import { decodeRowKey, encodeRowKey } from './encode-row-key.js';
 import { planTouch } from './plan-touch.js';
 import { rememberRecords } from './remember-records.js';
 import type { SessionToucher, TouchResult } from './session-context.js';
-import { CLOSE_REASONS, type CloseReason, type SessionRecord, type SessionState, type StoredSessionRecord } from './session-record.js';
+import {
+  CLOSE_REASONS,
+  withoutEtag,
+  type CloseReason,
+  type SessionRecord,
+  type SessionState,
+  type StoredSessionRecord,
+} from './session-record.js';
 import type { SessionLimits } from './should-close-session.js';
 
 export type CloseResult =
@@ -114,6 +121,15 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
     }
   }
 
+  /** Every record the filter matches (none while the table does not exist). */
+  async function query(filter: string): Promise<StoredSessionRecord[]> {
+    const records: StoredSessionRecord[] = [];
+    for await (const entity of ignoreMissingTable(tableClient.listEntities<SessionEntity>({ queryOptions: { filter } }))) {
+      records.push(toRecord(entity));
+    }
+    return records;
+  }
+
   async function retrying<T>(what: string, attempt: () => Promise<T | typeof CONFLICT>): Promise<T> {
     for (let n = 1; n <= maxAttempts; n++) {
       const result = await attempt();
@@ -202,14 +218,7 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       }
     },
 
-    async listPendingNotices(bot) {
-      const query = odata`PartitionKey eq ${bot} and state eq ${'closed'} and closeNotice eq ${'pending'}`;
-      const records: StoredSessionRecord[] = [];
-      for await (const entity of ignoreMissingTable(tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } }))) {
-        records.push(toRecord(entity));
-      }
-      return records;
-    },
+    listPendingNotices: (bot) => query(odata`PartitionKey eq ${bot} and state eq ${'closed'} and closeNotice eq ${'pending'}`),
 
     async markNoticeSent(record) {
       try {
@@ -222,14 +231,8 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       }
     },
 
-    async list(bot, filter = {}) {
-      const query = filter.state === undefined ? odata`PartitionKey eq ${bot}` : odata`PartitionKey eq ${bot} and state eq ${filter.state}`;
-      const records: StoredSessionRecord[] = [];
-      for await (const entity of ignoreMissingTable(tableClient.listEntities<SessionEntity>({ queryOptions: { filter: query } }))) {
-        records.push(toRecord(entity));
-      }
-      return records;
-    },
+    list: (bot, filter = {}) =>
+      query(filter.state === undefined ? odata`PartitionKey eq ${bot}` : odata`PartitionKey eq ${bot} and state eq ${filter.state}`),
 
     async close(bot, sessionId, reason, at = now(), { expected } = {}) {
       if (!CLOSE_REASONS.includes(reason)) throw new Error(`close reason must be one of ${CLOSE_REASONS.join(', ')}, got "${reason}"`);
@@ -266,10 +269,11 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       for await (const entity of ignoreMissingTable(candidates)) {
         // A held session keeps its record: the hold marker is what keeps its next messages in line.
         if (entity.holdMessageId) continue;
+        const { sessionId } = toRecord(entity);
         try {
-          remembered.forget(bot, toRecord(entity).sessionId);
+          remembered.forget(bot, sessionId);
           await tableClient.deleteEntity(bot, entity.rowKey!, { etag: entity.etag });
-          purged.push(toRecord(entity).sessionId);
+          purged.push(sessionId);
         } catch (error) {
           // 412: a message reopened it (keep it); 404: someone else purged it.
           if (!isConflict(error) && statusOf(error) !== 404) throw error;
@@ -352,10 +356,6 @@ function toRecord(entity: TableEntityResult<SessionEntity>): StoredSessionRecord
       lastActivityAt: requireDate(where, 'previousLastActivityAt', entity.previousLastActivityAt),
     };
   }
-  return record;
-}
-
-function withoutEtag({ etag: _etag, ...record }: StoredSessionRecord): SessionRecord {
   return record;
 }
 

@@ -12,7 +12,7 @@ import type { BotTarget } from '../targets/bot-target.js';
 import { messageBodyText } from './message-body.js';
 import type { HeldMessage } from './held-message-store.js';
 import { keepHeldMessage, type HoldDeps, type KeepOutcome } from './keep-held-message.js';
-import type { PoisonStage, PoisonStore } from './poison-record.js';
+import type { PoisonRecordInput, PoisonStage, PoisonStore } from './poison-record.js';
 import type { HeldDelivery } from './resume-held-session.js';
 import { invocationSignals } from './invocation-signal.js';
 import { abortableWait, retryInPlace, type RetryInPlaceOptions } from './retry-in-place.js';
@@ -97,7 +97,6 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
   // A bot without sessions (strategy none) has no session to count and no generations to close:
   // no Table write per message, no notices, and its target is told `session: null`.
   const sessions = queueRequiresSession(bot);
-  const notices = sessions;
 
   /** The steps after the hold check: control message or envelope → claim check → touch → target. */
   async function run(
@@ -157,7 +156,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
    * holds its session.
    */
   async function tellSessionClosed(notice: SessionClosedNotice, step: Step): Promise<void> {
-    if (!notices || deps.target.sessionClosed === undefined) return;
+    if (!sessions || deps.target.sessionClosed === undefined) return;
     const properties = { bot: bot.name, sessionId: notice.sessionId, generation: notice.generation, reason: notice.reason };
     try {
       await step(() => deps.target.sessionClosed!(notice));
@@ -338,19 +337,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     } catch (error) {
       if (!isPermanent(error)) return { kind: 'transient', error: errorText(error) };
       try {
-        await deps.poison.record({
-          bot: bot.name,
-          messageId: held.messageId,
-          sessionId: held.sessionId,
-          deliveryCount: 1,
-          reason: error.reason,
-          detail: error.message,
-          stage: progress.stage,
-          eventType: progress.eventType,
-          enqueuedTimeUtc: held.enqueuedTimeUtc,
-          body: held.body,
-          recordedAt: deps.now(),
-        });
+        await deps.poison.record(poisonRecord(facts, { ...progress, reason: error.reason, detail: error.message, body: held.body }));
       } catch (recordError) {
         return { kind: 'transient', error: `could not record the poisoned message: ${errorText(recordError)}` };
       }
@@ -363,19 +350,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     what: { reason: string; detail: string; stage: PoisonStage; eventType: string | null; message: unknown; context: InvocationContext },
   ): Promise<void> {
     try {
-      await deps.poison.record({
-        bot: bot.name,
-        messageId: facts.messageId,
-        sessionId: facts.sessionId,
-        deliveryCount: facts.deliveryCount,
-        reason: what.reason,
-        detail: what.detail,
-        stage: what.stage,
-        eventType: what.eventType,
-        enqueuedTimeUtc: facts.enqueuedTimeUtc,
-        body: messageBodyText(what.message),
-        recordedAt: deps.now(),
-      });
+      await deps.poison.record(poisonRecord(facts, { ...what, body: messageBodyText(what.message) }));
     } catch (recordError) {
       telemetry.trackException(recordError, { ...describe(facts, what.eventType), stage: 'poison-store' });
       what.context.error(
@@ -387,6 +362,26 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     what.context.error(
       `Bot "${bot.name}": message ${facts.messageId}${ofSession(facts)} recorded as poison (${what.reason} at ${what.stage}, delivery ${facts.deliveryCount}): ${what.detail}`,
     );
+  }
+
+  /** The poison store's record of a message, from the queue's facts about it and where it failed. */
+  function poisonRecord(
+    facts: QueueMessageFacts,
+    what: { reason: string; detail: string; stage: PoisonStage; eventType: string | null; body: string },
+  ): PoisonRecordInput {
+    return {
+      bot: bot.name,
+      messageId: facts.messageId,
+      sessionId: facts.sessionId,
+      deliveryCount: facts.deliveryCount,
+      reason: what.reason,
+      detail: what.detail,
+      stage: what.stage,
+      eventType: what.eventType,
+      enqueuedTimeUtc: facts.enqueuedTimeUtc,
+      body: what.body,
+      recordedAt: deps.now(),
+    };
   }
 
   function describe(facts: QueueMessageFacts, eventType: string | null): TelemetryProperties {

@@ -12,7 +12,7 @@ export interface DeadLetterAdminDeps {
 }
 
 /** The count metric stops peeking here: beyond it the number is a floor (and the alert long fired). */
-export const DEAD_LETTER_COUNT_CAP = 5_000;
+const DEAD_LETTER_COUNT_CAP = 5_000;
 
 /**
  * Operator endpoints over each bot's dead-letter queue (auth level `function`):

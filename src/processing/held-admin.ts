@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { badParameter, json, problem, unknownBot } from '../functions-model/admin-responses.js';
+import { badParameter, json, problem, sessionIdOf, unknownBot } from '../functions-model/admin-responses.js';
 import type { HttpFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import type { StoredSessionRecord } from '../lifecycle/session-record.js';
@@ -33,7 +33,7 @@ export function defineHeldAdminFunctions(deps: HeldAdminDeps): HttpFunctionDefin
     if (request.query.get('id')) return get(request);
     const held = (await deps.sessions.list(bot)).filter((record) => record.hold !== undefined);
     const sessions = await Promise.all(
-      held.map(async (record) => ({ ...present(record), waiting: (await deps.held.list(bot, record.sessionId)).length })),
+      held.map(async (record) => ({ ...present(record), waiting: await deps.held.count(bot, record.sessionId) })),
     );
     sessions.sort((a, b) => a.heldSince.localeCompare(b.heldSince));
     return json(200, { bot, total: sessions.length, sessions });
@@ -99,15 +99,6 @@ function present(record: StoredSessionRecord) {
     reason: record.hold!.reason,
     heldSince: record.hold!.since.toISOString(),
   };
-}
-
-function sessionIdOf(request: HttpRequest): string | HttpResponseInit {
-  const fromPath = request.params.sessionId ?? '';
-  const fromQuery = request.query.get('id');
-  if (fromQuery === null) return fromPath;
-  if (fromPath !== '' && fromPath !== fromQuery)
-    return badParameter('id', `names "${fromQuery}" but the path names "${fromPath}"; give the session id once`);
-  return fromQuery;
 }
 
 function notHeld(bot: string, sessionId: string): HttpResponseInit {

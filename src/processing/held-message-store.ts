@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { odata, RestError, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { encodeRowKey } from '../lifecycle/encode-row-key.js';
+import { createTableOnce } from '../transport/create-table-once.js';
 
 /**
  * One message of a held session, kept in arrival order until the session is resumed. The body
@@ -28,6 +29,8 @@ export interface HeldMessageStore {
   put(message: HeldMessage): Promise<void>;
   /** The session's held messages, oldest first. */
   list(bot: string, sessionId: string): Promise<HeldMessage[]>;
+  /** How many messages the session has waiting (reads only their keys, not their bodies). */
+  count(bot: string, sessionId: string): Promise<number>;
   /** Removes one; false if it was not there (another resume delivered it). */
   remove(bot: string, sessionId: string, seq: number): Promise<boolean>;
   /** Every claim-checked blob a held message refers to. */
@@ -60,12 +63,8 @@ interface HeldEntity {
 
 /** PartitionKey = bot + encoded session id (one partition per held session), RowKey = the zero-padded sequence. */
 export function createTableHeldMessageStore({ tableClient }: { tableClient: TableClient }): HeldMessageStore {
-  let tableReady: Promise<void> | undefined;
-  const ensureTable = () =>
-    (tableReady ??= tableClient.createTable().catch((error: unknown) => {
-      tableReady = undefined;
-      throw error;
-    }));
+  const table = createTableOnce(tableClient);
+  const ensureTable = () => table.ensure();
 
   return {
     async put(message) {
@@ -79,6 +78,13 @@ export function createTableHeldMessageStore({ tableClient }: { tableClient: Tabl
       for await (const entity of tableClient.listEntities<HeldEntity>({ queryOptions: { filter } })) held.push(fromEntity(entity));
       // Rows come in RowKey order already; sorting keeps that a property of this function, not of the service.
       return held.sort((a, b) => a.seq - b.seq);
+    },
+    async count(bot, sessionId) {
+      await ensureTable();
+      let count = 0;
+      const filter = odata`PartitionKey eq ${partitionOf(bot, sessionId)}`;
+      for await (const _ of tableClient.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) count++;
+      return count;
     },
     async remove(bot, sessionId, seq) {
       try {

@@ -1,4 +1,4 @@
-import type { SessionRecord, StoredSessionRecord } from '../lifecycle/session-record.js';
+import { withoutEtag, type SessionRecord, type StoredSessionRecord } from '../lifecycle/session-record.js';
 import type { SessionStore } from '../lifecycle/table-session-store.js';
 import type { HeldMessage, HeldMessageStore } from './held-message-store.js';
 
@@ -77,8 +77,4 @@ function placeholder(message: MessageToKeep, at: Date): SessionRecord {
     messageCount: 0,
     lastMessageId: '',
   };
-}
-
-export function withoutEtag({ etag: _etag, ...record }: StoredSessionRecord): SessionRecord {
-  return record;
 }

@@ -1,6 +1,6 @@
-import type { SessionRecord } from '../lifecycle/session-record.js';
+import { withoutEtag, type SessionRecord } from '../lifecycle/session-record.js';
 import type { HeldMessage } from './held-message-store.js';
-import { withoutEtag, type HoldDeps } from './keep-held-message.js';
+import type { HoldDeps } from './keep-held-message.js';
 
 /** How one held message fared when it was delivered through the bot's pipeline. */
 export type HeldDelivery =

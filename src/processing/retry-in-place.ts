@@ -1,7 +1,7 @@
 import { isPermanent, retryAfterMsOf } from '../errors/delivery-errors.js';
 
 /** The longest single wait between two attempts (unless the target asks for more with Retry-After). */
-export const MAX_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 30_000;
 
 export interface RetryInPlaceOptions {
   /** When the retries must stop (ms since the epoch): the invocation's start + `maxRetryDuration`. */

@@ -50,13 +50,7 @@ export function createJournalTarget(bot: BotDefinition, deps: { journalPath: str
       await append(JSON.stringify({ bot: bot.name, event: 'session-closed', ...notice, processedAt: deps.now().toISOString() }));
     },
     async deliver(input) {
-      const line = JSON.stringify(journalEntry(bot.name, input, deps.now()));
-      try {
-        await writer.append(line);
-      } catch (error) {
-        // A full disk or a permissions slip can be fixed; retrying in order is right.
-        throw new TransientError(`Could not append to the journal ${deps.journalPath}: ${(error as Error).message}`, { cause: error });
-      }
+      await append(JSON.stringify(journalEntry(bot.name, input, deps.now())));
     },
   };
 }

@@ -31,7 +31,8 @@ export function createTelemetry(settings: Settings): Telemetry {
 
 /**
  * The SDK is loaded only when it is used: importing it (OpenTelemetry and the Azure Monitor
- * exporter) takes seconds, which every process that builds the app without a connection string
+ * exporter) takes about a second (`node -e "require('applicationinsights')"`: 1.2 s against 0.1 s for a bare
+ * node, on the 2-core dev box), which every process that builds the app without a connection string
  * (each test, the local host) would pay for nothing. `require`, not `import()`, because the
  * package is CommonJS and createApp must stay synchronous: the Functions host registers the
  * functions while it imports the app. Nothing is instrumented before setup().start() either way.

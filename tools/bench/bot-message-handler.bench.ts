@@ -38,7 +38,7 @@ const unreached = async (): Promise<never> => {
 };
 const holds: HoldDeps = {
   sessions: { get: unreached, replaceIf: unreached },
-  held: { put: unreached, list: unreached, remove: unreached, payloadBlobs: unreached },
+  held: { put: unreached, list: unreached, count: unreached, remove: unreached, payloadBlobs: unreached },
 };
 const handlerWith = (target: ReturnType<typeof createTarget>) =>
   createBotMessageHandler({
