@@ -99,16 +99,7 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
 
   /** Inserts a new record; returns its ETag. */
   async function create(entity: TableEntity<SessionEntity>): Promise<string | undefined> {
-    const ready = table.ensure();
-    await ready;
-    try {
-      return (await tableClient.createEntity(entity)).etag;
-    } catch (error) {
-      if (!isTableMissing(error)) throw error;
-      // Deleted while the app runs: make it again, once for every touch that found it missing.
-      await table.recreate(ready);
-      return (await tableClient.createEntity(entity)).etag;
-    }
+    return (await table.write(() => tableClient.createEntity(entity))).etag;
   }
 
   async function read(bot: string, sessionId: string): Promise<StoredSessionRecord | undefined> {

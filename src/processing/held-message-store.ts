@@ -68,8 +68,8 @@ export function createTableHeldMessageStore({ tableClient }: { tableClient: Tabl
 
   return {
     async put(message) {
-      await ensureTable();
-      await tableClient.upsertEntity(toEntity(message), 'Replace');
+      const entity = toEntity(message);
+      await table.write(() => tableClient.upsertEntity(entity, 'Replace'));
     },
     async list(bot, sessionId) {
       await ensureTable();

@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { encodeRowKey } from '../lifecycle/encode-row-key.js';
 import { createTableOnce } from '../transport/create-table-once.js';
-import { isTableMissing, statusOf } from '../transport/table-errors.js';
+import { statusOf } from '../transport/table-errors.js';
 import type { PoisonRecord, PoisonRecordInput, PoisonStore } from './poison-record.js';
 
 // Table strings are UTF-16 and at most 64 KiB: 32 Ki characters. Keep a margin.
@@ -41,16 +41,8 @@ export function createTablePoisonStore({ tableClient }: { tableClient: TableClie
   return {
     async record(input) {
       const entity = toEntity(input);
-      const ready = table.ensure();
-      await ready;
-      try {
-        await tableClient.upsertEntity<PoisonEntity>(entity, 'Replace');
-      } catch (error) {
-        if (!isTableMissing(error)) throw error;
-        // Deleted since it was made: make it again, or no failure could be recorded until a restart.
-        await table.recreate(ready);
-        await tableClient.upsertEntity<PoisonEntity>(entity, 'Replace');
-      }
+      // A table deleted since it was made is made again, or no failure could be recorded until a restart.
+      await table.write(() => tableClient.upsertEntity<PoisonEntity>(entity, 'Replace'));
     },
     async list(bot) {
       await table.ensure();
