@@ -59,11 +59,7 @@ export function createApp(options: CreateAppOptions = {}): App {
   const env = options.env ?? process.env;
   const settings = options.settings ?? readSettings(env);
   const registry = options.registry ?? loadBots(settings.BOTS_CONFIG_PATH === undefined ? {} : { path: settings.BOTS_CONFIG_PATH });
-  checkRetryBudgets(
-    registry.bots,
-    options.functionTimeoutMs ?? readFunctionTimeoutMs(undefined, env),
-    settings.BOTS_CONFIG_PATH ?? 'bots.json',
-  );
+  checkRetryBudgets(registry.bots, options.functionTimeoutMs ?? readFunctionTimeoutMs(undefined, env), registry.source);
   const telemetry = options.telemetry ?? createTelemetry(settings);
   const now = options.now ?? (() => new Date());
   const storage = createStorageClients(settings);

@@ -148,7 +148,7 @@ export type PoisonPolicy = 'skip' | 'hold';
  * convenience: `none` (no sessions) and `user` (one user's events across many unrelated entities,
  * which one poison message should not stall).
  */
-export function defaultPoisonPolicy(strategy: StrategyType): PoisonPolicy {
+function defaultPoisonPolicy(strategy: StrategyType): PoisonPolicy {
   return strategy === 'none' || strategy === 'user' ? 'skip' : 'hold';
 }
 

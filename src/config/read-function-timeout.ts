@@ -12,7 +12,7 @@ export const PACKAGED_HOST_JSON = fileURLToPath(new URL('../../../host.json', im
  * The Flex Consumption plan's `functionTimeout` when host.json sets none: 30 minutes (its maximum
  * is unbounded). https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout
  */
-export const FLEX_CONSUMPTION_DEFAULT_FUNCTION_TIMEOUT_MS = 30 * 60_000;
+const FLEX_CONSUMPTION_DEFAULT_FUNCTION_TIMEOUT_MS = 30 * 60_000;
 
 /**
  * How long one invocation may run: host.json `functionTimeout`, or the host's own environment

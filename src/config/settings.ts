@@ -100,7 +100,15 @@ const optionalText = z
 const webhookSecret = z
   .string()
   .optional()
-  .transform((text) => (text === undefined || text.trim() === '' || /^@Microsoft\.KeyVault\(/i.test(text.trim()) ? undefined : text));
+  .transform((text) => (text === undefined || text.trim() === '' || isKeyVaultReference(text.trim()) ? undefined : text));
+
+/**
+ * A setting App Service left as the Key Vault reference it could not resolve, written as is:
+ * https://learn.microsoft.com/azure/app-service/app-service-key-vault-references#troubleshoot-key-vault-references
+ */
+export function isKeyVaultReference(text: string): boolean {
+  return /^@Microsoft\.KeyVault\(/i.test(text);
+}
 
 /**
  * The journal target's default file: outside the app root, where the Functions host does not
@@ -141,7 +149,6 @@ const optionalPositiveInt = z
 
 // Secrets are kept as written (a Key Vault reference App Service could not resolve included: the
 // redelivery timer then names it at each run instead of stopping the webhook); never echoed.
-const isKeyVaultReference = (text: string) => /^@Microsoft\.KeyVault\(/i.test(text);
 
 const settingsSchema = z
   .object({

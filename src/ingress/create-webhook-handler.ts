@@ -51,7 +51,7 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
     try {
       const delivery = await receiveDelivery(request, { secrets, maxBodyBytes: settings.WEBHOOK_MAX_BODY_BYTES });
       eventType = delivery.eventType;
-      // Named fields, not `{ ...delivery, receivedAt }`: an object spread of the delivery costs more than building the envelope.
+      // Named fields, not `{ ...delivery, receivedAt }`: no copy of the 14-field delivery on the hot path.
       const envelope = buildEnvelope({
         eventType: delivery.eventType,
         deliveryId: delivery.deliveryId,

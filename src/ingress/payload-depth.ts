@@ -22,7 +22,7 @@ export function nestsDeeperThan(json: Uint8Array, maxDepth: number = MAX_PAYLOAD
   const bytes = Buffer.from(json.buffer, json.byteOffset, json.byteLength);
   // Nesting needs an opening bracket per level: a text with at most `maxDepth` of them (strings
   // included) cannot nest deeper, whatever their order. Counted with native searches, this settles
-  // nearly every webhook without the byte-by-byte walk below (24 KB: ~1 µs instead of ~14 µs).
+  // nearly every webhook without the byte-by-byte walk below (24 KB: ~3 µs instead of ~14.5 µs, measured in a micro loop).
   if (!hasMoreThan(bytes, OPEN_OBJECT, OPEN_ARRAY, maxDepth)) return false;
   let depth = 0;
   for (let i = 0; i < bytes.length; i++) {

@@ -15,8 +15,6 @@ export interface VerifiedDelivery {
   payload: JsonObject;
   /** The payload's JSON as the raw bytes GitHub signed (form: the decoded field): what the message carries. */
   payloadBytes: Buffer;
-  /** The whole verified body. */
-  body: Buffer;
   /**
    * The body's verified HMAC-SHA256 (hex, the `X-Hub-Signature-256` digest that matched): a replay
    * of the body is recognised by it, with no second hash over the bytes.
@@ -85,7 +83,6 @@ export async function receiveDelivery(request: HttpRequest, { secrets, maxBodyBy
     eventType,
     payload,
     payloadBytes,
-    body,
     signatureDigest: signature.digest,
     contentType,
     hookId: header('x-github-hook-id'),

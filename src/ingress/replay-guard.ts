@@ -32,7 +32,7 @@ export interface ReplayPurge {
 }
 
 /** At most this many deletions per purge: one run stays short; a backlog is worked off run by run. */
-export const MAX_PURGE_PER_RUN = 5_000;
+const MAX_PURGE_PER_RUN = 5_000;
 
 interface ReplayEntity {
   deliveryId: string;

@@ -1,4 +1,4 @@
-import type { Settings } from '../config/settings.js';
+import { isKeyVaultReference, type Settings } from '../config/settings.js';
 import { parseHookTarget, type HookTarget } from '../config/parse-hook-target.js';
 
 export type RedeliveryCredentials = { kind: 'app'; appId: number; privateKey: string } | { kind: 'token'; token: string };
@@ -53,8 +53,7 @@ export function readRedeliveryConfig(settings: RedeliverySettings): RedeliveryCo
 
 /** App Service leaves a Key Vault reference it could not resolve in the setting as written. */
 export function unresolvedKeyVaultSetting(credentials: RedeliveryCredentials): string | undefined {
-  const reference = /^@Microsoft\.KeyVault\(/i;
-  if (credentials.kind === 'app' && reference.test(credentials.privateKey)) return 'GITHUB_APP_PRIVATE_KEY';
-  if (credentials.kind === 'token' && reference.test(credentials.token)) return 'GITHUB_HOOK_TOKEN';
+  if (credentials.kind === 'app' && isKeyVaultReference(credentials.privateKey)) return 'GITHUB_APP_PRIVATE_KEY';
+  if (credentials.kind === 'token' && isKeyVaultReference(credentials.token)) return 'GITHUB_HOOK_TOKEN';
   return undefined;
 }

@@ -12,7 +12,7 @@ import { requestRedelivery } from './request-redelivery.js';
  * a larger backlog is worked off over the following runs, oldest first.
  * https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits
  */
-export const MAX_REQUESTS_PER_RUN = 60;
+const MAX_REQUESTS_PER_RUN = 60;
 
 export interface RedeliveryRunDeps {
   client: GitHubClient;

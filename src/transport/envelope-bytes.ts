@@ -52,8 +52,8 @@ export function planInlineEnvelope(envelope: InlineEventEnvelope, payloadJson: B
 
 /**
  * Every member of the envelope but `payload`, in the envelope's order. Named one by one rather
- * than `const { payload, ...fields } = envelope` (V8's rest copy costs twice the JSON.stringify
- * of the result); the mapped type makes a field added to the envelope a compile error here.
+ * than `const { payload, ...fields } = envelope` (head and body together 4.3 -> 3.3 µs at 2 KB
+ * in a micro loop); the mapped type makes a field added to the envelope a compile error here.
  */
 function fieldsOf(envelope: InlineEventEnvelope): {
   [K in Exclude<keyof InlineEventEnvelope, 'payload' | 'payloadRef'>]-?: InlineEventEnvelope[K];

@@ -12,6 +12,7 @@ import {
   type IndexedBinding,
   type PackageLoad,
 } from '../../../tools/scripts/deploy/verify-package-loads.js';
+import { createApp } from '../../../src/app/create-app.js';
 import { repoRoot } from '../../support/bicep-cli.js';
 
 /**
@@ -112,6 +113,17 @@ test('the host indexes the dead-letter count timer, and each function once', () 
     [],
     'no function registered twice',
   );
+});
+
+test('every function the app defines is indexed by the host: none is left out of src/functions', async () => {
+  const app = createApp({ env: { ...verificationSettings } });
+  try {
+    const indexed = new Set(load.functions.map((f) => f.name));
+    const missing = app.definitions.map((d) => d.name).filter((name) => !indexed.has(name));
+    assert.deepEqual(missing, [], 'defined by createApp but registered by no file of package.json "main"');
+  } finally {
+    await app.close();
+  }
 });
 
 test('the admin functions need a function key', () => {
