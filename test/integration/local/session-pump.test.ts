@@ -276,7 +276,9 @@ test(
           }
         }),
         // One worker: had the hung handler kept its session, nothing else would ever run.
-        hostOptions: { ...hostOptions, maxConcurrentSessions: 1, sessionIdleTimeoutMs: 100, functionTimeoutMs: 300 },
+        // At 300 ms a loaded full run once saw the other session's #2 delivered twice (an event-loop stall past
+        // the timeout is the likely cause): the timeout is kept well above such stalls.
+        hostOptions: { ...hostOptions, maxConcurrentSessions: 1, sessionIdleTimeoutMs: 100, functionTimeoutMs: 1_500 },
         log,
       });
       const of = (sessionId: string) => calls.filter((call) => call.startsWith(`${sessionId}#`));
@@ -296,7 +298,7 @@ test(
       assert.deepEqual(of('pr-octo/other'), ['pr-octo/other#1@1', 'pr-octo/other#2@1', 'pr-octo/other#3@1']);
       const timedOut = lines.filter((line) => line.includes(' ERROR ') && line.includes('timed out'));
       assert.equal(timedOut.length, 1, lines.join('\n'));
-      assert.match(timedOut[0]!, /\[bot-toy\].*300 ms.*message pr-octo\/hung#1 of session pr-octo\/hung/);
+      assert.match(timedOut[0]!, /\[bot-toy\].*1500 ms.*message pr-octo\/hung#1 of session pr-octo\/hung/);
       assert.ok(
         lines.some((line) => line.includes(' WARN ') && /message pr-octo\/hung#1 .*timed-out invocation is still running/.test(line)),
         'the redelivery says it runs alongside the hung invocation',
