@@ -21,6 +21,7 @@ export function registerWithFunctionsHost(definitions: readonly FunctionDefiniti
           connection: definition.connection,
           queueName: definition.queueName,
           isSessionsEnabled: definition.isSessionsEnabled,
+          cardinality: definition.cardinality,
           handler: definition.handler,
         });
         break;

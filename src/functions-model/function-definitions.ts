@@ -17,15 +17,27 @@ export interface HttpFunctionDefinition {
 
 export type ServiceBusMessageHandler = (message: unknown, context: InvocationContext) => Promise<void>;
 
-export interface ServiceBusQueueFunctionDefinition {
+/**
+ * `cardinality: 'many'`: the host hands the function a batch of one session's messages in order, and
+ * the trigger metadata as arrays (`messageIdArray`, `sequenceNumberArray`, `deliveryCountArray`, …, one
+ * entry per message). The host completes the whole batch when the handler returns and abandons the
+ * whole batch when it throws (the Node model settles nothing per message).
+ * https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger
+ */
+export type ServiceBusBatchHandler = (messages: unknown[], context: InvocationContext) => Promise<void>;
+
+interface ServiceBusQueueTrigger {
   kind: 'serviceBusQueue';
   name: string;
   queueName: string;
   connection: 'ServiceBusConnection';
   /** False for a bot with `strategy: none`: a plain queue, processed up to `maxConcurrentCalls` at once. */
   isSessionsEnabled: boolean;
-  handler: ServiceBusMessageHandler;
 }
+
+export type ServiceBusQueueFunctionDefinition =
+  | (ServiceBusQueueTrigger & { cardinality: 'one'; handler: ServiceBusMessageHandler })
+  | (ServiceBusQueueTrigger & { cardinality: 'many'; handler: ServiceBusBatchHandler });
 
 export interface TimerFunctionDefinition {
   kind: 'timer';

@@ -15,6 +15,7 @@ export function defineBotQueueFunctions(
 ): ServiceBusQueueFunctionDefinition[] {
   return bots.map((bot) => ({
     kind: 'serviceBusQueue',
+    cardinality: 'one',
     name: `bot-${bot.name}`,
     queueName: bot.queue,
     connection: 'ServiceBusConnection',

@@ -108,6 +108,7 @@ function definitionFor(bot: BotDefinition) {
     telemetry: noTelemetry,
     now: () => new Date(),
   });
+  if (definition!.cardinality !== 'one') throw new Error(`${definition!.name}: the split times one message per invocation`);
   const { handler } = definition!;
   return {
     ...definition!,

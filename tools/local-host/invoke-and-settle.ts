@@ -82,7 +82,10 @@ export async function invokeAndSettle(
   attachInvocationSignal(context, cancel.signal);
   const started = performance.now();
   const invocation: Promise<HandlerOutcome> = Promise.resolve()
-    .then(() => definition.handler(bodyOf(message), context))
+    .then(() => {
+      if (definition.cardinality === 'many') throw new Error(`${functionName}: the local host does not run cardinality "many" yet`);
+      return definition.handler(bodyOf(message), context);
+    })
     .then(
       () => ({ kind: 'returned' }),
       (error: unknown) => ({ kind: 'threw', error: error ?? new Error('handler threw a nullish value') }),

@@ -39,6 +39,7 @@ function toyApp() {
       },
       {
         kind: 'serviceBusQueue',
+        cardinality: 'one',
         name: 'bot-toy',
         queueName: 'bot-toy',
         connection: 'ServiceBusConnection',

@@ -10,6 +10,7 @@ import { fastRetries, withDevBroker } from '../../support/dev-broker-fixture.js'
 const QUEUE = 'bot-toy';
 const definition = (handler: ServiceBusMessageHandler) => ({
   kind: 'serviceBusQueue' as const,
+  cardinality: 'one' as const,
   name: 'bot-toy',
   queueName: QUEUE,
   connection: 'ServiceBusConnection' as const,

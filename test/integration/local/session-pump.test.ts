@@ -11,6 +11,7 @@ const QUEUE = 'bot-toy';
 const queue = (maxDeliveryCount = 10) => [{ name: QUEUE, maxDeliveryCount }];
 const definition = (handler: ServiceBusMessageHandler): ServiceBusQueueFunctionDefinition => ({
   kind: 'serviceBusQueue',
+  cardinality: 'one',
   name: 'bot-toy',
   queueName: QUEUE,
   connection: 'ServiceBusConnection',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { ServiceBusClient, type ServiceBusMessage } from '@azure/service-bus';
+import type { InvocationContext } from '@azure/functions';
 import type { ServiceBusQueueFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
 import { botDefinitionSchema, type BotDefinition } from '../../../src/bots/bot-config-schema.js';
 import { queueOptionsFromBots } from '../../dev-broker/queue-options-from-bots.js';
@@ -107,13 +108,16 @@ export function appQueueFunctions(
     poison: createTablePoisonStore({ tableClient: table(stack.azurite, 'poisonmessages') }),
     telemetry: noTelemetry,
     now: () => new Date(),
-  }).map((definition) => ({
-    ...definition,
-    handler: async (message, context) => {
-      await definition.handler(message, context);
-      onDone(String(context.triggerMetadata?.['messageId']));
-    },
-  }));
+  }).map((definition) => {
+    if (definition.cardinality !== 'one') throw new Error(`${definition.name}: the bench times one message per invocation`);
+    return {
+      ...definition,
+      handler: async (message: unknown, context: InvocationContext) => {
+        await definition.handler(message, context);
+        onDone(String(context.triggerMetadata?.['messageId']));
+      },
+    };
+  });
 }
 
 export interface PumpLike {
