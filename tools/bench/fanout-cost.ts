@@ -6,6 +6,10 @@ import { createApp, type App } from '../../src/app/create-app.js';
 import { botDefinitionSchema, type BotDefinition } from '../../src/bots/bot-config-schema.js';
 import { createBotRegistry } from '../../src/bots/bot-registry.js';
 import { createWebhookHandler, type WebhookHandler } from '../../src/ingress/create-webhook-handler.js';
+import { noTelemetry } from '../../src/telemetry/telemetry.js';
+import { planInlineEnvelope } from '../../src/transport/envelope-bytes.js';
+import { createServiceBusDispatcher } from '../../src/transport/service-bus-dispatcher.js';
+import { envelopeFor } from '../../test/support/envelopes.js';
 import { example } from '../../test/support/example-payloads.js';
 import { median } from './compare/statistics.js';
 import { ownCpuMs, processCpuMs } from './compare/process-cpu.js';
@@ -20,7 +24,9 @@ const { HttpRequest, InvocationContext } = azureFunctions;
  * Service Bus dispatcher sending to the development broker in its own process (on Azure the broker
  * is not on the app's cores either). The replay guard's Table insert is replaced by a stand-in (it
  * is once per webhook, not per bot). Beside it, the bare SDK: one ServiceBusClient sending the same
- * bytes to the same 1..5 queues at once (what any fan-out to per-bot queues pays). Interleaved
+ * bytes to the same 1..5 queues at once (what any fan-out to per-bot queues pays), and the app's
+ * dispatcher alone (reserve + dispatch of a built envelope: the app's per-bot work without the
+ * webhook's). Interleaved
  * rounds, medians; the slope is the least-squares line through the medians.
  *
  *   node --expose-gc dist/tools/bench/fanout-cost.js [webhooksPerRound=300] [rounds=5]
@@ -77,6 +83,25 @@ try {
       ),
     );
   };
+  const dispatcher = createServiceBusDispatcher({ client: bareClient, telemetry: noTelemetry });
+  const dispatchOnly = (count: number) => async () => {
+    const envelope = envelopeFor('pull_request', payload, { deliveryId: randomUUID() });
+    planInlineEnvelope(envelope, body).bytes();
+    const reservation = dispatcher.reserve(
+      bots.slice(0, count).map((bot, index) => ({
+        bot: bot.name,
+        queue: bot.queue,
+        sessionId: `pr-${index}`,
+        messageId: envelope.eventId,
+        ordered: true,
+      })),
+    );
+    try {
+      await reservation.dispatch(envelope, AbortSignal.timeout(60_000));
+    } finally {
+      reservation.release();
+    }
+  };
   const context = new InvocationContext({ functionName: 'github-webhook', logHandler: () => undefined });
   const send = async (handler: WebhookHandler) => {
     const request = new HttpRequest({
@@ -97,6 +122,7 @@ try {
   const contenders = apps.flatMap(({ count, handler }) => [
     { name: `app:${count}`, count, run: () => send(handler) },
     { name: `bare:${count}`, count, run: bare(count) },
+    { name: `dispatcher:${count}`, count, run: dispatchOnly(count) },
   ]);
   // Warm-up: every sender attached, optimised code.
   for (const { run } of contenders) for (let i = 0; i < 100; i++) await run();
@@ -117,6 +143,7 @@ try {
     bots: count,
     appUs: median(processUs.get(`app:${count}`)!),
     bareSdkUs: median(processUs.get(`bare:${count}`)!),
+    dispatcherUs: median(processUs.get(`dispatcher:${count}`)!),
     brokerUs: median(brokerUs.get(`app:${count}`)!),
   }));
   console.log(
@@ -128,11 +155,15 @@ try {
     );
   const appSlope = slope(rows.map((row) => [row.bots, row.appUs]));
   const bareSlope = slope(rows.map((row) => [row.bots, row.bareSdkUs]));
+  const dispatcherSlope = slope(rows.map((row) => [row.bots, row.dispatcherUs]));
   const brokerSlope = slope(rows.map((row) => [row.bots, row.brokerUs]));
-  console.log(`per extra bot: app +${appSlope.toFixed(0)} µs (bare SDK +${bareSlope.toFixed(0)} µs), broker +${brokerSlope.toFixed(0)} µs`);
+  console.log(
+    `per extra bot: app +${appSlope.toFixed(0)} µs, dispatcher alone +${dispatcherSlope.toFixed(0)} µs, bare SDK +${bareSlope.toFixed(0)} µs, broker +${brokerSlope.toFixed(0)} µs`,
+  );
   console.log(
     JSON.stringify({
       fanoutAppUsPerExtraBot: round1(appSlope),
+      fanoutDispatcherUsPerExtraBot: round1(dispatcherSlope),
       fanoutBareSdkUsPerExtraBot: round1(bareSlope),
       fanoutBrokerUsPerExtraBot: round1(brokerSlope),
       rows,
