@@ -1,3 +1,5 @@
+import type { CountedBatch } from './counted-batch.js';
+
 /** Why a generation ended: one of the bot's three limits, or an operator's hand. */
 export type CloseReason = 'maxSessionDuration' | 'maxMessagesPerSession' | 'sessionTimeout' | 'manual';
 
@@ -38,6 +40,8 @@ export interface SessionRecord {
   heldLastMessageId?: string;
   /** `pending` from a close by the janitor or an operator until the bot's session-closed notice is on its queue. */
   closeNotice?: 'pending' | 'sent';
+  /** The last batch counted (a `cardinality: many` bot), so a redelivery of it is not counted twice. */
+  countedBatch?: CountedBatch;
 }
 
 /** Why and since when a session is held. */

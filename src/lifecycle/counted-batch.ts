@@ -1,0 +1,127 @@
+import type { ClosedGeneration, TouchResult } from './session-context.js';
+
+/**
+ * The places the last counted batch gave its messages, kept on the session record so a
+ * redelivery of the batch (the handler threw, the host abandoned every message of it) is not
+ * counted again and tells each message the place it had. Service Bus sequence numbers grow
+ * within a queue, so within a session: a message at or below `lastSequenceNumber` was counted.
+ * https://learn.microsoft.com/azure/service-bus-messaging/message-sequencing
+ */
+export interface CountedBatch {
+  /** Sequence numbers (int64, kept as bigint) of the first and the last message the batch counted. */
+  firstSequenceNumber: bigint;
+  lastSequenceNumber: bigint;
+  /** The record's `lastMessageId` when the batch was counted: any other touch since (a single-message one) makes this stale. */
+  lastMessageId: string;
+  /** The places in batch order, as runs of consecutive indexes of one generation. */
+  runs: PlaceRun[];
+}
+
+export interface PlaceRun {
+  generation: number;
+  firstIndex: number;
+  count: number;
+  /** The generation the run's first message closed (it opened this one at once). */
+  closed?: ClosedGeneration;
+}
+
+/** Runs from the places, in order. */
+export function runsOf(places: readonly TouchResult[]): PlaceRun[] {
+  const runs: PlaceRun[] = [];
+  for (const { session, closed } of places) {
+    const last = runs.at(-1);
+    if (last !== undefined && closed === null && last.generation === session.generation && last.firstIndex + last.count === session.index) {
+      last.count++;
+      continue;
+    }
+    runs.push({ generation: session.generation, firstIndex: session.index, count: 1, ...(closed === null ? {} : { closed }) });
+  }
+  return runs;
+}
+
+/** The places again, one per counted message, in order. */
+export function placesOf(batch: CountedBatch, sessionId: string): TouchResult[] {
+  const places: TouchResult[] = [];
+  for (const run of batch.runs) {
+    for (let n = 0; n < run.count; n++) {
+      const index = run.firstIndex + n;
+      places.push({
+        session: { id: sessionId, generation: run.generation, index, isNew: index === 1 },
+        closed: n === 0 && run.closed !== undefined ? run.closed : null,
+      });
+    }
+  }
+  return places;
+}
+
+// A Table string property holds 32 Ki UTF-16 characters:
+// https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model#property-types
+const MAX_COLUMN_CHARS = 32_000;
+
+/**
+ * The batch as a Table column (JSON), or undefined when it does not fit one (a batch crossing
+ * hundreds of generations: maxMessagesPerSession far below the batch size). Then only the last
+ * message is known as counted (by `lastMessageId`), as for single messages.
+ */
+export function encodeCountedBatch(batch: CountedBatch): string | undefined {
+  const text = JSON.stringify({
+    first: batch.firstSequenceNumber.toString(),
+    last: batch.lastSequenceNumber.toString(),
+    lastMessageId: batch.lastMessageId,
+    runs: batch.runs.map((run) => ({
+      ...run,
+      ...(run.closed === undefined
+        ? {}
+        : {
+            closed: {
+              ...run.closed,
+              openedAt: run.closed.openedAt.toISOString(),
+              lastActivityAt: run.closed.lastActivityAt.toISOString(),
+              closedAt: run.closed.closedAt.toISOString(),
+            },
+          }),
+    })),
+  });
+  return text.length <= MAX_COLUMN_CHARS ? text : undefined;
+}
+
+/** The column read back; undefined when absent or not one this code wrote (then it is ignored: the record's `lastMessageId` still guards the last message). */
+export function decodeCountedBatch(text: unknown): CountedBatch | undefined {
+  if (typeof text !== 'string' || text === '') return undefined;
+  try {
+    const raw = JSON.parse(text) as {
+      first: string;
+      last: string;
+      lastMessageId: string;
+      runs: Array<Omit<PlaceRun, 'closed'> & { closed?: Record<string, unknown> }>;
+    };
+    if (typeof raw.lastMessageId !== 'string' || !Array.isArray(raw.runs)) return undefined;
+    const runs = raw.runs.map((run): PlaceRun => {
+      if (![run.generation, run.firstIndex, run.count].every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error('bad run');
+      if (run.closed === undefined) return { generation: run.generation, firstIndex: run.firstIndex, count: run.count };
+      const closed = run.closed as unknown as ClosedGeneration & Record<'openedAt' | 'lastActivityAt' | 'closedAt', string>;
+      return {
+        generation: run.generation,
+        firstIndex: run.firstIndex,
+        count: run.count,
+        closed: {
+          generation: closed.generation,
+          reason: closed.reason,
+          messageCount: closed.messageCount,
+          openedAt: validDate(closed.openedAt),
+          lastActivityAt: validDate(closed.lastActivityAt),
+          closedAt: validDate(closed.closedAt),
+        },
+      };
+    });
+    return { firstSequenceNumber: BigInt(raw.first), lastSequenceNumber: BigInt(raw.last), lastMessageId: raw.lastMessageId, runs };
+  } catch {
+    return undefined;
+  }
+}
+
+function validDate(text: string): Date {
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new Error('bad date');
+  return date;
+}
