@@ -11,8 +11,6 @@ export interface CountedBatch {
   /** Sequence numbers (int64, kept as bigint) of the first and the last message the batch counted. */
   firstSequenceNumber: bigint;
   lastSequenceNumber: bigint;
-  /** The record's `lastMessageId` when the batch was counted: any other touch since (a single-message one) makes this stale. */
-  lastMessageId: string;
   /** The places in batch order, as runs of consecutive indexes of one generation. */
   runs: PlaceRun[];
 }
@@ -61,13 +59,12 @@ const MAX_COLUMN_CHARS = 32_000;
 /**
  * The batch as a Table column (JSON), or undefined when it does not fit one (a batch crossing
  * hundreds of generations: maxMessagesPerSession far below the batch size). Then only the last
- * message is known as counted (by `lastMessageId`), as for single messages.
+ * message is known as counted (by the record's `lastMessageId`), as for single messages.
  */
 export function encodeCountedBatch(batch: CountedBatch): string | undefined {
   const text = JSON.stringify({
     first: batch.firstSequenceNumber.toString(),
     last: batch.lastSequenceNumber.toString(),
-    lastMessageId: batch.lastMessageId,
     runs: batch.runs.map((run) => ({
       ...run,
       ...(run.closed === undefined
@@ -92,10 +89,9 @@ export function decodeCountedBatch(text: unknown): CountedBatch | undefined {
     const raw = JSON.parse(text) as {
       first: string;
       last: string;
-      lastMessageId: string;
       runs: Array<Omit<PlaceRun, 'closed'> & { closed?: Record<string, unknown> }>;
     };
-    if (typeof raw.lastMessageId !== 'string' || !Array.isArray(raw.runs)) return undefined;
+    if (!Array.isArray(raw.runs)) return undefined;
     const runs = raw.runs.map((run): PlaceRun => {
       if (![run.generation, run.firstIndex, run.count].every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error('bad run');
       if (run.closed === undefined) return { generation: run.generation, firstIndex: run.firstIndex, count: run.count };
@@ -114,7 +110,7 @@ export function decodeCountedBatch(text: unknown): CountedBatch | undefined {
         },
       };
     });
-    return { firstSequenceNumber: BigInt(raw.first), lastSequenceNumber: BigInt(raw.last), lastMessageId: raw.lastMessageId, runs };
+    return { firstSequenceNumber: BigInt(raw.first), lastSequenceNumber: BigInt(raw.last), runs };
   } catch {
     return undefined;
   }

@@ -32,8 +32,8 @@ export function planBatchTouch(
 ): BatchTouchPlan {
   if (messages.length === 0) throw new Error('a batch touch needs at least one message');
   if (current?.hold !== undefined) return { kind: 'held', hold: current.hold };
-  // The batch counted last, unless a single-message touch counted something since.
-  const counted = current?.countedBatch?.lastMessageId === current?.lastMessageId ? current?.countedBatch : undefined;
+  // The batch counted last: its messages are at or below its last sequence number (a single-message touch since counted higher ones).
+  const counted = current?.countedBatch;
   const replayed = counted === undefined ? [] : placesOf(counted, sessionId);
   const etag = current?.etag ?? '';
 
@@ -43,7 +43,14 @@ export function planBatchTouch(
   const fresh: { message: BatchMessage; place: TouchResult }[] = [];
   /** Per message: the record it left and how many fresh messages were counted through it (none: counted before). */
   const after: ({ record: SessionRecord; fresh: number } | undefined)[] = [];
-  let replayedSoFar = 0;
+  // A redelivery normally starts with the counted batch's first message; if not (one of it dead-lettered meanwhile), align at its last.
+  const again = counted === undefined ? [] : messages.filter((m) => m.sequenceNumber <= counted.lastSequenceNumber);
+  let replayedSoFar =
+    counted === undefined || again.length === 0 || again[0]!.sequenceNumber === counted.firstSequenceNumber
+      ? 0
+      : again.at(-1)!.sequenceNumber === counted.lastSequenceNumber
+        ? Math.max(0, replayed.length - again.length)
+        : 0;
   for (const message of messages) {
     if (counted !== undefined && message.sequenceNumber <= counted.lastSequenceNumber) {
       // Counted by an earlier delivery of this batch: the place it had, in the order it had it.
@@ -66,25 +73,21 @@ export function planBatchTouch(
   }
   const through = (i: number): SessionRecord | undefined => {
     const stop = after[i];
-    return stop === undefined ? undefined : withBatch(stop.record, batchAfter(counted, fresh.slice(0, stop.fresh), stop.record.lastMessageId));
+    return stop === undefined ? undefined : withBatch(stop.record, batchAfter(counted, fresh.slice(0, stop.fresh)));
   };
   if (write === 'none' || record === undefined) {
     return { kind: 'counted', write: 'none', record: current!, places, through };
   }
   const { etag: _etag, ...written } = record;
-  return { kind: 'counted', write, record: withBatch(written, batchAfter(counted, fresh, written.lastMessageId)), places, through };
+  return { kind: 'counted', write, record: withBatch(written, batchAfter(counted, fresh)), places, through };
 }
 
 /** The counted batch after the fresh messages so far: appended to the one redelivered, or a batch of its own. */
-function batchAfter(
-  counted: CountedBatch | undefined,
-  fresh: readonly { message: BatchMessage; place: TouchResult }[],
-  lastMessageId: string,
-): CountedBatch {
+function batchAfter(counted: CountedBatch | undefined, fresh: readonly { message: BatchMessage; place: TouchResult }[]): CountedBatch {
   const runs = runsOf(fresh.map((f) => f.place));
   const last = fresh.at(-1)!.message.sequenceNumber;
-  if (counted !== undefined) return { ...counted, lastSequenceNumber: last, lastMessageId, runs: [...counted.runs, ...runs] };
-  return { firstSequenceNumber: fresh[0]!.message.sequenceNumber, lastSequenceNumber: last, lastMessageId, runs };
+  if (counted !== undefined) return { ...counted, lastSequenceNumber: last, runs: [...counted.runs, ...runs] };
+  return { firstSequenceNumber: fresh[0]!.message.sequenceNumber, lastSequenceNumber: last, runs };
 }
 
 function withBatch(record: SessionRecord, countedBatch: CountedBatch): SessionRecord {

@@ -97,5 +97,11 @@ export interface BatchSessionToucher extends SessionToucher {
    * when every message was counted before). Idempotent per sequence number: messages of a
    * redelivered batch that were counted get the places they had, the others are counted.
    */
-  touchBatch(bot: string, sessionId: string, messages: readonly BatchMessage[], at: Date, options?: TouchOptions): Promise<BatchTouchResult>;
+  touchBatch(
+    bot: string,
+    sessionId: string,
+    messages: readonly BatchMessage[],
+    at: Date,
+    options?: TouchOptions,
+  ): Promise<BatchTouchResult>;
 }

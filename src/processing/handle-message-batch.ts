@@ -97,7 +97,8 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
   const holding = bot.onPoison === 'hold';
 
   return async function handleBotMessageBatch(messages: unknown[], context: InvocationContext): Promise<void> {
-    if (!Array.isArray(messages)) throw new Error(`Bot "${bot.name}": a batch trigger was given ${typeof messages}, not an array of messages`);
+    if (!Array.isArray(messages))
+      throw new Error(`Bot "${bot.name}": a batch trigger was given ${typeof messages}, not an array of messages`);
     const facts = readBatchMessageFacts(context, messages.length, { sessions: parts.sessions });
     if (messages.length === 0) return;
     const n = messages.length;
@@ -133,7 +134,13 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
         await parts.poison(facts[i]!, { ...what, reason: error.reason, detail: error.message });
         return holding && sessionId !== null ? { kind: 'hold', reason: error.reason } : { kind: 'skip' };
       }
-      telemetry.trackException(error, { ...parts.describe(facts[i]!, eventType), stage, lastDelivery, retriesInPlace: retries, batchSize: n });
+      telemetry.trackException(error, {
+        ...parts.describe(facts[i]!, eventType),
+        stage,
+        lastDelivery,
+        retriesInPlace: retries,
+        batchSize: n,
+      });
       if (!lastDelivery) {
         context.warn(
           `Bot "${bot.name}": message ${facts[i]!.messageId}${ofSession(facts[i]!)} (${i + 1} of a batch of ${n}) failed at ${stage} (delivery ${facts[i]!.deliveryCount} of ${bot.delivery.maxDeliveryCount}) after ${retries} retries in place; handing the batch back for redelivery (the ${i} before it reach the target again): ${errorText(error)}`,

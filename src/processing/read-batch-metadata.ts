@@ -27,7 +27,8 @@ export function readBatchMessageFacts(context: InvocationContext, count: number,
   for (const name of [...required, ...optional]) {
     const value = metadata[name];
     if (value === undefined || value === null) {
-      if (required.includes(name)) throw new Error(`The batch of ${count} messages has no trigger metadata "${name}": is the trigger cardinality "many"?`);
+      if (required.includes(name))
+        throw new Error(`The batch of ${count} messages has no trigger metadata "${name}": is the trigger cardinality "many"?`);
       continue;
     }
     if (!Array.isArray(value)) throw new Error(`The batch's trigger metadata "${name}" is not an array (${typeof value})`);

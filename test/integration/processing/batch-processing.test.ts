@@ -172,7 +172,11 @@ test('a batch finding its session held keeps every message in line, in order, co
   );
   const record = await f.sessions.get(f.bot.name, SESSION);
   assert.equal(record?.hold?.messageId, 'd-2');
-  assert.equal(record?.messageCount, 2, 'counted through the poisoned message (the bot was shown it), not the three kept behind it nor the next batch');
+  assert.equal(
+    record?.messageCount,
+    2,
+    'counted through the poisoned message (the bot was shown it), not the three kept behind it nor the next batch',
+  );
   // The resume delivers the kept messages through the same pipeline: each counted once, at the place after the poisoned one.
   const resumed = await f.pipeline.deliverHeld(line[1]!);
   assert.equal(resumed.kind, 'delivered');
@@ -242,7 +246,7 @@ test('retry in place has one budget for the whole batch: a failure after it is s
   );
 });
 
-test("retry in place stops when the invocation is cancelled (functionTimeout), and the batch is handed back", async () => {
+test('retry in place stops when the invocation is cancelled (functionTimeout), and the batch is handed back', async () => {
   const f = await batchFixture(azurite, {});
   const cancel = new AbortController();
   f.onDeliver = (input) => {

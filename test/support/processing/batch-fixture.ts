@@ -48,8 +48,18 @@ export interface BatchFixture {
  * their own), with a recording target, for handing batches to `handleBatch` as the Functions
  * host does. `limits`: let the touch apply the bot's session limits (as the app does).
  */
-export async function batchFixture(azurite: RunningAzurite, botJson: Record<string, unknown>, options: { limits?: boolean } = {}): Promise<BatchFixture> {
-  const bot = botDefinitionSchema.parse({ name: 'merge-warden', queue: 'bot-merge-warden', events: ['*'], cardinality: 'many', ...botJson });
+export async function batchFixture(
+  azurite: RunningAzurite,
+  botJson: Record<string, unknown>,
+  options: { limits?: boolean } = {},
+): Promise<BatchFixture> {
+  const bot = botDefinitionSchema.parse({
+    name: 'merge-warden',
+    queue: 'bot-merge-warden',
+    events: ['*'],
+    cardinality: 'many',
+    ...botJson,
+  });
   const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   const table = async (name: string) => {
     const client = TableClient.fromConnectionString(azurite.connectionString, `${name}${suffix}`, { allowInsecureConnection: true });
@@ -60,7 +70,10 @@ export async function batchFixture(azurite: RunningAzurite, botJson: Record<stri
   const sessionRequests = countRequests(sessionsTable).log;
   const otherRequests = countRequests(poisonTable).log;
   const heldLog = countRequests(heldTable).log;
-  const sessions = createTableSessionStore({ tableClient: sessionsTable, limitsOf: () => (options.limits === true ? bot.session : undefined) });
+  const sessions = createTableSessionStore({
+    tableClient: sessionsTable,
+    limitsOf: () => (options.limits === true ? bot.session : undefined),
+  });
   const poison = createTablePoisonStore({ tableClient: poisonTable });
   const held = createTableHeldMessageStore({ tableClient: heldTable });
   const telemetry = recordingTelemetry();
@@ -90,31 +103,35 @@ export async function batchFixture(azurite: RunningAzurite, botJson: Record<stri
     clock.ms += ms;
     return !signals.some((signal) => signal.aborted);
   };
-  const pipelineOver = (sessions: SessionStore) => createBotPipeline({
-    bot,
-    parseEnvelope,
-    resolvePayload: async () => {
-      throw new Error('no claim checks in this test');
-    },
-    sessions,
-    target: {
-      async deliver(input) {
-        await fixture.onDeliver(input);
-        told.push({ kind: 'message', id: input.envelope.eventId, generation: input.session?.generation, index: input.session?.index });
+  const pipelineOver = (sessions: SessionStore) =>
+    createBotPipeline({
+      bot,
+      parseEnvelope,
+      resolvePayload: async () => {
+        throw new Error('no claim checks in this test');
       },
-      async sessionClosed(notice: SessionClosedNotice) {
-        told.push({ kind: 'closed', generation: notice.generation, reason: notice.reason, messageCount: notice.messageCount });
+      sessions,
+      target: {
+        async deliver(input) {
+          await fixture.onDeliver(input);
+          told.push({ kind: 'message', id: input.envelope.eventId, generation: input.session?.generation, index: input.session?.index });
+        },
+        async sessionClosed(notice: SessionClosedNotice) {
+          told.push({ kind: 'closed', generation: notice.generation, reason: notice.reason, messageCount: notice.messageCount });
+        },
       },
-    },
-    poison,
-    telemetry,
-    now: () => new Date(clock.ms),
-    wait,
-    random: () => 0.5,
-    holds: { sessions, held },
-  });
+      poison,
+      telemetry,
+      now: () => new Date(clock.ms),
+      wait,
+      random: () => 0.5,
+      holds: { sessions, held },
+    });
   fixture.pipeline = pipelineOver(sessions);
-  fixture.elsewhere = () => pipelineOver(createTableSessionStore({ tableClient: sessionsTable, limitsOf: () => (options.limits === true ? bot.session : undefined) }));
+  fixture.elsewhere = () =>
+    pipelineOver(
+      createTableSessionStore({ tableClient: sessionsTable, limitsOf: () => (options.limits === true ? bot.session : undefined) }),
+    );
   return fixture;
 }
 
@@ -129,7 +146,12 @@ export interface BatchEntry {
 }
 
 /** A session's messages for the envelopes, with sequence numbers from `firstSequence` on (gaps, as other sessions share the queue). */
-export function entriesOf(envelopes: readonly InlineEventEnvelope[], sessionId: string | null, firstSequence: number, deliveryCount = 1): BatchEntry[] {
+export function entriesOf(
+  envelopes: readonly InlineEventEnvelope[],
+  sessionId: string | null,
+  firstSequence: number,
+  deliveryCount = 1,
+): BatchEntry[] {
   return envelopes.map((envelope, i) => ({
     body: JSON.parse(JSON.stringify(envelope)) as unknown,
     messageId: envelope.eventId,

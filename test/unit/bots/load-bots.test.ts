@@ -274,7 +274,8 @@ test('cardinality is "one" unless a bot asks for "many" (any strategy); another 
   assert.equal(bots[0]!.cardinality, 'many');
   assert.ok(bots.slice(1).every((bot) => bot.cardinality === 'one'));
   assert.equal(
-    botDefinitionSchema.parse({ name: 'fire-hose', queue: 'bot-fire-hose', events: ['*'], strategy: { type: 'none' }, cardinality: 'many' }).cardinality,
+    botDefinitionSchema.parse({ name: 'fire-hose', queue: 'bot-fire-hose', events: ['*'], strategy: { type: 'none' }, cardinality: 'many' })
+      .cardinality,
     'many',
   );
   json.bots[1]!['cardinality'] = 'batch';
