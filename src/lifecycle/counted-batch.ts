@@ -1,27 +1,7 @@
 import type { ClosedGeneration, TouchResult } from './session-context.js';
+import type { CountedBatch, PlaceRun } from './session-record.js';
 
-/**
- * The places the last counted batch gave its messages, kept on the session record so a
- * redelivery of the batch (the handler threw, the host abandoned every message of it) is not
- * counted again and tells each message the place it had. Service Bus sequence numbers grow
- * within a queue, so within a session: a message at or below `lastSequenceNumber` was counted.
- * https://learn.microsoft.com/azure/service-bus-messaging/message-sequencing
- */
-export interface CountedBatch {
-  /** Sequence numbers (int64, kept as bigint) of the first and the last message the batch counted. */
-  firstSequenceNumber: bigint;
-  lastSequenceNumber: bigint;
-  /** The places in batch order, as runs of consecutive indexes of one generation. */
-  runs: PlaceRun[];
-}
-
-export interface PlaceRun {
-  generation: number;
-  firstIndex: number;
-  count: number;
-  /** The generation the run's first message closed (it opened this one at once). */
-  closed?: ClosedGeneration;
-}
+export type { CountedBatch, PlaceRun } from './session-record.js';
 
 /** Runs from the places, in order. */
 export function runsOf(places: readonly TouchResult[]): PlaceRun[] {
