@@ -45,6 +45,7 @@ export function encodeCountedBatch(batch: CountedBatch): string | undefined {
   const text = JSON.stringify({
     first: batch.firstSequenceNumber.toString(),
     last: batch.lastSequenceNumber.toString(),
+    ...(batch.deliveredThrough === undefined ? {} : { delivered: batch.deliveredThrough.toString() }),
     runs: batch.runs.map((run) => ({
       ...run,
       ...(run.closed === undefined
@@ -69,6 +70,7 @@ export function decodeCountedBatch(text: unknown): CountedBatch | undefined {
     const raw = JSON.parse(text) as {
       first: string;
       last: string;
+      delivered?: string;
       runs: Array<Omit<PlaceRun, 'closed'> & { closed?: Record<string, unknown> }>;
     };
     if (!Array.isArray(raw.runs)) return undefined;
@@ -90,7 +92,9 @@ export function decodeCountedBatch(text: unknown): CountedBatch | undefined {
         },
       };
     });
-    return { firstSequenceNumber: BigInt(raw.first), lastSequenceNumber: BigInt(raw.last), runs };
+    const batch: CountedBatch = { firstSequenceNumber: BigInt(raw.first), lastSequenceNumber: BigInt(raw.last), runs };
+    if (typeof raw.delivered === 'string') batch.deliveredThrough = BigInt(raw.delivered);
+    return batch;
   } catch {
     return undefined;
   }

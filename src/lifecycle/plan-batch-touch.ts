@@ -18,6 +18,8 @@ export type BatchTouchPlan =
       write: 'none' | 'create' | 'replace';
       record: SessionRecord;
       places: TouchResult[];
+      /** From the counted batch this one redelivers: its messages up to here reached the target already. */
+      deliveredThrough?: bigint;
       /** The record had the batch stopped after message i; undefined for a message counted by an earlier delivery. */
       through: (i: number) => SessionRecord | undefined;
     };
@@ -76,10 +78,17 @@ export function planBatchTouch(
     return stop === undefined ? undefined : withBatch(stop.record, batchAfter(counted, fresh.slice(0, stop.fresh)));
   };
   if (write === 'none' || record === undefined) {
-    return { kind: 'counted', write: 'none', record: current!, places, through };
+    return { kind: 'counted', write: 'none', record: current!, places, through, ...delivered(counted, again.length) };
   }
   const { etag: _etag, ...written } = record;
-  return { kind: 'counted', write, record: withBatch(written, batchAfter(counted, fresh)), places, through };
+  return {
+    kind: 'counted',
+    write,
+    record: withBatch(written, batchAfter(counted, fresh)),
+    places,
+    through,
+    ...delivered(counted, again.length),
+  };
 }
 
 /** The counted batch after the fresh messages so far: appended to the one redelivered, or a batch of its own. */
@@ -92,4 +101,9 @@ function batchAfter(counted: CountedBatch | undefined, fresh: readonly { message
 
 function withBatch(record: SessionRecord, countedBatch: CountedBatch): SessionRecord {
   return { ...record, countedBatch };
+}
+
+/** The delivered mark of the batch redelivered, when this batch redelivers some of it. */
+function delivered(counted: CountedBatch | undefined, redelivered: number): { deliveredThrough?: bigint } {
+  return counted?.deliveredThrough === undefined || redelivered === 0 ? {} : { deliveredThrough: counted.deliveredThrough };
 }

@@ -69,6 +69,8 @@ export interface BatchTouchResult {
    * counted. Undefined when message `i` was counted by an earlier delivery of the batch.
    */
   countedThrough(i: number): StoredSessionRecord | undefined;
+  /** Messages of this batch at or below this sequence number already reached the target (`markDelivered` by an earlier delivery of it). */
+  deliveredThrough?: bigint;
 }
 
 /** The lifecycle store as the per-message pipeline sees it. */
@@ -104,4 +106,10 @@ export interface BatchSessionToucher extends SessionToucher {
     at: Date,
     options?: TouchOptions,
   ): Promise<BatchTouchResult>;
+  /**
+   * Notes on the counted batch that the target took its messages up to `sequenceNumber`, before
+   * the handler throws (one write, only on that path), so the redelivery skips them. Best effort:
+   * if it cannot be written they are delivered again (at least once).
+   */
+  markDelivered(bot: string, sessionId: string, sequenceNumber: bigint, at: Date): Promise<void>;
 }

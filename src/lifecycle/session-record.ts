@@ -79,6 +79,12 @@ export interface CountedBatch {
   /** Sequence numbers (int64, kept as bigint) of the first and the last message the batch counted. */
   firstSequenceNumber: bigint;
   lastSequenceNumber: bigint;
+  /**
+   * Set when an invocation of this batch failed after its target took the messages up to this
+   * sequence number (the host abandoned them all): a redelivery skips those instead of
+   * delivering them again.
+   */
+  deliveredThrough?: bigint;
   /** The places in batch order, as runs of consecutive indexes of one generation. */
   runs: PlaceRun[];
 }

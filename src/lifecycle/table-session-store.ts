@@ -220,12 +220,41 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
         else remembered.remember({ ...plan.record, etag });
         return {
           places: plan.places,
+          ...(plan.deliveredThrough === undefined ? {} : { deliveredThrough: plan.deliveredThrough }),
           countedThrough: (i) => {
             const record = plan.through(i);
             return record === undefined || etag === undefined ? undefined : { ...record, etag };
           },
         };
       });
+    },
+
+    async markDelivered(bot, sessionId, sequenceNumber, at) {
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        const current = remembered.recall(bot, sessionId, at, limitsOf(bot)) ?? (await read(bot, sessionId));
+        const batch = current?.countedBatch;
+        // Only within the batch counted last, and never backwards.
+        if (current === undefined || batch === undefined || sequenceNumber > batch.lastSequenceNumber) return;
+        if (batch.deliveredThrough !== undefined && batch.deliveredThrough >= sequenceNumber) return;
+        const countedBatch = { ...batch, deliveredThrough: sequenceNumber };
+        const column = encodeCountedBatch(countedBatch);
+        if (column === undefined) return;
+        try {
+          const { etag } = await tableClient.updateEntity(
+            { partitionKey: bot, rowKey: encodeRowKey(sessionId), countedBatch: column },
+            'Merge',
+            {
+              etag: current.etag,
+            },
+          );
+          if (etag === undefined) remembered.forget(bot, sessionId);
+          else remembered.remember({ ...current, countedBatch, etag });
+          return;
+        } catch (error) {
+          remembered.forget(bot, sessionId);
+          if (!isConflict(error) && statusOf(error) !== 404) throw error;
+        }
+      }
     },
 
     get: (bot, sessionId) => read(bot, sessionId),

@@ -28,7 +28,7 @@ export interface BotMessageHandlerDeps {
   /** The claim check: throws `PermanentError` for a missing or corrupt blob, `TransientError` for the network. */
   resolvePayload: (ref: PayloadRef) => Promise<JsonObject>;
   /** With `touchBatch` for a bot with `cardinality: "many"` (one Table write per batch). */
-  sessions: SessionToucher & Partial<Pick<BatchSessionToucher, 'touchBatch'>>;
+  sessions: SessionToucher & Partial<Pick<BatchSessionToucher, 'touchBatch' | 'markDelivered'>>;
   target: BotTarget;
   poison: PoisonStore;
   telemetry: Telemetry;
@@ -425,6 +425,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     bot,
     sessions,
     touchBatch: deps.sessions.touchBatch?.bind(deps.sessions),
+    markDelivered: deps.sessions.markDelivered?.bind(deps.sessions),
     look: (sessionId) => deps.sessions.look(bot.name, sessionId, deps.now()),
     telemetry,
     now: deps.now,

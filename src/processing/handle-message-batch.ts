@@ -33,6 +33,7 @@ export interface PipelineParts {
   /** False for a bot with `strategy: none`: no session, no touch. */
   sessions: boolean;
   touchBatch: BatchSessionToucher['touchBatch'] | undefined;
+  markDelivered: BatchSessionToucher['markDelivered'] | undefined;
   look: (sessionId: string) => Promise<StoredSessionRecord | null>;
   telemetry: Telemetry;
   now: () => Date;
@@ -125,6 +126,8 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
     // (https://learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues#maximum-delivery-count).
     const lastDelivery = facts.some((f) => f.deliveryCount >= bot.delivery.maxDeliveryCount);
     const sessionId = parts.sessions ? sessionOf(facts) : null;
+    /** The last message of the session the target took in this invocation (its sequence number). */
+    let deliveredThrough: bigint | undefined;
 
     /** A failed message: poison (skip or hold), or throw so the host abandons the batch. */
     async function failed(i: number, error: unknown): Promise<Failure> {
@@ -142,6 +145,7 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
         batchSize: n,
       });
       if (!lastDelivery) {
+        await markDelivered();
         context.warn(
           `Bot "${bot.name}": message ${facts[i]!.messageId}${ofSession(facts[i]!)} (${i + 1} of a batch of ${n}) failed at ${stage} (delivery ${facts[i]!.deliveryCount} of ${bot.delivery.maxDeliveryCount}) after ${retries} retries in place; handing the batch back for redelivery (the ${i} before it reach the target again): ${errorText(error)}`,
         );
@@ -150,6 +154,21 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
       // Abandoning would dead-letter every message of the batch on its last delivery, those after this one unprocessed.
       await parts.poison(facts[i]!, { ...what, reason: 'MaxDeliveryCountExceeded', detail: errorText(error) });
       return holding && sessionId !== null ? { kind: 'hold', reason: 'MaxDeliveryCountExceeded' } : { kind: 'skip' };
+    }
+
+    /**
+     * Before the batch is handed back: the messages the target already took are noted on the session
+     * record (one write, only on this path), so the redelivery skips them. Best effort: at least once.
+     */
+    async function markDelivered(): Promise<void> {
+      if (deliveredThrough === undefined || sessionId === null || parts.markDelivered === undefined) return;
+      try {
+        await parts.markDelivered(bot.name, sessionId, deliveredThrough, parts.now());
+      } catch (error) {
+        context.warn(
+          `Bot "${bot.name}": could not note what session ${sessionId} delivered; the redelivery delivers it again: ${errorText(error)}`,
+        );
+      }
     }
 
     /** Keeps messages from..n-1 in the held line, in order; returns where the session turned out resumed (n: all kept). */
@@ -206,12 +225,20 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
         if (ready === 'skipped') continue;
         at = i;
         const touchedHere = ready.kind === 'event' && touched !== undefined ? touched.places[++place]! : null;
+        if (touched?.deliveredThrough !== undefined && facts[i]!.sequenceNumber <= touched.deliveredThrough) {
+          // An earlier delivery of this batch got it to the target before the batch was handed back.
+          telemetry.trackEvent('BotMessageAlreadyDelivered', { ...parts.describe(facts[i]!, progress[i]!.eventType), batchSize: n });
+          if (ready.kind === 'event') deliveredThrough = facts[i]!.sequenceNumber;
+          continue;
+        }
         try {
           if (ready.kind === 'notice') await parts.tellSessionClosed(ready.notice, step);
           else {
             await parts.deliverEvent(ready.inline, sessionId, touchedHere, facts[i]!, step, progress[i]!);
             processed(i, touchedHere, ready.inline);
           }
+          // Counted messages only: the mark lives on the counted batch (a notice before one is told before it anyway).
+          if (sessionId !== null && ready.kind === 'event') deliveredThrough = facts[i]!.sequenceNumber;
         } catch (error) {
           const failure = await failed(i, error);
           if (failure.kind === 'hold') {
