@@ -197,6 +197,59 @@ test('a batch finding its session held keeps every message in line, in order, co
   assert.deepEqual(f.told.at(-1), { kind: 'message', id: 'd-3', generation: 1, index: 3 });
 });
 
+test('a batch whose touch finds the session held elsewhere (this process remembered it unheld) keeps the whole batch in line, counting none', async () => {
+  const f = await batchFixture(azurite, { onPoison: 'hold' });
+  const first = batchInvocation(entriesOf(events(1, 2), SESSION, 1));
+  await f.pipeline.handleBatch(first.messages, first.context);
+  // An operator's instance holds the session meanwhile (as a poisoned message there would).
+  const other = f.otherSessions();
+  const record = (await other.get(f.bot.name, SESSION))!;
+  const { etag: _etag, ...fields } = record;
+  assert.notEqual(
+    await other.replaceIf(record, { ...fields, hold: { messageId: 'd-x', reason: 'TargetRejected', since: new Date() } }),
+    'conflict',
+  );
+
+  const second = batchInvocation(entriesOf(events(3, 5), SESSION, 10));
+  await f.pipeline.handleBatch(second.messages, second.context);
+  assert.deepEqual(
+    f.told.map((t) => t.kind === 'message' && t.id),
+    ['d-1', 'd-2'],
+  );
+  assert.deepEqual(
+    (await f.held.list(f.bot.name, SESSION)).map((m) => m.messageId),
+    ['d-3', 'd-4', 'd-5'],
+  );
+  assert.equal((await f.sessions.get(f.bot.name, SESSION))?.messageCount, 2);
+});
+
+test('a session-closed control message inside a batch (a janitor close) is told in order and not counted', async () => {
+  const f = await batchFixture(azurite, {});
+  const entries = entriesOf(events(1, 3), SESSION, 1);
+  const notice = {
+    kind: 'session-closed',
+    sessionId: SESSION,
+    generation: 1,
+    reason: 'sessionTimeout',
+    messageCount: 1,
+    openedAt: '2026-11-29T09:00:00.000Z',
+    closedAt: '2026-11-29T09:40:00.000Z',
+  };
+  entries.splice(1, 0, { body: notice, messageId: 'closed-1-abc', sequenceNumber: 2, sessionId: SESSION, eventType: 'session-closed' });
+  const batch = batchInvocation(entries);
+  await f.pipeline.handleBatch(batch.messages, batch.context);
+  assert.deepEqual(
+    f.told.map((t) => (t.kind === 'message' ? [t.id, t.index] : ['closed', t.generation])),
+    [
+      ['d-1', 1],
+      ['closed', 1],
+      ['d-2', 2],
+      ['d-3', 3],
+    ],
+  );
+  assert.equal((await f.sessions.get(f.bot.name, SESSION))?.messageCount, 3);
+});
+
 test('a malformed message mid-batch of a hold bot: the ones before it are delivered and counted, it heads the line, the rest wait behind it', async () => {
   const f = await batchFixture(azurite, { onPoison: 'hold' });
   const entries = entriesOf(events(1, 5), SESSION, 50);

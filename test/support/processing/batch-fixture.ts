@@ -39,6 +39,8 @@ export interface BatchFixture {
   waits: number[];
   /** Another instance's pipeline over the same tables and target (remembers no record: reads it). */
   elsewhere: () => BotPipeline;
+  /** Another instance's session store over the same table. */
+  otherSessions: () => SessionStore;
   /** The fake clock the pipeline reads; a wait between retries moves it on. */
   clock: { ms: number };
 }
@@ -94,6 +96,7 @@ export async function batchFixture(
     },
     onDeliver: () => undefined,
     elsewhere: () => fixture.pipeline,
+    otherSessions: () => createTableSessionStore({ tableClient: sessionsTable }),
     waits,
     clock,
   };
