@@ -86,7 +86,9 @@ type Failure = { kind: 'skip' } | { kind: 'hold'; reason: string };
  * (https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger#usage), so:
  *
  * - A transient failure past the retry budget (one `maxRetryDuration` for the whole invocation,
- *   inside functionTimeout) throws: the messages before it reach the target again (at least once).
+ *   inside functionTimeout) throws. Before that, one write notes on the counted batch that the
+ *   target took the messages before it (`markDelivered`), so the redelivery skips them; if that
+ *   write fails, or the invocation dies without throwing, they reach the target again (at least once).
  * - If any message of the batch is on its last delivery, abandoning would dead-letter it with the
  *   batch; instead the failing message is recorded as poison (`MaxDeliveryCountExceeded`) and
  *   skipped or held, and the batch goes on.
@@ -128,6 +130,8 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
     const sessionId = parts.sessions ? sessionOf(facts) : null;
     /** The last message of the session the target took in this invocation (its sequence number). */
     let deliveredThrough: bigint | undefined;
+    /** Failures `failed` already logged and tracked. */
+    const reported = new WeakSet<object>();
 
     /** A failed message: poison (skip or hold), or throw so the host abandons the batch. */
     async function failed(i: number, error: unknown): Promise<Failure> {
@@ -145,9 +149,9 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
         batchSize: n,
       });
       if (!lastDelivery) {
-        await markDelivered();
+        if (typeof error === 'object' && error !== null) reported.add(error);
         context.warn(
-          `Bot "${bot.name}": message ${facts[i]!.messageId}${ofSession(facts[i]!)} (${i + 1} of a batch of ${n}) failed at ${stage} (delivery ${facts[i]!.deliveryCount} of ${bot.delivery.maxDeliveryCount}) after ${retries} retries in place; handing the batch back for redelivery (the ${i} before it reach the target again): ${errorText(error)}`,
+          `Bot "${bot.name}": message ${facts[i]!.messageId}${ofSession(facts[i]!)} (${i + 1} of a batch of ${n}) failed at ${stage} (delivery ${facts[i]!.deliveryCount} of ${bot.delivery.maxDeliveryCount}) after ${retries} retries in place; handing the batch back for redelivery: ${errorText(error)}`,
         );
         throw error;
       }
@@ -285,21 +289,39 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
       }
       return;
     }
-    let options: TouchOptions = {};
-    // As for one message: a session whose id is the first message's own id is new, so no hold to look for.
-    if (holding && sessionId !== null && sessionId !== facts[0]!.messageId) {
-      progress[0]!.stage = 'session';
-      const known = await step(() => parts.look(sessionId));
-      options = { known };
-      if (known?.hold !== undefined) {
-        const resumedAt = await keepFrom(0, sessionId);
-        if (resumedAt === n) return;
-        // Resumed meanwhile: what was kept is the resume's, the rest is processed as usual.
-        await processFrom(resumedAt, {});
-        return;
+    try {
+      let options: TouchOptions = {};
+      // As for one message: a session whose id is the first message's own id is new, so no hold to look for.
+      if (holding && sessionId !== null && sessionId !== facts[0]!.messageId) {
+        progress[0]!.stage = 'session';
+        const known = await step(() => parts.look(sessionId));
+        options = { known };
+        if (known?.hold !== undefined) {
+          const resumedAt = await keepFrom(0, sessionId);
+          if (resumedAt === n) return;
+          // Resumed meanwhile: what was kept is the resume's, the rest is processed as usual.
+          await processFrom(resumedAt, {});
+          return;
+        }
       }
+      await processFrom(0, options);
+    } catch (error) {
+      // The host abandons the whole batch (on their last delivery, the broker dead-letters them).
+      if (typeof error !== 'object' || error === null || !reported.has(error)) {
+        telemetry.trackException(error, {
+          ...parts.describe(facts[at]!, progress[at]!.eventType),
+          stage: progress[at]!.stage,
+          lastDelivery,
+          retriesInPlace: retries,
+          batchSize: n,
+        });
+        context.warn(
+          `Bot "${bot.name}": the batch of ${n}${ofSession(facts[0]!)} failed at message ${facts[at]!.messageId} (${at + 1}, ${progress[at]!.stage}); handing the batch back for redelivery: ${errorText(error)}`,
+        );
+      }
+      await markDelivered();
+      throw error;
     }
-    await processFrom(0, options);
   };
 }
 
