@@ -53,10 +53,26 @@ export function readBatchMessageFacts(context: InvocationContext, count: number,
   }));
 }
 
-/** An int64 as the worker may pass it: a number, a bigint or decimal text. */
+/**
+ * An int64 as the worker may pass it: a number, a bigint, decimal text or a protobuf `Long`
+ * ({low, high}). A number past 2^53 is refused rather than rounded: a rounded sequence number
+ * could pass for one already counted or delivered. (Partitioned entities keep the partition in
+ * the top 16 bits, https://learn.microsoft.com/azure/service-bus-messaging/message-sequencing;
+ * with up to 16 partitions that stays below 2^52.)
+ */
 function sequenceNumberAt(value: unknown, i: number): bigint {
   if (typeof value === 'bigint' && value >= 0n) return value;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
   if (typeof value === 'string' && /^\d{1,19}$/.test(value)) return BigInt(value);
-  throw new Error(`The batch's trigger metadata "sequenceNumberArray" has no sequence number at [${i}]: ${JSON.stringify(String(value))}`);
+  if (typeof value === 'object' && value !== null) {
+    const { low, high } = value as { low?: unknown; high?: unknown };
+    if (typeof low === 'number' && typeof high === 'number' && high >= 0) return (BigInt(high) << 32n) | BigInt(low >>> 0);
+  }
+  throw new Error(`The batch's trigger metadata "sequenceNumberArray" has no usable sequence number at [${i}]: ${describeValue(value)}`);
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value) ?? typeof value;
+  return typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${String(value)}`;
 }
