@@ -126,6 +126,13 @@ export const botDefinitionSchema = z
      * not processed) until an operator resumes it. Default per strategy: `defaultPoisonPolicy`.
      */
     onPoison: z.enum(['skip', 'hold']).optional(),
+    /**
+     * The queue trigger's cardinality, as the host names it: `one` hands the handler one message per
+     * invocation; `many` a batch of one session's messages in order (host.json
+     * `extensions.serviceBus.maxMessageBatchSize`), so the session touch is one Table write per batch.
+     * https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger#configuration
+     */
+    cardinality: z.enum(['one', 'many']).default('one'),
   })
   .strict()
   .superRefine((bot, ctx) => {

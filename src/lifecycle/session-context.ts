@@ -48,6 +48,31 @@ export interface TouchOptions {
   draining?: boolean;
 }
 
+/** One message of a batch, as the touch needs it. */
+export interface BatchMessage {
+  messageId: string;
+  /** The Service Bus sequence number: grows within a queue, so within a session. */
+  sequenceNumber: bigint;
+}
+
+export interface BatchTouchResult {
+  /**
+   * Present only when the session is held: nothing was counted, every message of the batch is to
+   * be kept in the held-message store, in order (`places` is then empty).
+   */
+  held?: SessionHold;
+  /** Each message's place, in batch order, with the generation it closed (as `TouchResult`). */
+  places: TouchResult[];
+  /**
+   * The record as it would stand had the batch stopped right after message `i` (ETag of the
+   * batch's write): a hold at message `i` writes it, so the messages kept behind it are not
+   * counted. Undefined when message `i` was counted by an earlier delivery of the batch.
+   */
+  countedThrough(i: number): StoredSessionRecord | undefined;
+  /** Messages of this batch at or below this sequence number already reached the target (`markDelivered` by an earlier delivery of it). */
+  deliveredThrough?: bigint;
+}
+
 /** The lifecycle store as the per-message pipeline sees it. */
 export interface SessionToucher {
   /**
@@ -58,10 +83,33 @@ export interface SessionToucher {
    * because a session's messages are processed one at a time.
    */
   touch(bot: string, sessionId: string, messageId: string, at: Date, options?: TouchOptions): Promise<TouchResult>;
+
   /**
    * The session's record as this process remembers it, else read (and then remembered, and handed
    * to the touch as `known`, so a session's first message still costs one read). For the hold
    * check before a message is processed: free for a session this process knows.
    */
   look(bot: string, sessionId: string, at: Date): Promise<StoredSessionRecord | null>;
+}
+
+/** The lifecycle store as a batch (`cardinality: many`) pipeline sees it. */
+export interface BatchSessionToucher extends SessionToucher {
+  /**
+   * As `touch` for a batch of the session's messages in order, in one conditional write (none
+   * when every message was counted before). Idempotent per sequence number: messages of a
+   * redelivered batch that were counted get the places they had, the others are counted.
+   */
+  touchBatch(
+    bot: string,
+    sessionId: string,
+    messages: readonly BatchMessage[],
+    at: Date,
+    options?: TouchOptions,
+  ): Promise<BatchTouchResult>;
+  /**
+   * Notes on the counted batch that the target took its messages up to `sequenceNumber`, before
+   * the handler throws (one write, only on that path), so the redelivery skips them. Best effort:
+   * if it cannot be written they are delivered again (at least once).
+   */
+  markDelivered(bot: string, sessionId: string, sequenceNumber: bigint, at: Date): Promise<void>;
 }

@@ -38,6 +38,8 @@ export interface SessionRecord {
   heldLastMessageId?: string;
   /** `pending` from a close by the janitor or an operator until the bot's session-closed notice is on its queue. */
   closeNotice?: 'pending' | 'sent';
+  /** The last batch counted (a `cardinality: many` bot), so a redelivery of it is not counted twice. */
+  countedBatch?: CountedBatch;
 }
 
 /** Why and since when a session is held. */
@@ -64,4 +66,33 @@ export interface StoredSessionRecord extends SessionRecord {
 /** The record without the ETag it was read or written with: what a write is made from. */
 export function withoutEtag({ etag: _etag, ...record }: StoredSessionRecord): SessionRecord {
   return record;
+}
+
+/**
+ * The places the last counted batch gave its messages, kept on the session record so a
+ * redelivery of the batch (the handler threw, the host abandoned every message of it) is not
+ * counted again and tells each message the place it had. Service Bus sequence numbers grow
+ * within a queue, so within a session: a message at or below `lastSequenceNumber` was counted.
+ * https://learn.microsoft.com/azure/service-bus-messaging/message-sequencing
+ */
+export interface CountedBatch {
+  /** Sequence numbers (int64, kept as bigint) of the first and the last message the batch counted. */
+  firstSequenceNumber: bigint;
+  lastSequenceNumber: bigint;
+  /**
+   * Set when an invocation of this batch failed after its target took the messages up to this
+   * sequence number (the host abandoned them all): a redelivery skips those instead of
+   * delivering them again.
+   */
+  deliveredThrough?: bigint;
+  /** The places in batch order, as runs of consecutive indexes of one generation. */
+  runs: PlaceRun[];
+}
+
+export interface PlaceRun {
+  generation: number;
+  firstIndex: number;
+  count: number;
+  /** The generation the run's first message closed (it opened this one at once): a `ClosedGeneration`. */
+  closed?: PreviousGeneration & { generation: number; closedAt: Date };
 }

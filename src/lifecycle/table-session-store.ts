@@ -4,9 +4,11 @@ import { TransientError } from '../errors/delivery-errors.js';
 import { createTableOnce } from '../transport/create-table-once.js';
 import { isTableMissing, statusOf } from '../transport/table-errors.js';
 import { decodeRowKey, encodeRowKey } from './encode-row-key.js';
+import { decodeCountedBatch, encodeCountedBatch } from './counted-batch.js';
+import { planBatchTouch } from './plan-batch-touch.js';
 import { planTouch } from './plan-touch.js';
 import { rememberRecords } from './remember-records.js';
-import type { SessionToucher, TouchResult } from './session-context.js';
+import type { BatchSessionToucher, BatchTouchResult, TouchResult } from './session-context.js';
 import {
   CLOSE_REASONS,
   withoutEtag,
@@ -24,7 +26,7 @@ export type CloseResult =
   | { outcome: 'changed' }
   | { outcome: 'notFound' };
 
-export interface SessionStore extends SessionToucher {
+export interface SessionStore extends BatchSessionToucher {
   get(bot: string, sessionId: string): Promise<StoredSessionRecord | undefined>;
   list(bot: string, filter?: { state?: SessionState }): Promise<StoredSessionRecord[]>;
   /**
@@ -65,7 +67,9 @@ export interface TableSessionStoreOptions {
 }
 
 /** Table columns besides the keys; `bot` is the PartitionKey, `previous` is flattened. */
-type SessionEntity = Omit<SessionRecord, 'bot' | 'previous' | 'hold'> & {
+type SessionEntity = Omit<SessionRecord, 'bot' | 'previous' | 'hold' | 'countedBatch'> & {
+  /** JSON (`encodeCountedBatch`). */
+  countedBatch?: string;
   holdMessageId?: string;
   holdReason?: string;
   holdSince?: Date;
@@ -186,6 +190,73 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       });
     },
 
+    async touchBatch(bot, sessionId, messages, at, options = {}): Promise<BatchTouchResult> {
+      requireText('bot', bot);
+      requireText('sessionId', sessionId);
+      for (const message of messages) requireText('messageId', message.messageId);
+      const limits = limitsOf(bot);
+      // As `touch`: what `look` answered, else what this process remembers, else a read (or a create for a new id).
+      let known: StoredSessionRecord | undefined | typeof UNREAD =
+        options.known === null
+          ? undefined
+          : (options.known ?? remembered.recall(bot, sessionId, at, limits) ?? firstGuess(sessionId, messages[0]?.messageId ?? ''));
+      return retrying(`batch touch of session "${sessionId}" of bot "${bot}"`, async () => {
+        const current = known === UNREAD ? await read(bot, sessionId) : known;
+        const plan = planBatchTouch(current, bot, sessionId, messages, at, limits);
+        if (plan.kind === 'held') return { held: plan.hold, places: [], countedThrough: () => undefined };
+        let etag: string | undefined = current?.etag;
+        try {
+          if (plan.write === 'create') etag = await create(toEntity(plan.record));
+          else if (plan.write === 'replace') {
+            etag = (await tableClient.updateEntity(toEntity(plan.record), 'Replace', { etag: current!.etag })).etag;
+          }
+        } catch (error) {
+          remembered.forget(bot, sessionId);
+          known = UNREAD;
+          if (isConflict(error) || (plan.write !== 'create' && statusOf(error) === 404)) return CONFLICT;
+          throw error;
+        }
+        if (etag === undefined) remembered.forget(bot, sessionId);
+        else remembered.remember({ ...plan.record, etag });
+        return {
+          places: plan.places,
+          ...(plan.deliveredThrough === undefined ? {} : { deliveredThrough: plan.deliveredThrough }),
+          countedThrough: (i) => {
+            const record = plan.through(i);
+            return record === undefined || etag === undefined ? undefined : { ...record, etag };
+          },
+        };
+      });
+    },
+
+    async markDelivered(bot, sessionId, sequenceNumber, at) {
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        const current = remembered.recall(bot, sessionId, at, limitsOf(bot)) ?? (await read(bot, sessionId));
+        const batch = current?.countedBatch;
+        // Only within the batch counted last, and never backwards.
+        if (current === undefined || batch === undefined || sequenceNumber > batch.lastSequenceNumber) return;
+        if (batch.deliveredThrough !== undefined && batch.deliveredThrough >= sequenceNumber) return;
+        const countedBatch = { ...batch, deliveredThrough: sequenceNumber };
+        const column = encodeCountedBatch(countedBatch);
+        if (column === undefined) return;
+        try {
+          const { etag } = await tableClient.updateEntity(
+            { partitionKey: bot, rowKey: encodeRowKey(sessionId), countedBatch: column },
+            'Merge',
+            {
+              etag: current.etag,
+            },
+          );
+          if (etag === undefined) remembered.forget(bot, sessionId);
+          else remembered.remember({ ...current, countedBatch, etag });
+          return;
+        } catch (error) {
+          remembered.forget(bot, sessionId);
+          if (!isConflict(error) && statusOf(error) !== 404) throw error;
+        }
+      }
+    },
+
     get: (bot, sessionId) => read(bot, sessionId),
 
     async replaceIf(expected, next) {
@@ -297,8 +368,10 @@ async function* ignoreMissingTable<T>(entities: AsyncIterable<T>): AsyncIterable
 }
 
 function toEntity(record: SessionRecord): TableEntity<SessionEntity> {
-  const { bot, previous, hold, ...columns } = record;
+  const { bot, previous, hold, countedBatch, ...columns } = record;
   const entity: TableEntity<SessionEntity> = { partitionKey: bot, rowKey: encodeRowKey(record.sessionId), ...columns };
+  const batch = countedBatch === undefined ? undefined : encodeCountedBatch(countedBatch);
+  if (batch !== undefined) entity.countedBatch = batch;
   if (hold !== undefined) {
     entity.holdMessageId = hold.messageId;
     entity.holdReason = hold.reason;
@@ -338,6 +411,8 @@ function toRecord(entity: TableEntityResult<SessionEntity>): StoredSessionRecord
   if (typeof entity.heldSeq === 'number') record.heldSeq = entity.heldSeq;
   if (typeof entity.heldLastMessageId === 'string') record.heldLastMessageId = entity.heldLastMessageId;
   if (entity.closeNotice === 'pending' || entity.closeNotice === 'sent') record.closeNotice = entity.closeNotice;
+  const countedBatch = decodeCountedBatch(entity.countedBatch);
+  if (countedBatch !== undefined) record.countedBatch = countedBatch;
   const previousReason = entity.previousReason;
   if (previousReason === 'maxSessionDuration' || previousReason === 'maxMessagesPerSession' || previousReason === 'sessionTimeout') {
     record.previous = {

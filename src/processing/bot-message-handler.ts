@@ -1,14 +1,16 @@
 import type { InvocationContext } from '@azure/functions';
-import type { ServiceBusMessageHandler } from '../functions-model/function-definitions.js';
+import type { ServiceBusBatchHandler, ServiceBusMessageHandler } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { queueRequiresSession } from '../bots/queue-requires-session.js';
 import type { EventEnvelope, InlineEventEnvelope, JsonObject, PayloadRef } from '../envelope/event-envelope.js';
 import { isPermanent, PermanentError, TransientError } from '../errors/delivery-errors.js';
 import { reportSessionClosed } from '../lifecycle/report-session-closed.js';
 import { readSessionClosedNotice, type SessionClosedNotice } from '../lifecycle/session-closed-notice.js';
-import type { SessionContext, SessionToucher, TouchOptions } from '../lifecycle/session-context.js';
+import type { BatchSessionToucher, SessionContext, SessionToucher, TouchOptions, TouchResult } from '../lifecycle/session-context.js';
+import type { StoredSessionRecord } from '../lifecycle/session-record.js';
 import type { Telemetry, TelemetryProperties } from '../telemetry/telemetry.js';
 import type { BotTarget } from '../targets/bot-target.js';
+import { errorText } from './error-text.js';
 import { messageBodyText } from './message-body.js';
 import type { HeldMessage } from './held-message-store.js';
 import { keepHeldMessage, type HoldDeps, type KeepOutcome } from './keep-held-message.js';
@@ -17,6 +19,7 @@ import type { HeldDelivery } from './resume-held-session.js';
 import { invocationSignals } from './invocation-signal.js';
 import { abortableWait, retryInPlace, type RetryInPlaceOptions } from './retry-in-place.js';
 import { readQueueMessageFacts, type QueueMessageFacts } from './trigger-metadata.js';
+import { createBatchHandler, type Prepared, type Progress, type Step } from './handle-message-batch.js';
 
 export interface BotMessageHandlerDeps {
   bot: BotDefinition;
@@ -24,7 +27,8 @@ export interface BotMessageHandlerDeps {
   parseEnvelope: (body: unknown) => EventEnvelope;
   /** The claim check: throws `PermanentError` for a missing or corrupt blob, `TransientError` for the network. */
   resolvePayload: (ref: PayloadRef) => Promise<JsonObject>;
-  sessions: SessionToucher;
+  /** With `touchBatch` for a bot with `cardinality: "many"` (one Table write per batch). */
+  sessions: SessionToucher & Partial<Pick<BatchSessionToucher, 'touchBatch' | 'markDelivered'>>;
   target: BotTarget;
   poison: PoisonStore;
   telemetry: Telemetry;
@@ -72,14 +76,10 @@ export function createBotMessageHandler(deps: BotMessageHandlerDeps): ServiceBus
 export interface BotPipeline {
   /** The queue trigger's handler. */
   handle: ServiceBusMessageHandler;
+  /** The queue trigger's handler for a bot with `cardinality: "many"`: a batch, message by message in order (see handle-message-batch.ts). */
+  handleBatch: ServiceBusBatchHandler;
   /** Delivers one kept message of a held session through the same steps (the resume's delivery; no retry in place). */
   deliverHeld: (message: HeldMessage) => Promise<HeldDelivery>;
-}
-
-/** Where the pipeline is, for the poison record and the logs. */
-interface Progress {
-  stage: PoisonStage;
-  eventType: string | null;
 }
 
 type RunOutcome =
@@ -97,6 +97,9 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
   // A bot without sessions (strategy none) has no session to count and no generations to close:
   // no Table write per message, no notices, and its target is told `session: null`.
   const sessions = queueRequiresSession(bot);
+  if (bot.cardinality === 'many' && sessions && deps.sessions.touchBatch === undefined) {
+    throw new Error(`Bot "${bot.name}" has cardinality "many", but the session store given has no batch touch`);
+  }
 
   /** The steps after the hold check: control message or envelope → claim check → touch → target. */
   async function run(
@@ -107,28 +110,49 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     progress: Progress,
     options: TouchOptions,
   ): Promise<RunOutcome> {
-    const notice = readSessionClosedNotice(message);
-    if (notice !== undefined) {
-      progress.stage = 'target';
-      progress.eventType = 'session-closed';
-      await tellSessionClosed(notice, step);
+    const prepared = await prepare(message, step, progress);
+    if (prepared.kind === 'notice') {
+      await tellSessionClosed(prepared.notice, step);
       return { kind: 'notice' };
     }
-    progress.stage = 'envelope';
-    const envelope = deps.parseEnvelope(message);
-    progress.eventType = envelope.eventType;
-    progress.stage = 'claim-check';
-    const inline = await step(() => withPayload(envelope, deps.resolvePayload));
+    const { inline } = prepared;
     if (sessionId === null) {
-      progress.stage = 'target';
-      await step(() => deps.target.deliver({ envelope: inline, session: null, deliveryCount: facts.deliveryCount }));
+      await deliverEvent(inline, null, null, facts, step, progress);
       return { kind: 'processed', session: null, inline };
     }
     progress.stage = 'session';
     const touched = await step(() => deps.sessions.touch(bot.name, sessionId, facts.messageId, deps.now(), options));
     if (touched.held !== undefined) return { kind: 'held' };
-    const { session, closed } = touched;
-    if (closed !== null) {
+    await deliverEvent(inline, sessionId, touched, facts, step, progress);
+    return { kind: 'processed', session: touched.session, inline };
+  }
+
+  /** A session-closed control message as it is, or the envelope with its claim-checked payload: what the target is given. */
+  async function prepare(message: unknown, step: Step, progress: Progress): Promise<Prepared> {
+    const notice = readSessionClosedNotice(message);
+    if (notice !== undefined) {
+      progress.stage = 'target';
+      progress.eventType = 'session-closed';
+      return { kind: 'notice', notice };
+    }
+    progress.stage = 'envelope';
+    const envelope = deps.parseEnvelope(message);
+    progress.eventType = envelope.eventType;
+    progress.stage = 'claim-check';
+    return { kind: 'event', inline: await step(() => withPayload(envelope, deps.resolvePayload)) };
+  }
+
+  /** Tells the target of the generation the touch closed (just before this message), then delivers the message. */
+  async function deliverEvent(
+    inline: InlineEventEnvelope,
+    sessionId: string | null,
+    touched: TouchResult | null,
+    facts: QueueMessageFacts,
+    step: Step,
+    progress: Progress,
+  ): Promise<void> {
+    const closed = touched?.closed ?? null;
+    if (closed !== null && sessionId !== null) {
       reportSessionClosed(telemetry, { ...closed, bot: bot.name, sessionId, closedBy: 'touch' });
       // Before the message that opened the next generation; a redelivery of it tells the bot again.
       progress.stage = 'target';
@@ -145,8 +169,8 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
       );
     }
     progress.stage = 'target';
+    const session = touched?.session ?? null;
     await step(() => deps.target.deliver({ envelope: inline, session, deliveryCount: facts.deliveryCount }));
-    return { kind: 'processed', session, inline };
   }
 
   /**
@@ -175,8 +199,10 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     sessionId: string,
     eventType: string | null,
     poison?: { reason: string },
+    /** The record to build on instead of what `look` says (a hold mid-batch: the batch counted up to this message only). */
+    base?: StoredSessionRecord,
   ): Promise<KeepOutcome> {
-    const current = await deps.sessions.look(bot.name, sessionId, deps.now());
+    const current = base ?? (await deps.sessions.look(bot.name, sessionId, deps.now()));
     const body = messageBodyText(message);
     const toKeep = {
       bot: bot.name,
@@ -313,9 +339,10 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     eventType: string | null,
     reason: string,
     context: InvocationContext,
+    base?: StoredSessionRecord,
   ): Promise<void> {
     if (!holding || facts.sessionId === null) return;
-    await keep(message, facts, facts.sessionId, eventType, { reason });
+    await keep(message, facts, facts.sessionId, eventType, { reason }, base);
     context.error(
       `Bot "${bot.name}": session ${facts.sessionId} is held at message ${facts.messageId} (${reason}); resume it with POST /api/held/${bot.name}/{sessionId}?action=retry|skip`,
     );
@@ -394,10 +421,27 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     };
   }
 
-  return { handle, deliverHeld };
-}
+  const handleBatch = createBatchHandler({
+    bot,
+    sessions,
+    touchBatch: deps.sessions.touchBatch?.bind(deps.sessions),
+    markDelivered: deps.sessions.markDelivered?.bind(deps.sessions),
+    look: (sessionId) => deps.sessions.look(bot.name, sessionId, deps.now()),
+    telemetry,
+    now: deps.now,
+    wait,
+    random,
+    prepare,
+    deliverEvent,
+    tellSessionClosed,
+    keep,
+    holdAt,
+    poison,
+    describe,
+  });
 
-type Step = <T>(run: () => Promise<T>) => Promise<T>;
+  return { handle, handleBatch, deliverHeld };
+}
 
 /** The claim-checked payload's blob a message body refers to, so the local sweep keeps it while the message is held. */
 function payloadBlobOf(body: string): string | null {
@@ -423,8 +467,4 @@ function ofSession(facts: QueueMessageFacts): string {
 function missingSessionId(): PermanentError {
   // A session-enabled queue never delivers one; a misconfigured trigger might.
   return new PermanentError('MissingSessionId', 'The message has no SessionId: is the trigger session-enabled?');
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,4 +1,4 @@
-import type { ServiceBusMessageHandler, ServiceBusQueueFunctionDefinition } from '../functions-model/function-definitions.js';
+import type { ServiceBusQueueFunctionDefinition } from '../functions-model/function-definitions.js';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { queueRequiresSession } from '../bots/queue-requires-session.js';
 import type { Settings } from '../config/settings.js';
@@ -7,21 +7,26 @@ import { createBotPipeline, type BotMessageHandlerDeps, type BotPipeline } from 
 
 /**
  * One queue trigger per bot, `bot-<name>`, for both hosts: session-enabled, except for a bot with
- * `strategy: none`, whose queue has no sessions (see queueRequiresSession).
+ * `strategy: none`, whose queue has no sessions (see queueRequiresSession). The bot's `cardinality`
+ * picks the handler: `one` message per invocation, or a batch (`many`) of one session's messages.
  */
 export function defineBotQueueFunctions(
   bots: readonly BotDefinition[],
-  makeHandler: (bot: BotDefinition) => ServiceBusMessageHandler,
+  makeHandlers: (bot: BotDefinition) => Pick<BotPipeline, 'handle' | 'handleBatch'>,
 ): ServiceBusQueueFunctionDefinition[] {
-  return bots.map((bot) => ({
-    kind: 'serviceBusQueue',
-    cardinality: 'one',
-    name: `bot-${bot.name}`,
-    queueName: bot.queue,
-    connection: 'ServiceBusConnection',
-    isSessionsEnabled: queueRequiresSession(bot),
-    handler: makeHandler(bot),
-  }));
+  return bots.map((bot) => {
+    const trigger = {
+      kind: 'serviceBusQueue',
+      name: `bot-${bot.name}`,
+      queueName: bot.queue,
+      connection: 'ServiceBusConnection',
+      isSessionsEnabled: queueRequiresSession(bot),
+    } as const;
+    const handlers = makeHandlers(bot);
+    return bot.cardinality === 'many'
+      ? { ...trigger, cardinality: 'many', handler: handlers.handleBatch }
+      : { ...trigger, cardinality: 'one', handler: handlers.handle };
+  });
 }
 
 export type BotQueueFunctionsDeps = Omit<BotMessageHandlerDeps, 'bot' | 'target'> & {
@@ -54,7 +59,7 @@ export function createBotPipelines(
       target: createTarget(bot, { env, journalPath: settings.JOURNAL_PATH, now: handlerDeps.now, modules, fetch }),
     });
     pipelines.set(bot.name, pipeline);
-    return pipeline.handle;
+    return pipeline;
   });
   return { definitions, pipelines };
 }

@@ -12,12 +12,16 @@ export interface QueueMessageFacts {
 }
 
 export function readQueueMessageFacts(context: InvocationContext): QueueMessageFacts {
-  const metadata = context.triggerMetadata ?? {};
+  return readMessageFactsFrom(context.triggerMetadata ?? {}, `invocation-${context.invocationId}`);
+}
+
+/** The facts from one message's metadata (a batch's per-message entries use it too); `fallbackId` names a message without an id. */
+export function readMessageFactsFrom(metadata: Record<string, unknown>, fallbackId: string): QueueMessageFacts {
   const applicationProperties = asRecord(metadata.applicationProperties);
   return {
     sessionId: nonEmptyString(metadata.sessionId),
     // Never absent on a real message; the invocation id still names the record if it were.
-    messageId: nonEmptyString(metadata.messageId) ?? `invocation-${context.invocationId}`,
+    messageId: nonEmptyString(metadata.messageId) ?? fallbackId,
     deliveryCount: positiveInteger(metadata.deliveryCount) ?? 1,
     enqueuedTimeUtc: timestamp(metadata.enqueuedTimeUtc),
     eventType: nonEmptyString(applicationProperties?.eventType),

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { DeployRefusal } from '../../../tools/scripts/deploy/az.js';
 import { listPackageFiles, stageApp } from '../../../tools/scripts/deploy/package-app.js';
 import {
+  checkPackageLoad,
   loadPackage,
   verificationSettings,
   verifyPackageLoads,
@@ -91,9 +92,30 @@ test('the host indexes one session-enabled Service Bus trigger per bot in bots.j
     assert.equal(queue.connection, 'ServiceBusConnection');
     assert.equal(queue.queueName, bot.queue);
     assert.equal(queue.isSessionsEnabled, true);
+    assert.equal(queue.cardinality, 'one', `bot-${bot.name}: the shipped bots take one message per invocation`);
   }
   const queueFunctions = load.functions.filter((f) => Object.values(f.bindings).some((b) => b.type === 'serviceBusTrigger'));
   assert.equal(queueFunctions.length, shippedBots.bots.length, 'no Service Bus trigger beyond the bots');
+});
+
+test('a bot with cardinality "many" in the bots file the app is given (BOTS_CONFIG_PATH) is indexed as a batch trigger; the others stay "one"', async () => {
+  const bots: { bots: Array<Record<string, unknown> & { name: string; queue: string }> } = structuredClone(shippedBots);
+  bots.bots[0]!['cardinality'] = 'many';
+  const botsPath = join(workDir, 'bots-with-batches.json');
+  await writeFile(botsPath, JSON.stringify(bots));
+  const batched = await loadPackage(stage, { ...verificationSettings, BOTS_CONFIG_PATH: botsPath });
+  assert.deepEqual(batched.failures, []);
+  const cardinalityOf = (name: string) =>
+    Object.values(batched.functions.find((f) => f.name === `bot-${name}`)?.bindings ?? {}).find((b) => b.type === 'serviceBusTrigger')
+      ?.cardinality;
+  assert.equal(cardinalityOf(bots.bots[0]!.name), 'many');
+  for (const bot of bots.bots.slice(1)) assert.equal(cardinalityOf(bot.name), 'one', bot.name);
+  assert.doesNotThrow(() => checkPackageLoad(batched, bots));
+  // The deploy check refuses a package whose trigger does not match the bots file it ships.
+  assert.throws(
+    () => checkPackageLoad(load, bots),
+    new RegExp(`bot ${bots.bots[0]!.name} has cardinality "many" in bots.json, but its trigger is registered with "one"`),
+  );
 });
 
 test('the host indexes the janitor timer on its schedule', () => {

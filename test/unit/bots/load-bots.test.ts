@@ -266,3 +266,18 @@ test('the shipped bots, wildcards, exclusions and real event.action names still 
   everyExample.bots[0]!['events'] = ['*', 'ping', 'installation_repositories.added', 'pull_request_review_thread.*', '!star'];
   assert.doesNotThrow(() => loadBots({ json: everyExample }));
 });
+
+test('cardinality is "one" unless a bot asks for "many" (any strategy); another value is refused naming the bot and the value', () => {
+  const json = shippedCopy();
+  json.bots[0]!['cardinality'] = 'many';
+  const bots = loadBots({ json }).bots;
+  assert.equal(bots[0]!.cardinality, 'many');
+  assert.ok(bots.slice(1).every((bot) => bot.cardinality === 'one'));
+  assert.equal(
+    botDefinitionSchema.parse({ name: 'fire-hose', queue: 'bot-fire-hose', events: ['*'], strategy: { type: 'none' }, cardinality: 'many' })
+      .cardinality,
+    'many',
+  );
+  json.bots[1]!['cardinality'] = 'batch';
+  assertRefused(json, /^bots\.json: bot "merge-warden" \(bots\[1\]\) cardinality: .*"one".*"many".*got "batch"$/m);
+});

@@ -9,7 +9,7 @@ it('defines one session-enabled queue trigger per shipped bot (none has strategy
   const made: string[] = [];
   const definitions = defineBotQueueFunctions(bots, (bot) => {
     made.push(bot.name);
-    return async () => undefined;
+    return { handle: async () => undefined, handleBatch: async () => undefined };
   });
   assert.deepEqual(
     definitions.map(({ handler: _h, ...rest }) => rest),
@@ -19,6 +19,7 @@ it('defines one session-enabled queue trigger per shipped bot (none has strategy
       queueName: bot.queue,
       connection: 'ServiceBusConnection',
       isSessionsEnabled: true,
+      cardinality: 'one',
     })),
   );
   assert.deepEqual(
@@ -35,7 +36,7 @@ it('defines a trigger without sessions for a bot with strategy none', () => {
       { name: 'unordered', queue: 'bot-unordered', events: ['push'], strategy: { type: 'none' } },
     ],
   });
-  const definitions = defineBotQueueFunctions(bots, () => async () => undefined);
+  const definitions = defineBotQueueFunctions(bots, () => ({ handle: async () => undefined, handleBatch: async () => undefined }));
   assert.deepEqual(
     definitions.map((d) => [d.name, d.isSessionsEnabled]),
     [
@@ -43,4 +44,26 @@ it('defines a trigger without sessions for a bot with strategy none', () => {
       ['bot-unordered', false],
     ],
   );
+});
+
+it('a bot with cardinality "many" gets a batch trigger and its pipeline\'s batch handler; "one" (the default) the single one', () => {
+  const { bots } = botsFileSchema.parse({
+    bots: [
+      { name: 'batched', queue: 'bot-batched', events: ['push'], cardinality: 'many' },
+      { name: 'single', queue: 'bot-single', events: ['push'] },
+      { name: 'unordered', queue: 'bot-unordered', events: ['push'], strategy: { type: 'none' }, cardinality: 'many' },
+    ],
+  });
+  const handlers = new Map(bots.map((bot) => [bot.name, { handle: async () => undefined, handleBatch: async () => undefined }]));
+  const definitions = defineBotQueueFunctions(bots, (bot) => handlers.get(bot.name)!);
+  assert.deepEqual(
+    definitions.map((d) => [d.name, d.cardinality, d.isSessionsEnabled]),
+    [
+      ['bot-batched', 'many', true],
+      ['bot-single', 'one', true],
+      ['bot-unordered', 'many', false],
+    ],
+  );
+  assert.equal(definitions[0]!.handler, handlers.get('batched')!.handleBatch);
+  assert.equal(definitions[1]!.handler, handlers.get('single')!.handle);
 });

@@ -156,14 +156,20 @@ export function checkPackageLoad(load: PackageLoad, botsJson: unknown): void {
   );
   if (webhook === undefined) problems.push('no function serves POST github/webhooks: GitHub deliveries would get 404');
   for (const bot of readBots({ json: botsJson, source: 'the packaged bots.json' }).bots) {
-    const found = triggers.some(
+    const trigger = triggers.find(
       (t) =>
         t.trigger?.type === 'serviceBusTrigger' &&
         t.trigger.queueName === bot.queue &&
         t.trigger.connection === 'ServiceBusConnection' &&
         t.trigger.isSessionsEnabled === true,
-    );
-    if (!found) problems.push(`bot ${bot.name} has no session-enabled Service Bus trigger on queue ${bot.queue}`);
+    )?.trigger;
+    if (trigger === undefined) problems.push(`bot ${bot.name} has no session-enabled Service Bus trigger on queue ${bot.queue}`);
+    // The host defaults a trigger without it to "one": a batch handler would then be handed single messages.
+    else if ((trigger.cardinality ?? 'one') !== bot.cardinality) {
+      problems.push(
+        `bot ${bot.name} has cardinality "${bot.cardinality}" in bots.json, but its trigger is registered with ${JSON.stringify(trigger.cardinality ?? 'one')}`,
+      );
+    }
   }
   if (problems.length > 0) {
     throw new DeployRefusal(`the package would not run in Azure (nothing was uploaded):\n  ${problems.join('\n  ')}`);

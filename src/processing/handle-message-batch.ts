@@ -1,0 +1,342 @@
+import type { InvocationContext } from '@azure/functions';
+import type { BotDefinition } from '../bots/bot-config-schema.js';
+import type { InlineEventEnvelope } from '../envelope/event-envelope.js';
+import { isPermanent, TransientError } from '../errors/delivery-errors.js';
+import type { ServiceBusBatchHandler } from '../functions-model/function-definitions.js';
+import type { SessionClosedNotice } from '../lifecycle/session-closed-notice.js';
+import type { BatchSessionToucher, BatchTouchResult, TouchOptions, TouchResult } from '../lifecycle/session-context.js';
+import type { StoredSessionRecord } from '../lifecycle/session-record.js';
+import type { Telemetry, TelemetryProperties } from '../telemetry/telemetry.js';
+import { errorText } from './error-text.js';
+import { invocationSignals } from './invocation-signal.js';
+import type { KeepOutcome } from './keep-held-message.js';
+import type { PoisonStage } from './poison-record.js';
+import { readBatchMessageFacts, type BatchMessageFacts } from './read-batch-metadata.js';
+import { retryInPlace, type RetryInPlaceOptions } from './retry-in-place.js';
+import type { QueueMessageFacts } from './trigger-metadata.js';
+
+/** Where the pipeline is with one message, for the poison record and the logs. */
+export interface Progress {
+  stage: PoisonStage;
+  eventType: string | null;
+}
+
+/** One step of the pipeline, retried in place on a transient failure, all steps of an invocation within one budget. */
+export type Step = <T>(run: () => Promise<T>) => Promise<T>;
+
+/** A message ready for its target: a session-closed control message, or the envelope with its payload. */
+export type Prepared = { kind: 'notice'; notice: SessionClosedNotice } | { kind: 'event'; inline: InlineEventEnvelope };
+
+/** The per-message steps of the bot's pipeline (bot-message-handler.ts), which a batch runs message by message. */
+export interface PipelineParts {
+  bot: BotDefinition;
+  /** False for a bot with `strategy: none`: no session, no touch. */
+  sessions: boolean;
+  touchBatch: BatchSessionToucher['touchBatch'] | undefined;
+  markDelivered: BatchSessionToucher['markDelivered'] | undefined;
+  look: (sessionId: string) => Promise<StoredSessionRecord | null>;
+  telemetry: Telemetry;
+  now: () => Date;
+  wait: RetryInPlaceOptions['wait'];
+  random: () => number;
+  prepare: (message: unknown, step: Step, progress: Progress) => Promise<Prepared>;
+  deliverEvent: (
+    inline: InlineEventEnvelope,
+    sessionId: string | null,
+    touched: TouchResult | null,
+    facts: QueueMessageFacts,
+    step: Step,
+    progress: Progress,
+  ) => Promise<void>;
+  tellSessionClosed: (notice: SessionClosedNotice, step: Step) => Promise<void>;
+  keep: (
+    message: unknown,
+    facts: QueueMessageFacts,
+    sessionId: string,
+    eventType: string | null,
+    poison?: { reason: string },
+    base?: StoredSessionRecord,
+  ) => Promise<KeepOutcome>;
+  holdAt: (
+    message: unknown,
+    facts: QueueMessageFacts,
+    eventType: string | null,
+    reason: string,
+    context: InvocationContext,
+    base?: StoredSessionRecord,
+  ) => Promise<void>;
+  poison: (
+    facts: QueueMessageFacts,
+    what: { reason: string; detail: string; stage: PoisonStage; eventType: string | null; message: unknown; context: InvocationContext },
+  ) => Promise<void>;
+  describe: (facts: QueueMessageFacts, eventType: string | null) => TelemetryProperties;
+}
+
+/** What a failed message does to the rest of the batch. */
+type Failure = { kind: 'skip' } | { kind: 'hold'; reason: string };
+
+/**
+ * The handler of a bot with `cardinality: "many"`: a batch of one session's messages (or, for
+ * `strategy: none`, of unrelated ones), processed strictly in order through the same steps as
+ * one message (bot-message-handler.ts), so docs/delivery-guarantees.md holds per message. What
+ * changes is the session touch: one conditional Table write for the batch (`touchBatch`), after
+ * each message's envelope and claim check (a message that fails before its target is not
+ * counted) and before the first target call. The host completes every message when this returns
+ * and abandons every message when it throws
+ * (https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger#usage), so:
+ *
+ * - A transient failure past the retry budget (one `maxRetryDuration` for the whole invocation,
+ *   inside functionTimeout) throws. Before that, one write notes on the counted batch that the
+ *   target took the messages before it (`markDelivered`), so the redelivery skips them; if that
+ *   write fails, or the invocation dies without throwing, they reach the target again (at least once).
+ * - If any message of the batch is on its last delivery, abandoning would dead-letter it with the
+ *   batch; instead the failing message is recorded as poison (`MaxDeliveryCountExceeded`) and
+ *   skipped or held, and the batch goes on.
+ * - A poisoned message of an `onPoison: "hold"` bot heads the session's held line and every later
+ *   message of the batch is kept behind it, in order; the batch's count then stops at it.
+ */
+export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler {
+  const { bot, telemetry } = parts;
+  const holding = bot.onPoison === 'hold';
+
+  return async function handleBotMessageBatch(messages: unknown[], context: InvocationContext): Promise<void> {
+    if (!Array.isArray(messages))
+      throw new Error(`Bot "${bot.name}": a batch trigger was given ${typeof messages}, not an array of messages`);
+    const facts = readBatchMessageFacts(context, messages.length, { sessions: parts.sessions });
+    if (messages.length === 0) return;
+    const n = messages.length;
+    const progress: Progress[] = facts.map((f) => ({ stage: 'message', eventType: f.eventType }));
+    let at = 0;
+    let retries = 0;
+    const retrying: RetryInPlaceOptions = {
+      // One budget for the whole invocation: the host's functionTimeout bounds the batch, not each message.
+      deadline: parts.now().getTime() + bot.delivery.maxRetryDuration.ms,
+      firstDelayMs: bot.delivery.retryDelay.ms,
+      signals: invocationSignals(context),
+      now: () => parts.now().getTime(),
+      wait: parts.wait,
+      random: parts.random,
+      onRetry(error, retry, waitMs) {
+        retries++;
+        context.warn(
+          `Bot "${bot.name}": message ${facts[at]!.messageId}${ofSession(facts[at]!)} (${at + 1} of a batch of ${n}) failed at ${progress[at]!.stage} (delivery ${facts[at]!.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
+        );
+      },
+    };
+    const step: Step = async (run) => (await retryInPlace(run, retrying)).value;
+    // Service Bus dead-letters a message abandoned on its last delivery
+    // (https://learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues#maximum-delivery-count).
+    const lastDelivery = facts.some((f) => f.deliveryCount >= bot.delivery.maxDeliveryCount);
+    const sessionId = parts.sessions ? sessionOf(facts) : null;
+    /** The last message of the session the target took in this invocation (its sequence number). */
+    let deliveredThrough: bigint | undefined;
+    /** Failures `failed` already logged and tracked. */
+    const reported = new WeakSet<object>();
+
+    /** A failed message: poison (skip or hold), or throw so the host abandons the batch. */
+    async function failed(i: number, error: unknown): Promise<Failure> {
+      const { stage, eventType } = progress[i]!;
+      const what = { stage, eventType, message: messages[i], context };
+      if (isPermanent(error)) {
+        await parts.poison(facts[i]!, { ...what, reason: error.reason, detail: error.message });
+        return holding && sessionId !== null ? { kind: 'hold', reason: error.reason } : { kind: 'skip' };
+      }
+      telemetry.trackException(error, {
+        ...parts.describe(facts[i]!, eventType),
+        stage,
+        lastDelivery,
+        retriesInPlace: retries,
+        batchSize: n,
+      });
+      if (!lastDelivery) {
+        if (typeof error === 'object' && error !== null) reported.add(error);
+        context.warn(
+          `Bot "${bot.name}": message ${facts[i]!.messageId}${ofSession(facts[i]!)} (${i + 1} of a batch of ${n}) failed at ${stage} (delivery ${facts[i]!.deliveryCount} of ${bot.delivery.maxDeliveryCount}) after ${retries} retries in place; handing the batch back for redelivery: ${errorText(error)}`,
+        );
+        throw error;
+      }
+      // Abandoning would dead-letter every message of the batch on its last delivery, those after this one unprocessed.
+      await parts.poison(facts[i]!, { ...what, reason: 'MaxDeliveryCountExceeded', detail: errorText(error) });
+      return holding && sessionId !== null ? { kind: 'hold', reason: 'MaxDeliveryCountExceeded' } : { kind: 'skip' };
+    }
+
+    /**
+     * Before the batch is handed back: the messages the target already took are noted on the session
+     * record (one write, only on this path), so the redelivery skips them. Best effort: at least once.
+     */
+    async function markDelivered(): Promise<void> {
+      if (deliveredThrough === undefined || sessionId === null || parts.markDelivered === undefined) return;
+      try {
+        await parts.markDelivered(bot.name, sessionId, deliveredThrough, parts.now());
+      } catch (error) {
+        context.warn(
+          `Bot "${bot.name}": could not note what session ${sessionId} delivered; the redelivery delivers it again: ${errorText(error)}`,
+        );
+      }
+    }
+
+    /** Keeps messages from..n-1 in the held line, in order; returns where the session turned out resumed (n: all kept). */
+    async function keepFrom(from: number, held: string): Promise<number> {
+      for (let i = from; i < n; i++) {
+        at = i;
+        progress[i]!.stage = 'session';
+        if ((await step(() => parts.keep(messages[i], facts[i]!, held, progress[i]!.eventType))) === 'notHeld') return i;
+      }
+      return n;
+    }
+
+    async function processFrom(start: number, options: TouchOptions): Promise<void> {
+      // 1. Each message ready for its target, in order, up to one that stops the session.
+      const prepared: (Prepared | 'skipped')[] = [];
+      let stop: { at: number; reason: string; base?: StoredSessionRecord } | undefined;
+      for (let i = start; i < n; i++) {
+        at = i;
+        try {
+          prepared[i] = await parts.prepare(messages[i], step, progress[i]!);
+        } catch (error) {
+          const failure = await failed(i, error);
+          if (failure.kind === 'hold') {
+            stop = { at: i, reason: failure.reason };
+            break;
+          }
+          prepared[i] = 'skipped';
+        }
+      }
+      const end = stop?.at ?? n;
+
+      // 2. One touch for the messages the bot will be shown.
+      const counted: number[] = [];
+      for (let i = start; i < end; i++) if (typeof prepared[i] === 'object' && (prepared[i] as Prepared).kind === 'event') counted.push(i);
+      let touched: BatchTouchResult | undefined;
+      if (sessionId !== null && counted.length > 0) {
+        at = counted[0]!;
+        for (const i of counted) progress[i]!.stage = 'session';
+        const batch = counted.map((i) => ({ messageId: facts[i]!.messageId, sequenceNumber: facts[i]!.sequenceNumber }));
+        touched = await step(() => parts.touchBatch!(bot.name, sessionId, batch, parts.now(), options));
+        if (touched.held !== undefined) {
+          // Held elsewhere since this process last knew the record: the whole batch joins the line, nothing counted.
+          if ((await keepFrom(start, sessionId)) < n) {
+            throw new TransientError(`session ${sessionId} was resumed while its batch was being kept; processing the batch again`);
+          }
+          return;
+        }
+      }
+
+      // 3. To the target, in order; a generation the touch closed is told just before the message that opened the next one.
+      let place = -1;
+      for (let i = start; i < end; i++) {
+        const ready = prepared[i]!;
+        if (ready === 'skipped') continue;
+        at = i;
+        const touchedHere = ready.kind === 'event' && touched !== undefined ? touched.places[++place]! : null;
+        if (touched?.deliveredThrough !== undefined && facts[i]!.sequenceNumber <= touched.deliveredThrough) {
+          // An earlier delivery of this batch got it to the target before the batch was handed back.
+          telemetry.trackEvent('BotMessageAlreadyDelivered', { ...parts.describe(facts[i]!, progress[i]!.eventType), batchSize: n });
+          if (ready.kind === 'event') deliveredThrough = facts[i]!.sequenceNumber;
+          continue;
+        }
+        try {
+          if (ready.kind === 'notice') await parts.tellSessionClosed(ready.notice, step);
+          else {
+            await parts.deliverEvent(ready.inline, sessionId, touchedHere, facts[i]!, step, progress[i]!);
+            processed(i, touchedHere, ready.inline);
+          }
+          // Counted messages only: the mark lives on the counted batch (a notice before one is told before it anyway).
+          if (sessionId !== null && ready.kind === 'event') deliveredThrough = facts[i]!.sequenceNumber;
+        } catch (error) {
+          const failure = await failed(i, error);
+          if (failure.kind === 'hold') {
+            // The batch counted the messages after this one too: the hold writes the record as counted through this one.
+            stop = { at: i, reason: failure.reason, base: place >= 0 ? touched?.countedThrough(place) : undefined };
+            break;
+          }
+        }
+      }
+
+      // 4. A hold: the poisoned message heads the session's line, the rest of the batch behind it, in order.
+      if (stop !== undefined && sessionId !== null) {
+        at = stop.at;
+        await parts.holdAt(messages[stop.at], facts[stop.at]!, progress[stop.at]!.eventType, stop.reason, context, stop.base);
+        if ((await keepFrom(stop.at + 1, sessionId)) < n) {
+          throw new TransientError(`session ${sessionId} was resumed while its batch was being kept; processing the batch again`);
+        }
+      }
+    }
+
+    function processed(i: number, touchedHere: TouchResult | null, inline: InlineEventEnvelope): void {
+      telemetry.trackEvent('BotMessageProcessed', {
+        ...parts.describe(facts[i]!, progress[i]!.eventType),
+        generation: touchedHere?.session.generation,
+        index: touchedHere?.session.index,
+        retriesInPlace: retries,
+        batchSize: n,
+      });
+      const receivedAt = Date.parse(inline.metadata.receivedAt);
+      if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', parts.now().getTime() - receivedAt, { bot: bot.name });
+    }
+
+    if (parts.sessions && sessionId === null) {
+      // A session-enabled queue never delivers one; a misconfigured trigger might. Recorded, never completed unrecorded.
+      for (let i = 0; i < n; i++) {
+        await parts.poison(facts[i]!, {
+          reason: 'MissingSessionId',
+          detail: 'The message has no SessionId: is the trigger session-enabled?',
+          stage: 'message',
+          eventType: facts[i]!.eventType,
+          message: messages[i],
+          context,
+        });
+      }
+      return;
+    }
+    try {
+      let options: TouchOptions = {};
+      // As for one message: a session whose id is the first message's own id is new, so no hold to look for.
+      if (holding && sessionId !== null && sessionId !== facts[0]!.messageId) {
+        progress[0]!.stage = 'session';
+        const known = await step(() => parts.look(sessionId));
+        options = { known };
+        if (known?.hold !== undefined) {
+          const resumedAt = await keepFrom(0, sessionId);
+          if (resumedAt === n) return;
+          // Resumed meanwhile: what was kept is the resume's, the rest is processed as usual.
+          await processFrom(resumedAt, {});
+          return;
+        }
+      }
+      await processFrom(0, options);
+    } catch (error) {
+      // The host abandons the whole batch (on their last delivery, the broker dead-letters them).
+      if (typeof error !== 'object' || error === null || !reported.has(error)) {
+        telemetry.trackException(error, {
+          ...parts.describe(facts[at]!, progress[at]!.eventType),
+          stage: progress[at]!.stage,
+          lastDelivery,
+          retriesInPlace: retries,
+          batchSize: n,
+        });
+        context.warn(
+          `Bot "${bot.name}": the batch of ${n}${ofSession(facts[0]!)} failed at message ${facts[at]!.messageId} (${at + 1}, ${progress[at]!.stage}); handing the batch back for redelivery: ${errorText(error)}`,
+        );
+      }
+      await markDelivered();
+      throw error;
+    }
+  };
+}
+
+/** The batch's session: every message of a session trigger's batch has the same one. */
+function sessionOf(facts: readonly BatchMessageFacts[]): string | null {
+  const first = facts[0]!.sessionId;
+  const other = facts.find((f) => f.sessionId !== first);
+  if (other !== undefined) {
+    throw new Error(
+      `The batch mixes sessions ("${first}" and "${other.sessionId}", message ${other.messageId}): a session trigger hands over one session's messages`,
+    );
+  }
+  return first;
+}
+
+function ofSession(facts: QueueMessageFacts): string {
+  return facts.sessionId === null ? '' : ` of session ${facts.sessionId}`;
+}
