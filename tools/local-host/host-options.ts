@@ -17,6 +17,12 @@ export interface ServiceBusHostOptions {
   maxAutoLockRenewalDurationMs: number;
   /** host.json `functionTimeout`: how long one invocation may run before it fails and its message is abandoned. */
   functionTimeoutMs: number;
+  /**
+   * Most messages one invocation of a `cardinality: 'many'` trigger gets (host default 1000): for a
+   * session trigger, up to this many of the one accepted session's messages, in order.
+   * https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus#hostjson-settings
+   */
+  maxMessageBatchSize: number;
   /** `clientRetryOptions`, translated for @azure/service-bus. `tryTimeout` also bounds how long an accept waits for a session. */
   clientRetryOptions: RetryOptions;
 }
@@ -30,6 +36,7 @@ export const DEFAULT_SERVICE_BUS_HOST_OPTIONS: ServiceBusHostOptions = {
   sessionIdleTimeoutMs: 60_000,
   maxAutoLockRenewalDurationMs: 5 * 60_000,
   functionTimeoutMs: 5 * 60_000,
+  maxMessageBatchSize: 1000,
   clientRetryOptions: { mode: RetryMode.Exponential, timeoutInMs: 60_000, retryDelayInMs: 800, maxRetryDelayInMs: 60_000, maxRetries: 3 },
 };
 
@@ -62,6 +69,7 @@ export function readServiceBusHostOptions(hostJsonPath: string, env: NodeJS.Proc
     sessionIdleTimeoutMs: timeSpanMs(pick('sessionIdleTimeout'), where('sessionIdleTimeout')) ?? d.sessionIdleTimeoutMs,
     maxAutoLockRenewalDurationMs:
       timeSpanMs(pick('maxAutoLockRenewalDuration'), where('maxAutoLockRenewalDuration')) ?? d.maxAutoLockRenewalDurationMs,
+    maxMessageBatchSize: positiveInteger(pick('maxMessageBatchSize'), where('maxMessageBatchSize')) ?? d.maxMessageBatchSize,
     functionTimeoutMs:
       timeSpanMs(env.AzureFunctionsJobHost__functionTimeout ?? hostJson.functionTimeout, `${hostJsonPath} functionTimeout`) ??
       d.functionTimeoutMs,

@@ -22,6 +22,7 @@ test("the project's host.json: 16 sessions at once, released after 250 ms idle, 
   assert.equal(options.functionTimeoutMs, 300_000);
   assert.equal(options.clientRetryOptions.timeoutInMs, 60_000);
   assert.equal(options.clientRetryOptions.retryDelayInMs, 800);
+  assert.equal(options.maxMessageBatchSize, 1000, "not set in host.json: the host's default");
   assert.equal(readHttpRoutePrefix(projectHostJson), 'api');
 });
 
@@ -31,7 +32,9 @@ test("the host's AzureFunctionsJobHost__ environment overrides win over host.jso
     AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls: '3',
     AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:00.250',
     AzureFunctionsJobHost__functionTimeout: '00:00:30',
+    AzureFunctionsJobHost__extensions__serviceBus__maxMessageBatchSize: '32',
   });
+  assert.equal(options.maxMessageBatchSize, 32);
   assert.equal(options.maxConcurrentSessions, 2);
   assert.equal(options.maxConcurrentCalls, 3);
   assert.equal(options.sessionIdleTimeoutMs, 250);
@@ -62,6 +65,11 @@ test('bad host.json values are refused with their path', () => {
     assert.throws(
       () => readServiceBusHostOptions(file, {}),
       /extensions\.serviceBus\.maxConcurrentSessions must be a positive whole number, got 0/,
+    );
+    writeFileSync(file, JSON.stringify({ extensions: { serviceBus: { maxMessageBatchSize: 2.5 } } }));
+    assert.throws(
+      () => readServiceBusHostOptions(file, {}),
+      /extensions\.serviceBus\.maxMessageBatchSize must be a positive whole number, got 2\.5/,
     );
     writeFileSync(file, JSON.stringify({ extensions: { serviceBus: { sessionIdleTimeout: '5s' } } }));
     assert.throws(
