@@ -14,7 +14,8 @@ import { median } from './compare/statistics.js';
 const args = process.argv.slice(2);
 const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const settings = args.filter((arg) => !arg.startsWith('--'));
-if (settings.length === 0) throw new Error('give the maxMessageBatchSize values to compare, e.g. 10 32 100 1000 (or size/sessionIdleTimeout)');
+if (settings.length === 0)
+  throw new Error('give the maxMessageBatchSize values to compare, e.g. 10 32 100 1000 (or size/sessionIdleTimeout)');
 const rounds = Number(option('rounds') ?? 3);
 const [sessions, perSession] = (option('shape') ?? '8x60').split('x').map(Number) as [number, number];
 const shape = { sessions, perSession };
@@ -28,13 +29,18 @@ const optionsFor = (setting: string) => {
   });
 };
 const hostOptions = settings.map(optionsFor);
-// The same queues serve every setting: each run drains them.
-const stack = await startProcessingStack(Object.values(pipelineBots([shape], 1)).flat());
+// Every run on its own queues (see measurePipelineVsBareSdk's firstRound).
+const stack = await startProcessingStack(Object.values(pipelineBots([shape], rounds * settings.length)).flat());
 try {
-  const results = settings.map(() => ({ bare: [] as number[], bareBatched: [] as number[], batched: [] as number[], ratio: [] as number[] }));
+  const results = settings.map(() => ({
+    bare: [] as number[],
+    bareBatched: [] as number[],
+    batched: [] as number[],
+    ratio: [] as number[],
+  }));
   for (let round = 0; round < rounds; round++) {
     for (const [i, options] of hostOptions.entries()) {
-      const [result] = await measurePipelineVsBareSdk(stack, [shape], 1, options);
+      const [result] = await measurePipelineVsBareSdk(stack, [shape], 1, options, round * settings.length + i);
       results[i]!.bare.push(result!.bareMs);
       results[i]!.bareBatched.push(result!.bareBatchedMs);
       results[i]!.batched.push(result!.batchedMs);

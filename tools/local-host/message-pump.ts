@@ -3,7 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceBusClient, ServiceBusReceiver } from '@azure/service-bus';
 import type { ServiceBusQueueFunctionDefinition } from '../../src/functions-model/function-definitions.js';
 import type { ServiceBusHostOptions } from './host-options.js';
-import { abandonInFlight, describeError, invokeAndSettle, invokeAndSettleMessages, type InFlight, type PumpStats } from './invoke-and-settle.js';
+import {
+  abandonInFlight,
+  describeError,
+  invokeAndSettle,
+  invokeAndSettleMessages,
+  type InFlight,
+  type PumpStats,
+} from './invoke-and-settle.js';
 import { receiveBatch } from './receive-batch.js';
 import type { Log } from './log.js';
 
@@ -87,31 +94,34 @@ export function startMessagePump(options: MessagePumpOptions): RunningMessagePum
   }
 
   if (definition.cardinality === 'many') void runBatchLoop();
-  const subscription = definition.cardinality === 'many' ? undefined : receiver.subscribe(
-    {
-      async processMessage(message) {
-        if (stopping) {
-          await receiver.abandonMessage(message).catch(() => undefined); // redelivered to the next host
-          return;
-        }
-        const work = invokeAndSettle(invocation, receiver, message);
-        running.add(work);
-        try {
-          await work;
-        } finally {
-          running.delete(work);
-        }
-      },
-      async processError({ error }) {
-        if (stopping) return;
-        log.warn(functionName, `receiving from ${queueName}:`, describeError(error));
-        // The SDK retries on its own; do not spin on a broker that keeps failing.
-        await sleep(500);
-      },
-    },
-    // Settled by invokeAndSettle, as the host settles for autoCompleteMessages.
-    { autoCompleteMessages: false, maxConcurrentCalls: hostOptions.maxConcurrentCalls },
-  );
+  const subscription =
+    definition.cardinality === 'many'
+      ? undefined
+      : receiver.subscribe(
+          {
+            async processMessage(message) {
+              if (stopping) {
+                await receiver.abandonMessage(message).catch(() => undefined); // redelivered to the next host
+                return;
+              }
+              const work = invokeAndSettle(invocation, receiver, message);
+              running.add(work);
+              try {
+                await work;
+              } finally {
+                running.delete(work);
+              }
+            },
+            async processError({ error }) {
+              if (stopping) return;
+              log.warn(functionName, `receiving from ${queueName}:`, describeError(error));
+              // The SDK retries on its own; do not spin on a broker that keeps failing.
+              await sleep(500);
+            },
+          },
+          // Settled by invokeAndSettle, as the host settles for autoCompleteMessages.
+          { autoCompleteMessages: false, maxConcurrentCalls: hostOptions.maxConcurrentCalls },
+        );
 
   return {
     functionName,

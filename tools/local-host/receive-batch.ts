@@ -19,7 +19,9 @@ export const BATCH_FILL_WAIT_MS = 20;
  */
 export class ReceiverClosedWhileReceiving extends Error {
   constructor(count: number) {
-    super(`the receiver closed while receiving a batch (a drain the broker did not answer in time); ${count} message(s) received are left for redelivery`);
+    super(
+      `the receiver closed while receiving a batch (a drain the broker did not answer in time); ${count} message(s) received are left for redelivery`,
+    );
     this.name = 'ReceiverClosedWhileReceiving';
   }
 }

@@ -85,10 +85,7 @@ test('a session batch trigger: each invocation gets one session run in order, at
   await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10 }], async ({ broker, client, newClient }) => {
     const sessions = ['pr-octo/a', 'pr-octo/b', 'pr-octo/c'];
     // Interleaved in the queue, as webhooks arrive.
-    await send(
-      client,
-      Array.from({ length: 10 }, (_, n) => sessions.map((sessionId) => ({ sessionId, n }))).flat(),
-    );
+    await send(client, Array.from({ length: 10 }, (_, n) => sessions.map((sessionId) => ({ sessionId, n }))).flat());
     const calls: Call[] = [];
     let running = 0;
     let maxRunning = 0;
@@ -155,7 +152,10 @@ test('a batch gets the bodies and the host trigger metadata arrays, entry i for 
     }
     assert.equal(calls.length, 1, 'three waiting messages: one invocation');
     const [{ bodies, metadata }] = calls as [Call];
-    assert.deepEqual(bodies, [0, 1, 2].map((n) => ({ sessionId: 'issue-octo/7', n })));
+    assert.deepEqual(
+      bodies,
+      [0, 1, 2].map((n) => ({ sessionId: 'issue-octo/7', n })),
+    );
     assert.equal(metadata['sessionId'], undefined, 'no single sessionId for a batch');
     assert.deepEqual(metadata['messageIdArray'], ['issue-octo/7#0', 'issue-octo/7#1', 'issue-octo/7#2']);
     assert.deepEqual(metadata['sessionIdArray'], ['issue-octo/7', 'issue-octo/7', 'issue-octo/7']);
@@ -215,55 +215,65 @@ test('a batch handler that throws: the whole batch is abandoned and comes back w
   });
 });
 
-test('a batch handler past functionTimeout: the whole batch is abandoned and redelivered, its late return settles nothing', { timeout: 30_000 }, async () => {
-  await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10 }], async ({ broker, client, newClient }) => {
-    await send(
-      client,
-      Array.from({ length: 3 }, (_, n) => ({ sessionId: 'pr-octo/hangs-once', n })),
-    );
-    const calls: Call[] = [];
-    const lines: string[] = [];
-    const w = waiter();
-    let releaseHung!: () => void;
-    const hung = new Promise<void>((resolve) => (releaseHung = resolve));
-    const pump = startSessionPump({
-      client: newClient(fastRetries),
-      definition: definition(async (bodies, context) => {
-        record(calls, bodies, context);
-        w.check();
-        if (calls.length === 1) await hung;
-      }),
-      // Well above event-loop stalls of a loaded full run (see session-pump.test.ts).
-      hostOptions: { ...hostOptions, maxMessageBatchSize: 10, functionTimeoutMs: 1_500 },
-      log: createLog('debug', (line) => (lines.push(line), w.check())),
+test(
+  'a batch handler past functionTimeout: the whole batch is abandoned and redelivered, its late return settles nothing',
+  { timeout: 30_000 },
+  async () => {
+    await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10 }], async ({ broker, client, newClient }) => {
+      await send(
+        client,
+        Array.from({ length: 3 }, (_, n) => ({ sessionId: 'pr-octo/hangs-once', n })),
+      );
+      const calls: Call[] = [];
+      const lines: string[] = [];
+      const w = waiter();
+      let releaseHung!: () => void;
+      const hung = new Promise<void>((resolve) => (releaseHung = resolve));
+      const pump = startSessionPump({
+        client: newClient(fastRetries),
+        definition: definition(async (bodies, context) => {
+          record(calls, bodies, context);
+          w.check();
+          if (calls.length === 1) await hung;
+        }),
+        // Well above event-loop stalls of a loaded full run (see session-pump.test.ts).
+        hostOptions: { ...hostOptions, maxMessageBatchSize: 10, functionTimeoutMs: 1_500 },
+        log: createLog('debug', (line) => (lines.push(line), w.check())),
+      });
+      try {
+        await w.until(() => pump.stats().completed === 3);
+        releaseHung();
+        await w.until(() => lines.some((line) => /returned after \d+ ms; ignored/.test(line)));
+      } finally {
+        releaseHung();
+        w.stop();
+        await pump.stop();
+      }
+      assert.deepEqual(
+        calls.map((call) => call.metadata['deliveryCountArray']),
+        [
+          [1, 1, 1],
+          [2, 2, 2],
+        ],
+      );
+      assert.deepEqual(
+        calls[1]!.bodies.map((body) => body.n),
+        [0, 1, 2],
+      );
+      assert.ok(
+        lines.some(
+          (line) =>
+            line.includes(' ERROR ') && /timed out after 1500 ms .*3 messages pr-octo\/hangs-once#0 … pr-octo\/hangs-once#2/.test(line),
+        ),
+        lines.join('\n'),
+      );
+      assert.ok(!lines.some((line) => line.includes('could not settle')), 'the late return tried to settle nothing');
+      assert.deepEqual(pump.stats(), { completed: 3, abandoned: 3, timedOut: 1, sessionsAccepted: pump.stats().sessionsAccepted });
+      assert.equal(broker.queueStats(QUEUE).active, 0);
+      assert.equal(broker.queueStats(QUEUE).locked, 0);
     });
-    try {
-      await w.until(() => pump.stats().completed === 3);
-      releaseHung();
-      await w.until(() => lines.some((line) => /returned after \d+ ms; ignored/.test(line)));
-    } finally {
-      releaseHung();
-      w.stop();
-      await pump.stop();
-    }
-    assert.deepEqual(
-      calls.map((call) => call.metadata['deliveryCountArray']),
-      [
-        [1, 1, 1],
-        [2, 2, 2],
-      ],
-    );
-    assert.deepEqual(calls[1]!.bodies.map((body) => body.n), [0, 1, 2]);
-    assert.ok(
-      lines.some((line) => line.includes(' ERROR ') && /timed out after 1500 ms .*3 messages pr-octo\/hangs-once#0 … pr-octo\/hangs-once#2/.test(line)),
-      lines.join('\n'),
-    );
-    assert.ok(!lines.some((line) => line.includes('could not settle')), 'the late return tried to settle nothing');
-    assert.deepEqual(pump.stats(), { completed: 3, abandoned: 3, timedOut: 1, sessionsAccepted: pump.stats().sessionsAccepted });
-    assert.equal(broker.queueStats(QUEUE).active, 0);
-    assert.equal(broker.queueStats(QUEUE).locked, 0);
-  });
-});
+  },
+);
 
 test('a batch trigger on a queue without sessions: batches of at most maxMessageBatchSize, every message once; a throw abandons the whole batch', async () => {
   await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10, requiresSession: false }], async ({ broker, client, newClient }) => {
@@ -290,20 +300,26 @@ test('a batch trigger on a queue without sessions: batches of at most maxMessage
       await pump.stop();
     }
     for (const call of calls) assert.ok(call.bodies.length <= 4, `batch of ${call.bodies.length}`);
-    assert.ok(calls.some((call) => call.bodies.length > 1), 'several waiting messages come in one batch');
+    assert.ok(
+      calls.some((call) => call.bodies.length > 1),
+      'several waiting messages come in one batch',
+    );
     const first = calls[0]!.bodies.map((body) => body.n);
     const redelivered = calls
       .slice(1)
       .flatMap((call, i) => call.bodies.map((body, j) => ({ n: body.n, count: calls[i + 1]!.metadata['deliveryCountArray']![j] })))
       .filter(({ n }) => first.includes(n));
-    assert.deepEqual(
-      redelivered.map(({ n }) => n).sort(),
-      [...first].sort(),
-      'every message of the failed batch came back',
+    assert.deepEqual(redelivered.map(({ n }) => n).sort(), [...first].sort(), 'every message of the failed batch came back');
+    assert.ok(
+      redelivered.every(({ count }) => count === 2),
+      'each with deliveryCount 2',
     );
-    assert.ok(redelivered.every(({ count }) => count === 2), 'each with deliveryCount 2');
     const completedOnce = calls.slice(1).flatMap((call) => call.bodies.map((body) => body.n));
-    assert.deepEqual([...completedOnce].sort((a, b) => a - b), [...Array(10).keys()], 'each message completed once');
+    assert.deepEqual(
+      [...completedOnce].sort((a, b) => a - b),
+      [...Array(10).keys()],
+      'each message completed once',
+    );
     assert.equal(pump.stats().abandoned, first.length);
     assert.equal(broker.queueStats(QUEUE).active, 0);
   });
@@ -328,8 +344,7 @@ test('a receiver whose link closed during the batch receive (a drain not answere
           return new Proxy(receiver, {
             get: (r, p) => {
               if (p === 'isClosed') return receives >= 2;
-              if (p === 'receiveMessages')
-                return (...a: Parameters<typeof r.receiveMessages>) => (receives++, r.receiveMessages(...a));
+              if (p === 'receiveMessages') return (...a: Parameters<typeof r.receiveMessages>) => (receives++, r.receiveMessages(...a));
               return Reflect.get(r, p, r) as unknown;
             },
           });
@@ -359,6 +374,9 @@ test('a receiver whose link closed during the batch receive (a drain not answere
       [[2, 2, 2]],
       'run once, by the second receiver',
     );
-    assert.ok(lines.some((line) => line.includes('ReceiverClosedWhileReceiving')), lines.join('\n'));
+    assert.ok(
+      lines.some((line) => line.includes('ReceiverClosedWhileReceiving')),
+      lines.join('\n'),
+    );
   });
 });

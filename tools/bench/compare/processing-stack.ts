@@ -4,10 +4,7 @@ import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { ServiceBusClient, type ServiceBusMessage } from '@azure/service-bus';
 import functions, { type InvocationContext } from '@azure/functions';
-import type {
-  ServiceBusMessageHandler,
-  ServiceBusQueueFunctionDefinition,
-} from '../../../src/functions-model/function-definitions.js';
+import type { ServiceBusMessageHandler, ServiceBusQueueFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
 import { botDefinitionSchema, type BotDefinition } from '../../../src/bots/bot-config-schema.js';
 import { queueOptionsFromBots } from '../../dev-broker/queue-options-from-bots.js';
 import { startDevBroker } from '../../dev-broker/start-dev-broker.js';
@@ -172,9 +169,7 @@ function toyBatchDefinition(
     handler: async (messages, context) => {
       const arrays = (context.triggerMetadata ?? {}) as Record<string, unknown[]>;
       for (const [i, message] of messages.entries()) {
-        const triggerMetadata = Object.fromEntries(
-          Object.entries(arrays).map(([name, values]) => [name.replace(/Array$/, ''), values[i]]),
-        );
+        const triggerMetadata = Object.fromEntries(Object.entries(arrays).map(([name, values]) => [name.replace(/Array$/, ''), values[i]]));
         await definition.handler(
           message,
           new functions.InvocationContext({ functionName: context.functionName, invocationId: context.invocationId, triggerMetadata }),

@@ -73,13 +73,19 @@ export async function measurePipelineVsBareSdk(
   shapes: readonly PipelineShape[],
   rounds: number,
   hostOptions: ServiceBusHostOptions,
+  /**
+   * Rounds before this one were run already, on their own queues (`pipelineBots(shapes, firstRound + rounds)`):
+   * a queue is never reused, as an accept still pending from a finished run (the SDK does not abort it) would
+   * take the next run's session and sit on it.
+   */
+  firstRound = 0,
 ): Promise<PipelineResult[]> {
-  const bots = pipelineBots(shapes, rounds);
+  const bots = pipelineBots(shapes, firstRound + rounds);
   const times = new Map<string, Record<Contestant, number[]>>(
     shapes.map((s) => [key(s), { bare: [], pipeline: [], bareBatched: [], batched: [] }]),
   );
-  let b = 0;
-  for (let round = 0; round < rounds; round++) {
+  let b = firstRound * shapes.length;
+  for (let round = firstRound; round < firstRound + rounds; round++) {
     for (const shape of shapes) {
       const order = CONTESTANTS.map((_, i) => CONTESTANTS[(i + round) % CONTESTANTS.length]!);
       for (const which of order) {
