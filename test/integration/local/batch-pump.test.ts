@@ -380,3 +380,46 @@ test('a receiver whose link closed during the batch receive (a drain not answere
     );
   });
 });
+
+test(
+  'a batch running longer than the session lock completes here (the lock is renewed) but is warned about: on Azure the batch loop does not renew it',
+  { timeout: 30_000 },
+  async () => {
+    await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10, lockDurationMs: 1_000 }], async ({ broker, client, newClient }) => {
+      await send(
+        client,
+        Array.from({ length: 2 }, (_, n) => ({ sessionId: 'pr-octo/slow', n })),
+      );
+      const calls: Call[] = [];
+      const lines: string[] = [];
+      const w = waiter();
+      const pump = startSessionPump({
+        client: newClient(fastRetries),
+        definition: definition(async (bodies, context) => {
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+          record(calls, bodies, context);
+          w.check();
+        }),
+        hostOptions: { ...hostOptions, maxMessageBatchSize: 10, functionTimeoutMs: 10_000 },
+        log: createLog('debug', (line) => (lines.push(line), w.check())),
+      });
+      try {
+        await w.until(() => pump.stats().completed === 2 && lines.some((line) => line.includes('longer than the session lock')));
+      } finally {
+        w.stop();
+        await pump.stop();
+      }
+      assert.deepEqual(
+        calls.map((call) => call.metadata['deliveryCountArray']),
+        [[1, 1]],
+      );
+      assert.ok(
+        lines.some(
+          (line) => line.includes(' WARN ') && /2 messages .* ran \d+ ms, longer than the session lock \(\d+ ms\).*issues\/2953/.test(line),
+        ),
+        lines.join('\n'),
+      );
+      assert.equal(broker.queueStats(QUEUE).active, 0);
+    });
+  },
+);
