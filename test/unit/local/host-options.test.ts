@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  batchSettingsWarning,
   lockRenewalWarning,
   parseTimeSpan,
   readHttpRoutePrefix,
@@ -82,4 +83,10 @@ test('bad host.json values are refused with their path', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a minMessageBatchSize above 1 is warned about (the local host does not wait to fill batches); the default is not', () => {
+  assert.equal(batchSettingsWarning(readServiceBusHostOptions(projectHostJson, {})), undefined);
+  const waiting = readServiceBusHostOptions(projectHostJson, { AzureFunctionsJobHost__extensions__serviceBus__minMessageBatchSize: '50' });
+  assert.match(batchSettingsWarning(waiting) ?? '', /minMessageBatchSize is 50: the local host does not wait to fill a batch/);
 });
