@@ -4,14 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { readServiceBusHostOptions } from '../local-host/host-options.js';
 import { measureIngressCpu, type IngressResult } from './compare/ingress-cpu.js';
 import { CONCURRENCY, measureIngressOverHttp } from './compare/ingress-over-http.js';
-import { benchBot, startProcessingStack } from './compare/processing-stack.js';
+import { benchBot, isToyBatchBot, startProcessingStack } from './compare/processing-stack.js';
 import { measureMixed, measureOneMessageSessions, measurePipelineVsBareSdk, pipelineBots } from './compare/processing-workloads.js';
 
 /**
  * `npm run bench`: the side-by-side comparison, in one run, interleaved, on this machine.
  * (a) ingress CPU per webhook without I/O: the floor, @octokit/webhooks and the app, 2 KB to 10 MB, each behind
  *     node:http (the JSON line's ingressCpuVs*) and as handlers alone (ingressHandlerCpuVs*);
- * (b) the app's ordered pipeline vs bare @azure/service-bus session receive + complete, same broker and Azurite;
+ * (b) the app's ordered pipeline vs bare @azure/service-bus session receive + complete, same broker and Azurite,
+ *     and the batched pipeline (a bot with "cardinality": "many") vs the same bare SDK and the bare SDK in batches;
  * (c) one-message sessions on 5 bots through the local host's pumps; (d) a hot pull request among one-event sessions.
  * Prints tables, then as its last line one JSON object with the headline figures.
  *
@@ -58,7 +59,7 @@ console.log(
 );
 console.log(
   `host.json: maxConcurrentSessions ${hostOptions.maxConcurrentSessions}, sessionIdleTimeout ${hostOptions.sessionIdleTimeoutMs} ms, ` +
-    `maxConcurrentCalls ${hostOptions.maxConcurrentCalls}; ${rounds} interleaved rounds, medians`,
+    `maxConcurrentCalls ${hostOptions.maxConcurrentCalls}, maxMessageBatchSize ${hostOptions.maxMessageBatchSize}; ${rounds} interleaved rounds, medians`,
 );
 
 const only = process.env['BENCH_ONLY'] ?? '';
@@ -103,7 +104,7 @@ const oneMessageBots = [1, 2, 3, 4, 5].map((n) => benchBot(`one-${n}`));
 const unorderedBots = [1, 2, 3, 4, 5].map((n) => benchBot(`none-${n}`, 'none'));
 const mixedBot = benchBot('mixed');
 const pipeline = pipelineBots(shapes, rounds);
-const stack = await startProcessingStack([...pipeline.bare, ...pipeline.pipeline, ...oneMessageBots, ...unorderedBots, mixedBot]);
+const stack = await startProcessingStack([...Object.values(pipeline).flat(), ...oneMessageBots, ...unorderedBots, mixedBot]);
 try {
   const vsSdk = await measurePipelineVsBareSdk(stack, shapes, rounds, hostOptions);
   console.log('\n(b) ordered pipeline (broker → handler → session touch on Azurite → journal) vs bare SDK session receive + complete');
@@ -114,6 +115,24 @@ try {
       'pipeline ms': f(r.pipelineMs, 0),
       'pipeline ms/msg': f(r.pipelineMs / (r.sessions * r.perSession)),
       'pipeline/bare': f(r.ratio),
+    })),
+  );
+  const toy = pipeline.batched.some(isToyBatchBot)
+    ? ' (TOY: the app has no batch handler yet, its one-message handler runs per message of each batch)'
+    : '';
+  console.log(
+    `\n(b) batched pipeline ("cardinality": "many", batches of up to ${hostOptions.maxMessageBatchSize}, one session at a time as the host's batch loop)${toy} ` +
+      'vs bare SDK one at a time and bare SDK in batches of the same size',
+  );
+  console.table(
+    vsSdk.map((r) => ({
+      workload: `${r.sessions} session(s) × ${r.perSession}`,
+      'bare SDK ms': f(r.bareMs, 0),
+      'bare SDK batched ms': f(r.bareBatchedMs, 0),
+      'batched pipeline ms': f(r.batchedMs, 0),
+      'batched ms/msg': f(r.batchedMs / (r.sessions * r.perSession)),
+      'batched/bare': f(r.batchedVsBare),
+      'batched/bare batched': f(r.batchedVsBareBatched),
     })),
   );
 
@@ -163,6 +182,9 @@ try {
       ...ingressFigures,
       pipelineVsBareSdk: round3(vsSdk[0]!.ratio),
       pipelineVsBareSdkOneSession: round3(vsSdk[1]!.ratio),
+      pipelineBatchedVsBareSdk: round3(vsSdk[0]!.batchedVsBare),
+      pipelineBatchedVsBareSdkBatched: round3(vsSdk[0]!.batchedVsBareBatched),
+      pipelineBatchedVsBareSdkOneSession: round3(vsSdk[1]!.batchedVsBare),
       oneMessageSessionsPerSecPerBot: round3(oneMessage.perSecondPerBot),
       unorderedPerSecPerBot: round3(unordered.perSecondPerBot),
       mixedHotPrSeconds: round3(mixed.hotPrSeconds),

@@ -17,6 +17,17 @@ export interface ServiceBusHostOptions {
   maxAutoLockRenewalDurationMs: number;
   /** host.json `functionTimeout`: how long one invocation may run before it fails and its message is abandoned. */
   functionTimeoutMs: number;
+  /**
+   * Most messages one invocation of a `cardinality: 'many'` trigger gets (host default 1000): for a
+   * session trigger, up to this many of the one accepted session's messages, in order.
+   * https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus#hostjson-settings
+   */
+  maxMessageBatchSize: number;
+  /**
+   * host.json `minMessageBatchSize` (host default 1). Above 1 the host holds partial batches back for up to
+   * `maxBatchWaitTime` (ServiceBusListener's message cache); the local host does not (see batchSettingsWarning).
+   */
+  minMessageBatchSize: number;
   /** `clientRetryOptions`, translated for @azure/service-bus. `tryTimeout` also bounds how long an accept waits for a session. */
   clientRetryOptions: RetryOptions;
 }
@@ -30,6 +41,8 @@ export const DEFAULT_SERVICE_BUS_HOST_OPTIONS: ServiceBusHostOptions = {
   sessionIdleTimeoutMs: 60_000,
   maxAutoLockRenewalDurationMs: 5 * 60_000,
   functionTimeoutMs: 5 * 60_000,
+  maxMessageBatchSize: 1000,
+  minMessageBatchSize: 1,
   clientRetryOptions: { mode: RetryMode.Exponential, timeoutInMs: 60_000, retryDelayInMs: 800, maxRetryDelayInMs: 60_000, maxRetries: 3 },
 };
 
@@ -62,6 +75,8 @@ export function readServiceBusHostOptions(hostJsonPath: string, env: NodeJS.Proc
     sessionIdleTimeoutMs: timeSpanMs(pick('sessionIdleTimeout'), where('sessionIdleTimeout')) ?? d.sessionIdleTimeoutMs,
     maxAutoLockRenewalDurationMs:
       timeSpanMs(pick('maxAutoLockRenewalDuration'), where('maxAutoLockRenewalDuration')) ?? d.maxAutoLockRenewalDurationMs,
+    maxMessageBatchSize: positiveInteger(pick('maxMessageBatchSize'), where('maxMessageBatchSize')) ?? d.maxMessageBatchSize,
+    minMessageBatchSize: positiveInteger(pick('minMessageBatchSize'), where('minMessageBatchSize')) ?? d.minMessageBatchSize,
     functionTimeoutMs:
       timeSpanMs(env.AzureFunctionsJobHost__functionTimeout ?? hostJson.functionTimeout, `${hostJsonPath} functionTimeout`) ??
       d.functionTimeoutMs,
@@ -90,6 +105,20 @@ export function lockRenewalWarning(
     `host.json extensions.serviceBus.maxAutoLockRenewalDuration (${renewalMs / 1000} s) is shorter than functionTimeout (${timeoutMs / 1000} s): ` +
     'in Azure a handler running past the renewal loses its session and another instance runs the same message alongside it; ' +
     'the local host renews for functionTimeout instead'
+  );
+}
+
+/**
+ * The local host runs every batch with what is available at once, as the host does with the default
+ * `minMessageBatchSize` 1; a larger minimum (the host then waits up to `maxBatchWaitTime` to fill a
+ * batch) is not mirrored, so local batches can be smaller than on Azure.
+ * https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus#hostjson-settings
+ */
+export function batchSettingsWarning(options: Pick<ServiceBusHostOptions, 'minMessageBatchSize'>): string | undefined {
+  if (options.minMessageBatchSize <= 1) return undefined;
+  return (
+    `host.json extensions.serviceBus.minMessageBatchSize is ${options.minMessageBatchSize}: the local host does not wait to fill a batch ` +
+    '(it runs what is available, as with the default 1), so cardinality "many" functions may get smaller batches here than on Azure'
   );
 }
 

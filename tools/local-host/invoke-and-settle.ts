@@ -12,16 +12,18 @@ const { InvocationContext } = functions;
 export type Settler = Pick<ServiceBusReceiver, 'completeMessage' | 'abandonMessage'>;
 
 export interface PumpStats {
+  /** Messages completed (a batch counts each of its messages). */
   completed: number;
-  /** Includes the timed-out ones. */
+  /** Messages abandoned; includes the timed-out ones. */
   abandoned: number;
+  /** Invocations past functionTimeout. */
   timedOut: number;
 }
 
-/** One message being handled; shutdown abandons the ones still unsettled when its grace runs out. */
+/** One invocation being handled; shutdown abandons the messages still unsettled when its grace runs out. */
 export interface InFlight {
   receiver: Settler;
-  message: ServiceBusReceivedMessage;
+  messages: readonly ServiceBusReceivedMessage[];
   settled: boolean;
 }
 
@@ -30,7 +32,7 @@ export type HandlerOutcome = { kind: 'returned' } | { kind: 'threw'; error: unkn
 /**
  * - `completed` / `abandoned`: settled as the host does (handler returned / threw);
  * - `timedOut`: past `functionTimeout`, abandoned; `late` is the still-running invocation;
- * - `unsettled`: the settle call failed (lock lost, broker gone): the message comes back on its own;
+ * - `unsettled`: a settle call failed (lock lost, broker gone): the message comes back on its own;
  * - `alreadySettled`: shutdown abandoned it while the handler ran.
  */
 export type SettleResult =
@@ -63,15 +65,35 @@ export async function invokeAndSettle(
   receiver: Settler,
   message: ServiceBusReceivedMessage,
 ): Promise<SettleResult> {
+  return invokeAndSettleMessages(options, receiver, [message]);
+}
+
+/**
+ * Runs a queue function for a run of messages: one invocation with every message for a
+ * `cardinality: 'many'` definition (the bodies as an array and the trigger metadata as
+ * `…Array` entries lined up with them), then, as the host's batch loop does
+ * (ServiceBusListener.TriggerAndCompleteMessagesInternal in Azure/azure-sdk-for-net
+ * sdk/servicebus/Microsoft.Azure.WebJobs.Extensions.ServiceBus/src/Listeners/ServiceBusListener.cs),
+ * completes them all when it returns and abandons them all when it throws or passes `functionTimeout`.
+ * A `cardinality: 'one'` definition gets exactly one message.
+ */
+export async function invokeAndSettleMessages(
+  options: InvokeAndSettleOptions,
+  receiver: Settler,
+  messages: readonly ServiceBusReceivedMessage[],
+): Promise<SettleResult> {
   const { definition, log, functionTimeoutMs, stats, inFlight, stopSignal } = options;
   const functionName = definition.name;
-  const entry: InFlight = { receiver, message, settled: false };
+  if (messages.length === 0) throw new Error(`${functionName}: an invocation needs at least one message`);
+  if (definition.cardinality === 'one' && messages.length !== 1)
+    throw new Error(`${functionName}: a cardinality "one" function takes one message per invocation, got ${messages.length}`);
+  const entry: InFlight = { receiver, messages, settled: false };
   inFlight.add(entry);
-  const which = describeMessage(message);
+  const which = describeMessages(messages);
   const context = new InvocationContext({
     functionName,
     invocationId: randomUUID(),
-    triggerMetadata: triggerMetadataOf(message),
+    triggerMetadata: definition.cardinality === 'many' ? batchTriggerMetadataOf(messages) : triggerMetadataOf(messages[0]!),
     logHandler: log.forFunction(functionName),
   });
   // The host's cancellation, which the Node model cannot hand over: aborted at functionTimeout
@@ -82,10 +104,11 @@ export async function invokeAndSettle(
   attachInvocationSignal(context, cancel.signal);
   const started = performance.now();
   const invocation: Promise<HandlerOutcome> = Promise.resolve()
-    .then(() => {
-      if (definition.cardinality === 'many') throw new Error(`${functionName}: the local host does not run cardinality "many" yet`);
-      return definition.handler(bodyOf(message), context);
-    })
+    .then(() =>
+      definition.cardinality === 'many'
+        ? definition.handler(messages.map(bodyOf), context)
+        : definition.handler(bodyOf(messages[0]!), context),
+    )
     .then(
       () => ({ kind: 'returned' }),
       (error: unknown) => ({ kind: 'threw', error: error ?? new Error('handler threw a nullish value') }),
@@ -107,27 +130,27 @@ export async function invokeAndSettle(
       stats.timedOut++;
       log.error(
         functionName,
-        `timed out after ${functionTimeoutMs} ms (host.json functionTimeout) on ${which}; abandoning it for redelivery`,
+        `timed out after ${functionTimeoutMs} ms (host.json functionTimeout) on ${which}; abandoning ${messages.length === 1 ? 'it' : 'them all'} for redelivery`,
       );
       const late = invocation.then((result) => {
         log.warn(
           functionName,
-          `the timed-out invocation for ${which} ${result.kind === 'threw' ? `threw (${describeError(result.error)})` : 'returned'} after ${Math.round(performance.now() - started)} ms; ignored: its message was abandoned at the timeout`,
+          `the timed-out invocation for ${which} ${result.kind === 'threw' ? `threw (${describeError(result.error)})` : 'returned'} after ${Math.round(performance.now() - started)} ms; ignored: ${messages.length === 1 ? 'its message was' : 'its messages were'} abandoned at the timeout`,
         );
         return result;
       });
-      await receiver.abandonMessage(message);
-      stats.abandoned++;
+      await settleAll(messages, (message) => receiver.abandonMessage(message));
+      stats.abandoned += messages.length;
       return { kind: 'timedOut', late };
     }
     if (outcome.kind === 'returned') {
-      await receiver.completeMessage(message);
-      stats.completed++;
+      await settleAll(messages, (message) => receiver.completeMessage(message));
+      stats.completed += messages.length;
       return { kind: 'completed' };
     }
     log.warn(functionName, `failed on ${which}; abandoning for redelivery:`, describeError(outcome.error));
-    await receiver.abandonMessage(message);
-    stats.abandoned++;
+    await settleAll(messages, (message) => receiver.abandonMessage(message));
+    stats.abandoned += messages.length;
     return { kind: 'abandoned' };
   } catch (error) {
     // The lock was lost (or the broker went away): the message comes back on its own.
@@ -140,12 +163,25 @@ export async function invokeAndSettle(
   }
 }
 
+/**
+ * Settles every message at once, as the host does (Task.WhenAll over CompleteMessageAsync /
+ * AbandonMessageAsync); every settle is tried even when one fails, then the first failure is thrown.
+ */
+async function settleAll(
+  messages: readonly ServiceBusReceivedMessage[],
+  settle: (message: ServiceBusReceivedMessage) => Promise<void>,
+): Promise<void> {
+  const results = await Promise.allSettled(messages.map(settle));
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** Abandons every message still in flight (shutdown's grace ran out): each will be redelivered. */
 export async function abandonInFlight(inFlight: ReadonlySet<InFlight>): Promise<void> {
   await Promise.allSettled(
-    [...inFlight].map(async (entry) => {
+    [...inFlight].flatMap((entry) => {
       entry.settled = true;
-      await entry.receiver.abandonMessage(entry.message);
+      return entry.messages.map((message) => entry.receiver.abandonMessage(message));
     }),
   );
 }
@@ -153,6 +189,16 @@ export async function abandonInFlight(inFlight: ReadonlySet<InFlight>): Promise<
 export function describeMessage(message: ServiceBusReceivedMessage): string {
   const session = message.sessionId === undefined ? '' : ` of session ${message.sessionId}`;
   return `message ${String(message.messageId)}${session} (delivery ${deliveryCountOf(message)})`;
+}
+
+/** "message m of session s (delivery 1)", or for a run "3 messages m1 … m3 of session s (delivery 1)". */
+export function describeMessages(messages: readonly ServiceBusReceivedMessage[]): string {
+  if (messages.length === 1) return describeMessage(messages[0]!);
+  const first = messages[0]!;
+  const last = messages[messages.length - 1]!;
+  const session = first.sessionId === undefined ? '' : ` of session ${first.sessionId}`;
+  const deliveries = [...new Set(messages.map(deliveryCountOf))].join('/');
+  return `${messages.length} messages ${String(first.messageId)} … ${String(last.messageId)}${session} (delivery ${deliveries})`;
 }
 
 /** The body as the Functions host hands it to a Node handler: JSON parsed, else text. */
@@ -191,6 +237,35 @@ export function triggerMetadataOf(message: ServiceBusReceivedMessage): Record<st
     replyTo: message.replyTo,
     applicationProperties,
     userProperties: applicationProperties,
+  };
+}
+
+/**
+ * `context.triggerMetadata` as the Functions host fills it for a batch (`cardinality: 'many'`): one
+ * array per property, entry i for message i, names as the Node worker camel-cases them
+ * (ServiceBusTriggerBindingStrategy.AddBindingData(…, ServiceBusReceivedMessage[] messages) in
+ * Azure/azure-sdk-for-net sdk/servicebus/Microsoft.Azure.WebJobs.Extensions.ServiceBus/src/Triggers/).
+ * There is no single `sessionId` for a batch: `sessionIdArray` has it once per message.
+ */
+export function batchTriggerMetadataOf(messages: readonly ServiceBusReceivedMessage[]): Record<string, unknown[]> {
+  const each = messages.map(triggerMetadataOf);
+  const column = (name: string) => each.map((metadata) => metadata[name]);
+  return {
+    messageIdArray: column('messageId'),
+    sequenceNumberArray: column('sequenceNumber'),
+    deliveryCountArray: column('deliveryCount'),
+    enqueuedTimeUtcArray: column('enqueuedTimeUtc'),
+    expiresAtUtcArray: column('expiresAtUtc'),
+    applicationPropertiesArray: column('applicationProperties'),
+    userPropertiesArray: column('userProperties'),
+    sessionIdArray: column('sessionId'),
+    contentTypeArray: column('contentType'),
+    correlationIdArray: column('correlationId'),
+    subjectArray: column('subject'),
+    labelArray: column('label'),
+    toArray: column('to'),
+    replyToArray: column('replyTo'),
+    lockTokenArray: column('lockToken'),
   };
 }
 

@@ -9,7 +9,13 @@ import type { BotDefinition } from '../../src/bots/bot-config-schema.js';
 import { readSettings, webhookSecretWarnings, type Settings } from '../../src/config/settings.js';
 import { createServiceBusClient } from '../../src/transport/service-bus-connection.js';
 import { formatBanner, type BannerInfo } from './banner.js';
-import { lockRenewalWarning, readHttpRoutePrefix, readServiceBusHostOptions, type ServiceBusHostOptions } from './host-options.js';
+import {
+  batchSettingsWarning,
+  lockRenewalWarning,
+  readHttpRoutePrefix,
+  readServiceBusHostOptions,
+  type ServiceBusHostOptions,
+} from './host-options.js';
 import { startHttpHost, type RunningHttpHost } from './http-host.js';
 import { applyLocalSettings, ensureLocalSettings, readLocalSettings } from './local-settings.js';
 import { ensureServiceBus, type StartedBroker } from './local-service-bus.js';
@@ -96,6 +102,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const hostOptions = readServiceBusHostOptions(hostJson, env);
     const renewalWarning = lockRenewalWarning(hostOptions);
     if (renewalWarning) log.warn('local-host', renewalWarning);
+    const batchWarning = batchSettingsWarning(hostOptions);
+    if (batchWarning) log.warn('local-host', batchWarning);
     const routePrefix = readHttpRoutePrefix(hostJson);
     const http = await startHttpHost({
       definitions: app.definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http'),

@@ -3,13 +3,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceBusClient, ServiceBusReceiver } from '@azure/service-bus';
 import type { ServiceBusQueueFunctionDefinition } from '../../src/functions-model/function-definitions.js';
 import type { ServiceBusHostOptions } from './host-options.js';
-import { abandonInFlight, describeError, invokeAndSettle, type InFlight, type PumpStats } from './invoke-and-settle.js';
+import {
+  abandonInFlight,
+  describeError,
+  invokeAndSettle,
+  invokeAndSettleMessages,
+  type InFlight,
+  type PumpStats,
+} from './invoke-and-settle.js';
+import { receiveBatch } from './receive-batch.js';
 import type { Log } from './log.js';
 
 export interface MessagePumpOptions {
   client: ServiceBusClient;
   definition: ServiceBusQueueFunctionDefinition;
-  hostOptions: Pick<ServiceBusHostOptions, 'maxConcurrentCalls' | 'maxAutoLockRenewalDurationMs' | 'functionTimeoutMs'>;
+  hostOptions: Pick<ServiceBusHostOptions, 'maxConcurrentCalls' | 'maxAutoLockRenewalDurationMs' | 'functionTimeoutMs'> &
+    Partial<Pick<ServiceBusHostOptions, 'maxMessageBatchSize' | 'clientRetryOptions'>>;
   log: Log;
 }
 
@@ -31,6 +40,13 @@ export interface RunningMessagePump {
  * on return, abandon on throw or past `functionTimeout`), its lock renewed for up to
  * `maxAutoLockRenewalDuration` (never less than `functionTimeout`).
  * https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus#hostjson-settings
+ *
+ * A `cardinality: 'many'` definition runs as the extension's batch loop does
+ * (ServiceBusListener.RunBatchReceiveLoopAsync in Azure/azure-sdk-for-net
+ * sdk/servicebus/Microsoft.Azure.WebJobs.Extensions.ServiceBus/src/Listeners/ServiceBusListener.cs):
+ * one invocation at a time (`maxConcurrentCalls` does not apply), each with up to host.json
+ * `maxMessageBatchSize` messages (waiting up to the client's `tryTimeout` for the first, then taking
+ * what else is there), all completed when it returns, all abandoned when it throws or passes `functionTimeout`.
  */
 export function startMessagePump(options: MessagePumpOptions): RunningMessagePump {
   const { client, definition, hostOptions, log } = options;
@@ -43,36 +59,69 @@ export function startMessagePump(options: MessagePumpOptions): RunningMessagePum
   const invocation = { definition, log, functionTimeoutMs, stats, inFlight, stopSignal: stopController.signal };
   const running = new Set<Promise<unknown>>();
   let stopping = false;
+  const batchSize = hostOptions.maxMessageBatchSize ?? 1000;
+  // The host passes no wait to ReceiveMessagesAsync for a queue without sessions: the client's try timeout.
+  const firstWaitMs = hostOptions.clientRetryOptions?.timeoutInMs ?? 60_000;
 
   const receiver: ServiceBusReceiver = client.createReceiver(queueName, {
     receiveMode: 'peekLock',
     maxAutoLockRenewalDurationInMs: Math.max(hostOptions.maxAutoLockRenewalDurationMs, functionTimeoutMs),
   });
-  const subscription = receiver.subscribe(
-    {
-      async processMessage(message) {
-        if (stopping) {
-          await receiver.abandonMessage(message).catch(() => undefined); // redelivered to the next host
-          return;
-        }
-        const work = invokeAndSettle(invocation, receiver, message);
-        running.add(work);
-        try {
-          await work;
-        } finally {
-          running.delete(work);
-        }
-      },
-      async processError({ error }) {
+  async function runBatchLoop(): Promise<void> {
+    let failures = 0;
+    while (!stopping) {
+      let messages;
+      try {
+        messages = await receiveBatch(receiver, batchSize, firstWaitMs, stopController.signal);
+        failures = 0;
+      } catch (error) {
         if (stopping) return;
-        log.warn(functionName, `receiving from ${queueName}:`, describeError(error));
-        // The SDK retries on its own; do not spin on a broker that keeps failing.
-        await sleep(500);
-      },
-    },
-    // Settled by invokeAndSettle, as the host settles for autoCompleteMessages.
-    { autoCompleteMessages: false, maxConcurrentCalls: hostOptions.maxConcurrentCalls },
-  );
+        failures++;
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+        log.warn(functionName, `receiving from ${queueName} (retrying in ${delay} ms):`, describeError(error));
+        await sleep(delay, undefined, { signal: stopController.signal }).catch(() => undefined);
+        continue;
+      }
+      if (messages.length === 0) continue;
+      const work = invokeAndSettleMessages(invocation, receiver, messages);
+      running.add(work);
+      try {
+        await work;
+      } finally {
+        running.delete(work);
+      }
+    }
+  }
+
+  if (definition.cardinality === 'many') void runBatchLoop();
+  const subscription =
+    definition.cardinality === 'many'
+      ? undefined
+      : receiver.subscribe(
+          {
+            async processMessage(message) {
+              if (stopping) {
+                await receiver.abandonMessage(message).catch(() => undefined); // redelivered to the next host
+                return;
+              }
+              const work = invokeAndSettle(invocation, receiver, message);
+              running.add(work);
+              try {
+                await work;
+              } finally {
+                running.delete(work);
+              }
+            },
+            async processError({ error }) {
+              if (stopping) return;
+              log.warn(functionName, `receiving from ${queueName}:`, describeError(error));
+              // The SDK retries on its own; do not spin on a broker that keeps failing.
+              await sleep(500);
+            },
+          },
+          // Settled by invokeAndSettle, as the host settles for autoCompleteMessages.
+          { autoCompleteMessages: false, maxConcurrentCalls: hostOptions.maxConcurrentCalls },
+        );
 
   return {
     functionName,
@@ -81,7 +130,7 @@ export function startMessagePump(options: MessagePumpOptions): RunningMessagePum
     async stop(graceMs = 30_000) {
       stopping = true;
       stopController.abort();
-      await subscription.close().catch((error: unknown) => log.debug(functionName, 'closing the subscription:', describeError(error)));
+      await subscription?.close().catch((error: unknown) => log.debug(functionName, 'closing the subscription:', describeError(error)));
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = await Promise.race([
         Promise.allSettled([...running]).then(() => false),

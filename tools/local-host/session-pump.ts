@@ -8,7 +8,15 @@ import {
 } from '@azure/service-bus';
 import type { ServiceBusQueueFunctionDefinition } from '../../src/functions-model/function-definitions.js';
 import type { ServiceBusHostOptions } from './host-options.js';
-import { abandonInFlight, describeError, describeMessage, invokeAndSettle, type InFlight, type PumpStats } from './invoke-and-settle.js';
+import {
+  abandonInFlight,
+  describeError,
+  describeMessages,
+  invokeAndSettleMessages,
+  type InFlight,
+  type PumpStats,
+} from './invoke-and-settle.js';
+import { receiveBatch } from './receive-batch.js';
 import type { Log } from './log.js';
 
 export interface SessionPumpOptions {
@@ -17,7 +25,8 @@ export interface SessionPumpOptions {
   hostOptions: Pick<
     ServiceBusHostOptions,
     'maxConcurrentSessions' | 'sessionIdleTimeoutMs' | 'maxAutoLockRenewalDurationMs' | 'functionTimeoutMs'
-  >;
+  > &
+    Partial<Pick<ServiceBusHostOptions, 'maxMessageBatchSize'>>;
   log: Log;
 }
 
@@ -55,6 +64,18 @@ type WorkerState =
  * abandoned (redelivered first) and its session released, so the session's next message cannot
  * start behind it on this receiver. A promise cannot be killed as the host kills the worker, so the
  * hung invocation may still run; whatever it returns later is logged and settles nothing.
+ *
+ * A `cardinality: 'many'` definition runs as the extension's batch loop does
+ * (ServiceBusListener.RunBatchReceiveLoopAsync in Azure/azure-sdk-for-net
+ * sdk/servicebus/Microsoft.Azure.WebJobs.Extensions.ServiceBus/src/Listeners/ServiceBusListener.cs):
+ * ONE session at a time per function (the loop "only executes functions at a concurrency level of 1";
+ * `maxConcurrentSessions` does not apply, https://github.com/Azure/azure-sdk-for-net/issues/47981),
+ * each receive takes up to host.json `maxMessageBatchSize` of the accepted session's available messages
+ * in order (waiting up to `sessionIdleTimeout` for the first), one invocation gets them all, all are
+ * completed when it returns and all abandoned when it throws or passes `functionTimeout`; an empty
+ * receive releases the session. Unlike Azure, where the batch loop's session receiver does not renew
+ * the session lock (https://github.com/Azure/azure-functions-dotnet-worker/issues/2953), the lock is
+ * renewed here as for single messages; a batch that outlives the lock's duration is warned about.
  */
 export function startSessionPump(options: SessionPumpOptions): RunningSessionPump {
   const { client, definition, hostOptions, log } = options;
@@ -72,6 +93,8 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
   const lockRenewalMs = Math.max(hostOptions.maxAutoLockRenewalDurationMs, functionTimeoutMs);
   const releaseMarginMs = Math.min(functionTimeoutMs, lockRenewalMs / 2);
   const invocation = { definition, log, functionTimeoutMs, stats, inFlight, stopSignal: stopController.signal };
+  const batchSize = definition.cardinality === 'many' ? (hostOptions.maxMessageBatchSize ?? 1000) : 1;
+  const workerCount = definition.cardinality === 'many' ? 1 : hostOptions.maxConcurrentSessions;
   /** Timed-out invocations still running, per session. */
   const hungBySession = new Map<string, number>();
 
@@ -134,10 +157,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       if (handled > 0 && Date.now() + idleTimeoutMs + releaseMarginMs > acceptedAt + lockRenewalMs) return;
       let messages: ServiceBusReceivedMessage[];
       try {
-        messages = await receiver.receiveMessages(1, {
-          maxWaitTimeInMs: idleTimeoutMs,
-          abortSignal: stopController.signal,
-        });
+        messages = await receiveBatch(receiver, batchSize, idleTimeoutMs, stopController.signal);
       } catch (error) {
         if (stopController.signal.aborted) return;
         throw error;
@@ -151,25 +171,34 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
         log.warn(
           functionName,
           `the lock on session ${receiver.sessionId} ${lockLeftMs <= 0 ? 'expired' : `ends in ${lockLeftMs} ms and was not renewed`}; ` +
-            `releasing the session without running message ${String(message.messageId)} (it is delivered again to the next receiver)`,
+            `releasing the session without running ${messages.length === 1 ? `message ${String(message.messageId)}` : describeMessages(messages)} (delivered again to the next receiver)`,
         );
         return;
       }
-      if ((await handle(receiver, message)) === 'release') return;
+      const started = Date.now();
+      const next = await handle(receiver, messages);
+      if (batchSize > 1 && Date.now() - started > lockSpanMs) {
+        log.warn(
+          functionName,
+          `${describeMessages(messages)} ran ${Date.now() - started} ms, longer than the session lock (${lockSpanMs} ms): ` +
+            'the local host renews it, but on Azure a batch trigger does not (https://github.com/Azure/azure-functions-dotnet-worker/issues/2953), so there the session would be lost and the batch run again',
+        );
+      }
+      if (next === 'release') return;
       handled++;
     }
   }
 
-  /** Runs the handler for one message and settles it; 'release' when the session must be let go. */
-  async function handle(receiver: ServiceBusSessionReceiver, message: ServiceBusReceivedMessage): Promise<'next' | 'release'> {
-    const sessionId = message.sessionId ?? '';
+  /** Runs the handler for one message (or one batch) and settles it; 'release' when the session must be let go. */
+  async function handle(receiver: ServiceBusSessionReceiver, messages: ServiceBusReceivedMessage[]): Promise<'next' | 'release'> {
+    const sessionId = messages[0]!.sessionId ?? '';
     if (hungBySession.has(sessionId)) {
       log.warn(
         functionName,
-        `${describeMessage(message)}: the session's timed-out invocation is still running; this delivery runs alongside it (the Functions host would have restarted the worker)`,
+        `${describeMessages(messages)}: the session's timed-out invocation is still running; this delivery runs alongside it (the Functions host would have restarted the worker)`,
       );
     }
-    const result = await invokeAndSettle(invocation, receiver, message);
+    const result = await invokeAndSettleMessages(invocation, receiver, messages);
     if (result.kind === 'timedOut') {
       // Released, so the session's next message cannot start behind the hung one on this receiver.
       hungBySession.set(sessionId, (hungBySession.get(sessionId) ?? 0) + 1);
@@ -183,7 +212,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
     return result.kind === 'unsettled' ? 'release' : 'next';
   }
 
-  for (let i = 0; i < hostOptions.maxConcurrentSessions; i++) void runWorker(i);
+  for (let i = 0; i < workerCount; i++) void runWorker(i);
 
   return {
     functionName,

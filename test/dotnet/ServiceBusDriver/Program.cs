@@ -40,6 +40,7 @@ var scenarios = new Dictionary<string, Func<Task<object>>>
     ["refusals"] = () => Scenarios.Refusals(client, queue),
     ["poison"] = () => Scenarios.Poison(client, (string)config["poisonQueue"]!, hostOptions),
     ["fromJs"] = () => Scenarios.FromJs(client, queue, (string)config["fromJsSession"]!),
+    ["sessionBatch"] = () => Scenarios.SessionBatch(client, queue),
 };
 
 var outputLock = new object();
@@ -201,6 +202,35 @@ static class Scenarios
             await receiver.CompleteMessageAsync(next);
         }
         return new { deliveries };
+    }
+
+    /// <summary>
+    /// What the Functions host's batch loop does for a `cardinality: many` session trigger
+    /// (ServiceBusListener.RunBatchReceiveLoopAsync): ReceiveMessagesAsync(maxMessageBatchSize, sessionIdleTimeout) on the
+    /// accepted session, then settle the whole batch at once (Task.WhenAll): abandon all on failure, complete all on success;
+    /// an empty receive ends the session. Ten messages waiting, batches of at most 4, then of up to 1000.
+    /// </summary>
+    public static async Task<object> SessionBatch(ServiceBusClient client, string queue)
+    {
+        const string session = "batch-1";
+        await using (var sender = client.CreateSender(queue))
+            await sender.SendMessagesAsync(Enumerable.Range(0, 10).Select(i => Message(session, $"b{i}")));
+        await using var receiver = await client.AcceptSessionAsync(queue, session);
+        var batches = new List<object>();
+        async Task<IReadOnlyList<ServiceBusReceivedMessage>> Receive(int max, TimeSpan wait)
+        {
+            var messages = await receiver.ReceiveMessagesAsync(max, wait);
+            batches.Add(messages.Select(Describe).ToArray());
+            return messages;
+        }
+        var failed = await Receive(4, TimeSpan.FromSeconds(5));
+        await Task.WhenAll(failed.Select(m => receiver.AbandonMessageAsync(m)));
+        var retried = await Receive(4, TimeSpan.FromSeconds(5));
+        await Task.WhenAll(retried.Select(m => receiver.CompleteMessageAsync(m)));
+        var rest = await Receive(1000, TimeSpan.FromSeconds(5));
+        await Task.WhenAll(rest.Select(m => receiver.CompleteMessageAsync(m)));
+        await Receive(1000, TimeSpan.FromMilliseconds(250));
+        return new { batches };
     }
 
     /// <summary>Session state set by one receiver is read by the next; null clears it.</summary>

@@ -40,6 +40,9 @@ test(
     const single = [
       'pipelineVsBareSdk',
       'pipelineVsBareSdkOneSession',
+      'pipelineBatchedVsBareSdk',
+      'pipelineBatchedVsBareSdkBatched',
+      'pipelineBatchedVsBareSdkOneSession',
       'oneMessageSessionsPerSecPerBot',
       'unorderedPerSecPerBot',
       'mixedHotPrSeconds',

@@ -193,6 +193,21 @@ describe('the development broker with the .NET SDK (Azure.Messaging.ServiceBus)'
     ]);
   });
 
+  test("a session receiver's ReceiveMessagesAsync(n), as the host's batch trigger calls it, gets the waiting messages in order, several per call, at most n; abandoning a batch brings it back whole, completing it takes it", (t) => {
+    const result = scenario(t, 'sessionBatch');
+    if (!result) return;
+    const batches = (result.batches as { body: string; deliveryCount: number }[][]).map((batch) =>
+      batch.map(({ body, deliveryCount }) => `${body}@${deliveryCount}`),
+    );
+    const first = ['b0', 'b1', 'b2', 'b3'];
+    assert.deepEqual(batches, [
+      first.map((body) => `${body}@1`),
+      first.map((body) => `${body}@2`),
+      ['b4', 'b5', 'b6', 'b7', 'b8', 'b9'].map((body) => `${body}@1`),
+      [],
+    ]);
+  });
+
   test('session state set by one receiver is read by the next, and null clears it', (t) => {
     const result = scenario(t, 'sessionState');
     if (!result) return;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  batchSettingsWarning,
   lockRenewalWarning,
   parseTimeSpan,
   readHttpRoutePrefix,
@@ -22,6 +23,7 @@ test("the project's host.json: 16 sessions at once, released after 250 ms idle, 
   assert.equal(options.functionTimeoutMs, 300_000);
   assert.equal(options.clientRetryOptions.timeoutInMs, 60_000);
   assert.equal(options.clientRetryOptions.retryDelayInMs, 800);
+  assert.equal(options.maxMessageBatchSize, 1000, "not set in host.json: the host's default");
   assert.equal(readHttpRoutePrefix(projectHostJson), 'api');
 });
 
@@ -31,7 +33,9 @@ test("the host's AzureFunctionsJobHost__ environment overrides win over host.jso
     AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentCalls: '3',
     AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:00.250',
     AzureFunctionsJobHost__functionTimeout: '00:00:30',
+    AzureFunctionsJobHost__extensions__serviceBus__maxMessageBatchSize: '32',
   });
+  assert.equal(options.maxMessageBatchSize, 32);
   assert.equal(options.maxConcurrentSessions, 2);
   assert.equal(options.maxConcurrentCalls, 3);
   assert.equal(options.sessionIdleTimeoutMs, 250);
@@ -63,6 +67,11 @@ test('bad host.json values are refused with their path', () => {
       () => readServiceBusHostOptions(file, {}),
       /extensions\.serviceBus\.maxConcurrentSessions must be a positive whole number, got 0/,
     );
+    writeFileSync(file, JSON.stringify({ extensions: { serviceBus: { maxMessageBatchSize: 2.5 } } }));
+    assert.throws(
+      () => readServiceBusHostOptions(file, {}),
+      /extensions\.serviceBus\.maxMessageBatchSize must be a positive whole number, got 2\.5/,
+    );
     writeFileSync(file, JSON.stringify({ extensions: { serviceBus: { sessionIdleTimeout: '5s' } } }));
     assert.throws(
       () => readServiceBusHostOptions(file, {}),
@@ -74,4 +83,10 @@ test('bad host.json values are refused with their path', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a minMessageBatchSize above 1 is warned about (the local host does not wait to fill batches); the default is not', () => {
+  assert.equal(batchSettingsWarning(readServiceBusHostOptions(projectHostJson, {})), undefined);
+  const waiting = readServiceBusHostOptions(projectHostJson, { AzureFunctionsJobHost__extensions__serviceBus__minMessageBatchSize: '50' });
+  assert.match(batchSettingsWarning(waiting) ?? '', /minMessageBatchSize is 50: the local host does not wait to fill a batch/);
 });

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { isServiceBusError, type ServiceBusSessionReceiver } from '@azure/service-bus';
+import { receiveBatch, ReceiverClosedWhileReceiving } from '../../local-host/receive-batch.js';
 import type { BotDefinition } from '../../../src/bots/bot-config-schema.js';
 import type { ServiceBusHostOptions } from '../../local-host/host-options.js';
 import { appQueueFunctions, benchBot, prMessage, sendAll, startPump, until, type ProcessingStack } from './processing-stack.js';
@@ -15,24 +16,40 @@ export interface PipelineShape {
   perSession: number;
 }
 
-/** Queues (b) needs: a bare one and a pipeline bot per shape and round. */
-export function pipelineBots(shapes: readonly PipelineShape[], rounds: number): { bare: BotDefinition[]; pipeline: BotDefinition[] } {
-  const bare: BotDefinition[] = [];
-  const pipeline: BotDefinition[] = [];
+const CONTESTANTS = ['bare', 'pipeline', 'bareBatched', 'batched'] as const;
+type Contestant = (typeof CONTESTANTS)[number];
+
+export type PipelineBots = Record<Contestant, BotDefinition[]>;
+
+/**
+ * Queues (b) needs, per shape and round: bare SDK one at a time, the pipeline (`cardinality: 'one'`),
+ * bare SDK in batches, and the batched pipeline (a bot with `"cardinality": "many"`).
+ */
+export function pipelineBots(shapes: readonly PipelineShape[], rounds: number): PipelineBots {
+  const bots: PipelineBots = { bare: [], pipeline: [], bareBatched: [], batched: [] };
   for (let round = 0; round < rounds; round++) {
     for (const shape of shapes) {
-      bare.push(benchBot(`bare-${shape.sessions}x${shape.perSession}-r${round}`));
-      pipeline.push(benchBot(`pipe-${shape.sessions}x${shape.perSession}-r${round}`));
+      const suffix = `${shape.sessions}x${shape.perSession}-r${round}`;
+      bots.bare.push(benchBot(`bare-${suffix}`));
+      bots.pipeline.push(benchBot(`pipe-${suffix}`));
+      bots.bareBatched.push(benchBot(`barebatch-${suffix}`));
+      bots.batched.push(benchBot(`batch-${suffix}`, 'entity', 'many'));
     }
   }
-  return { bare, pipeline };
+  return bots;
 }
 
 export interface PipelineResult extends PipelineShape {
   bareMs: number;
   pipelineMs: number;
+  bareBatchedMs: number;
+  batchedMs: number;
   /** Median over rounds of pipeline time / bare time in the same round. */
   ratio: number;
+  /** Median over rounds of batched pipeline time / bare (one at a time) time in the same round. */
+  batchedVsBare: number;
+  /** Median over rounds of batched pipeline time / bare batched time in the same round. */
+  batchedVsBareBatched: number;
 }
 
 function shapeMessages(bot: BotDefinition, shape: PipelineShape) {
@@ -45,38 +62,60 @@ function shapeMessages(bot: BotDefinition, shape: PipelineShape) {
 /**
  * Bare SDK: `maxConcurrentSessions` workers, each `acceptNextSession` → `receiveMessages(1)` →
  * `completeMessage` until the session is idle: the session pump's receive pattern without the app.
- * Pipeline: the local host's session pump running the app's queue function. Same messages, same
- * broker and Azurite, rounds interleaved.
+ * Pipeline: the local host's session pump running the app's queue function. Bare SDK batched: the
+ * same workers receiving up to host.json `maxMessageBatchSize` at a time (as the batch pump receives:
+ * the first message, then what else is there) and completing each. Batched pipeline: the local host
+ * running the bot with `"cardinality": "many"` (one session at a time, as the host's batch loop).
+ * Same messages, same broker and Azurite, rounds interleaved, the order rotated each round.
  */
 export async function measurePipelineVsBareSdk(
   stack: ProcessingStack,
   shapes: readonly PipelineShape[],
   rounds: number,
   hostOptions: ServiceBusHostOptions,
+  /**
+   * Rounds before this one were run already, on their own queues (`pipelineBots(shapes, firstRound + rounds)`):
+   * a queue is never reused, as an accept still pending from a finished run (the SDK does not abort it) would
+   * take the next run's session and sit on it.
+   */
+  firstRound = 0,
 ): Promise<PipelineResult[]> {
-  const bots = pipelineBots(shapes, rounds);
-  const times = new Map<string, { bare: number[]; pipeline: number[] }>(shapes.map((s) => [key(s), { bare: [], pipeline: [] }]));
-  let b = 0;
-  for (let round = 0; round < rounds; round++) {
+  const bots = pipelineBots(shapes, firstRound + rounds);
+  const times = new Map<string, Record<Contestant, number[]>>(
+    shapes.map((s) => [key(s), { bare: [], pipeline: [], bareBatched: [], batched: [] }]),
+  );
+  let b = firstRound * shapes.length;
+  for (let round = firstRound; round < firstRound + rounds; round++) {
     for (const shape of shapes) {
-      const bare = bots.bare[b]!;
-      const pipeline = bots.pipeline[b++]!;
-      const order = round % 2 === 0 ? (['bare', 'pipeline'] as const) : (['pipeline', 'bare'] as const);
+      const order = CONTESTANTS.map((_, i) => CONTESTANTS[(i + round) % CONTESTANTS.length]!);
       for (const which of order) {
-        const bot = which === 'bare' ? bare : pipeline;
+        const bot = bots[which][b]!;
         await sendAll(stack, bot.queue, shapeMessages(bot, shape));
         const total = shape.sessions * shape.perSession;
         const ms =
           which === 'bare'
             ? await bareSessionReceive(stack, bot.queue, total, hostOptions)
-            : await pipelineRun(stack, bot, total, hostOptions);
+            : which === 'bareBatched'
+              ? await bareSessionReceive(stack, bot.queue, total, hostOptions, undefined, hostOptions.maxMessageBatchSize)
+              : await pipelineRun(stack, bot, total, hostOptions);
         times.get(key(shape))![which].push(ms);
       }
+      b++;
     }
   }
   return shapes.map((shape) => {
-    const { bare, pipeline } = times.get(key(shape))!;
-    return { ...shape, bareMs: median(bare), pipelineMs: median(pipeline), ratio: median(pipeline.map((ms, i) => ms / bare[i]!)) };
+    const { bare, pipeline, bareBatched, batched } = times.get(key(shape))!;
+    const perRound = (over: number[], under: number[]) => median(over.map((ms, i) => ms / under[i]!));
+    return {
+      ...shape,
+      bareMs: median(bare),
+      pipelineMs: median(pipeline),
+      bareBatchedMs: median(bareBatched),
+      batchedMs: median(batched),
+      ratio: perRound(pipeline, bare),
+      batchedVsBare: perRound(batched, bare),
+      batchedVsBareBatched: perRound(batched, bareBatched),
+    };
   });
 }
 
@@ -99,6 +138,8 @@ export async function bareSessionReceive(
   hostOptions: ServiceBusHostOptions,
   /** Called the moment the last message is complete, before the workers are stopped (stop other clocks here). */
   onAllCompleted: () => void = () => undefined,
+  /** Messages per receive: 1 (one at a time) or a batch, each of its messages completed. */
+  batchSize = 1,
 ): Promise<number> {
   const stop = new AbortController();
   // Every worker's accept and receive listens to this one signal.
@@ -124,6 +165,13 @@ export async function bareSessionReceive(
       open.add(receiver);
       try {
         for (;;) {
+          if (batchSize > 1) {
+            const messages = await receiveBatch(receiver, batchSize, hostOptions.sessionIdleTimeoutMs, stop.signal);
+            if (messages.length === 0) break;
+            await Promise.all(messages.map((message) => receiver.completeMessage(message)));
+            completed += messages.length;
+            continue;
+          }
           const [message] = await receiver.receiveMessages(1, {
             maxWaitTimeInMs: hostOptions.sessionIdleTimeoutMs,
             abortSignal: stop.signal,
@@ -133,6 +181,8 @@ export async function bareSessionReceive(
           completed++;
         }
       } catch (error) {
+        // The session is gone with its link; its messages come back to the next accept.
+        if (error instanceof ReceiverClosedWhileReceiving) continue;
         if (!stop.signal.aborted) throw error;
       } finally {
         open.delete(receiver);
