@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { readServiceBusHostOptions } from '../local-host/host-options.js';
 import { measureIngressCpu, type IngressResult } from './compare/ingress-cpu.js';
 import { CONCURRENCY, measureIngressOverHttp } from './compare/ingress-over-http.js';
-import { benchBot, isToyBatchBot, startProcessingStack } from './compare/processing-stack.js';
+import { benchBot, startProcessingStack } from './compare/processing-stack.js';
 import { measureMixed, measureOneMessageSessions, measurePipelineVsBareSdk, pipelineBots } from './compare/processing-workloads.js';
 
 /**
@@ -117,11 +117,8 @@ try {
       'pipeline/bare': f(r.ratio),
     })),
   );
-  const toy = pipeline.batched.some(isToyBatchBot)
-    ? ' (TOY: the app has no batch handler yet, its one-message handler runs per message of each batch)'
-    : '';
   console.log(
-    `\n(b) batched pipeline ("cardinality": "many", batches of up to ${hostOptions.maxMessageBatchSize}, one session at a time as the host's batch loop)${toy} ` +
+    `\n(b) batched pipeline ("cardinality": "many", batches of up to ${hostOptions.maxMessageBatchSize}, one session at a time as the host's batch loop) ` +
       'vs bare SDK one at a time and bare SDK in batches of the same size',
   );
   console.table(

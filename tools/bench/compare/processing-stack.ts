@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { ServiceBusClient, type ServiceBusMessage } from '@azure/service-bus';
-import functions, { type InvocationContext } from '@azure/functions';
-import type { ServiceBusMessageHandler, ServiceBusQueueFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
+import type { InvocationContext } from '@azure/functions';
+import type { ServiceBusQueueFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
 import { botDefinitionSchema, type BotDefinition } from '../../../src/bots/bot-config-schema.js';
 import { queueOptionsFromBots } from '../../dev-broker/queue-options-from-bots.js';
 import { startDevBroker } from '../../dev-broker/start-dev-broker.js';
@@ -38,34 +38,12 @@ export interface StackBroker {
   close(): Promise<void>;
 }
 
-/**
- * Bots asked for with `cardinality: 'many'` while the app's bots.json schema does not know the field
- * yet: the bench runs them through a toy batch definition (see appQueueFunctions).
- */
-const toyBatchBots = new WeakSet<BotDefinition>();
-
-/** True when `bot` runs as a toy batch: the app has no batch handler yet, so its one-message handler runs per message. */
-export function isToyBatchBot(bot: BotDefinition): boolean {
-  return toyBatchBots.has(bot);
-}
-
-/**
- * A bench bot: the app's own definition defaults, a journal target, entity strategy unless `none`;
- * `cardinality: 'many'` is passed as bots.json's field, so the app's own batch handler runs as soon
- * as the app knows the field.
- */
+/** A bench bot: the app's own definition defaults, a journal target, entity strategy unless `none`, bots.json's `cardinality`. */
 export function benchBot(name: string, strategy: 'entity' | 'none' = 'entity', cardinality: 'one' | 'many' = 'one'): BotDefinition {
   // onPoison "skip": the bench never poisons a message, and "hold" (the default for ordered bots)
   // would need the held-message store, which these pipelines do not measure.
   const fields = { name, queue: `bot-${name}`, events: ['*'], strategy: { type: strategy }, onPoison: 'skip' };
-  if (cardinality === 'one') return botDefinitionSchema.parse(fields);
-  const asked = botDefinitionSchema.safeParse({ ...fields, cardinality });
-  if (asked.success) return asked.data;
-  const unknownField = asked.error.issues.some((issue) => issue.code === 'unrecognized_keys' && issue.keys.includes('cardinality'));
-  if (!unknownField) throw asked.error;
-  const bot = botDefinitionSchema.parse(fields);
-  toyBatchBots.add(bot);
-  return bot;
+  return botDefinitionSchema.parse({ ...fields, cardinality });
 }
 
 /**
@@ -116,8 +94,7 @@ function table(azurite: RunningAzurite, name: string): TableClient {
 /**
  * The app's queue function for each bot, as both hosts run it (envelope → claim check → session
  * touch on Azurite → journal), with `onDone(messageId)` called after each handler returns (for a
- * batch, once per message of it). A bot asked for as a batch while the app has no batch handler
- * yet gets a toy batch definition: the app's one-message handler for each message in turn.
+ * batch, once per message of it).
  */
 export function appQueueFunctions(
   stack: ProcessingStack,
@@ -133,9 +110,7 @@ export function appQueueFunctions(
     poison: createTablePoisonStore({ tableClient: table(stack.azurite, 'poisonmessages') }),
     telemetry: noTelemetry,
     now: () => new Date(),
-  }).map((app) => {
-    const bot = bots.find((candidate) => candidate.queue === app.queueName);
-    const definition = app.cardinality === 'one' && bot !== undefined && toyBatchBots.has(bot) ? toyBatchDefinition(app) : app;
+  }).map((definition) => {
     if (definition.cardinality === 'many') {
       return {
         ...definition,
@@ -153,30 +128,6 @@ export function appQueueFunctions(
       },
     };
   });
-}
-
-/**
- * A batch definition over a one-message handler: each message of the batch in order, with the
- * single-message trigger metadata picked from the batch's arrays; a throw fails the whole batch.
- * Only the host's side of batching is measured with it (the touch is still paid per message).
- */
-function toyBatchDefinition(
-  definition: ServiceBusQueueFunctionDefinition & { handler: ServiceBusMessageHandler },
-): ServiceBusQueueFunctionDefinition {
-  return {
-    ...definition,
-    cardinality: 'many',
-    handler: async (messages, context) => {
-      const arrays = (context.triggerMetadata ?? {}) as Record<string, unknown[]>;
-      for (const [i, message] of messages.entries()) {
-        const triggerMetadata = Object.fromEntries(Object.entries(arrays).map(([name, values]) => [name.replace(/Array$/, ''), values[i]]));
-        await definition.handler(
-          message,
-          new functions.InvocationContext({ functionName: context.functionName, invocationId: context.invocationId, triggerMetadata }),
-        );
-      }
-    },
-  };
 }
 
 export interface PumpLike {
