@@ -427,7 +427,9 @@ test(
         lines.some(
           (line) =>
             line.includes(' WARN ') &&
-            /the lock on session pr-octo\/slow expired \d+ ms after its accept .*never renews it.*2 messages .* could not be settled/.test(line),
+            /the lock on session pr-octo\/slow expired \d+ ms after its accept .*never renews it.*2 messages .* could not be settled/.test(
+              line,
+            ),
         ),
         lines.join('\n'),
       );
