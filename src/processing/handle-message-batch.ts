@@ -1,5 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
+import { batchRetryBudgetMs } from '../bots/fit-retries-in-batch-lock.js';
 import type { InlineEventEnvelope } from '../envelope/event-envelope.js';
 import { isPermanent, TransientError } from '../errors/delivery-errors.js';
 import type { ServiceBusBatchHandler } from '../functions-model/function-definitions.js';
@@ -86,7 +87,7 @@ type Failure = { kind: 'skip' } | { kind: 'hold'; reason: string };
  * (https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger#usage), so:
  *
  * - A transient failure past the retry budget (one `maxRetryDuration` for the whole invocation,
- *   inside functionTimeout) throws. Before that, one write notes on the counted batch that the
+ *   inside functionTimeout, cut to end within `lockDuration`: batchRetryBudgetMs) throws. Before that, one write notes on the counted batch that the
  *   target took the messages before it (`markDelivered`), so the redelivery skips them; if that
  *   write fails, or the invocation dies without throwing, they reach the target again (at least once).
  * - If any message of the batch is on its last delivery, abandoning would dead-letter it with the
@@ -109,8 +110,9 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
     let at = 0;
     let retries = 0;
     const retrying: RetryInPlaceOptions = {
-      // One budget for the whole invocation: the host's functionTimeout bounds the batch, not each message.
-      deadline: parts.now().getTime() + bot.delivery.maxRetryDuration.ms,
+      // One budget for the whole invocation: the host's functionTimeout bounds the batch, not each message; and,
+      // as the batch loop never renews the lock (session or message), cut to end within lockDuration from now.
+      deadline: parts.now().getTime() + batchRetryBudgetMs(bot),
       firstDelayMs: bot.delivery.retryDelay.ms,
       signals: invocationSignals(context),
       now: () => parts.now().getTime(),

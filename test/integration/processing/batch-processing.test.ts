@@ -365,6 +365,22 @@ test('retry in place has one budget for the whole batch: a failure after it is s
   );
 });
 
+test('retry in place inside a batch ends within the lock the batch loop never renews: maxRetryDuration is cut to lockDuration minus a margin', async () => {
+  // maxRetryDuration PT4M would retry long after a 20 s lock expired (the batch then comes back anyway).
+  const f = await batchFixture(azurite, { delivery: { lockDuration: 'PT20S', maxRetryDuration: 'PT4M', retryDelay: 'PT4S' } });
+  f.onDeliver = (input) => {
+    if (input.envelope.eventId === 'd-2') throw new TransientError('target down');
+  };
+  const batch = batchInvocation(entriesOf(events(1, 3), SESSION, 1));
+  await assert.rejects(f.pipeline.handleBatch(batch.messages, batch.context), /target down/);
+  // 20 s lock - 5 s margin (journal target: no last-attempt timeout) = 15 s: 3 s + 6 s, then the 6 s left, then handed back.
+  assert.deepEqual(f.waits, [3_000, 6_000, 6_000]);
+  assert.deepEqual(
+    f.told.map((t) => t.kind === 'message' && t.id),
+    ['d-1'],
+  );
+});
+
 test('retry in place stops when the invocation is cancelled (functionTimeout), and the batch is handed back', async () => {
   const f = await batchFixture(azurite, {});
   const cancel = new AbortController();
