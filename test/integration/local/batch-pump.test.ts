@@ -439,3 +439,46 @@ test(
     });
   },
 );
+
+test(
+  'a batch trigger without sessions renews no message lock either: a batch running past lockDuration cannot be completed and comes back with deliveryCount 2',
+  { timeout: 30_000 },
+  async () => {
+    await withDevBroker(
+      [{ name: QUEUE, maxDeliveryCount: 10, requiresSession: false, lockDurationMs: 2_000 }],
+      async ({ broker, client, newClient }) => {
+        await send(
+          client,
+          Array.from({ length: 2 }, (_, n) => ({ n })),
+        );
+        const calls: Call[] = [];
+        const w = waiter();
+        const pump = startMessagePump({
+          client: newClient(fastRetries),
+          definition: definition(async (bodies, context) => {
+            record(calls, bodies, context);
+            w.check();
+            if (calls.length === 1) await new Promise((resolve) => setTimeout(resolve, 3_000));
+          }, false),
+          hostOptions: { maxConcurrentCalls: 16, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 20_000, maxMessageBatchSize: 10 },
+          log: silentLog,
+        });
+        try {
+          await w.until(() => pump.stats().completed === 2);
+        } finally {
+          w.stop();
+          await pump.stop();
+        }
+        assert.deepEqual(
+          calls.map((call) => call.metadata['deliveryCountArray']),
+          [
+            [1, 1],
+            [2, 2],
+          ],
+        );
+        assert.equal(broker.queueStats(QUEUE).active, 0);
+        assert.equal(broker.queueStats(QUEUE).deadLetter, 0);
+      },
+    );
+  },
+);
