@@ -90,6 +90,8 @@ type Failure = { kind: 'skip' } | { kind: 'hold'; reason: string };
  *   inside functionTimeout, cut to end within `lockDuration`: batchRetryBudgetMs) throws. Before that, one write notes on the counted batch that the
  *   target took the messages before it (`markDelivered`), so the redelivery skips them; if that
  *   write fails, or the invocation dies without throwing, they reach the target again (at least once).
+ * - After a batch that went through, the same mark (one more write): the host's batch loop never renews
+ *   the session lock, so a batch can come back although this returned; its redelivery skips what the target took.
  * - If any message of the batch is on its last delivery, abandoning would dead-letter it with the
  *   batch; instead the failing message is recorded as poison (`MaxDeliveryCountExceeded`) and
  *   skipped or held, and the batch goes on.
