@@ -1,3 +1,4 @@
+import { batchLockNotes } from '../bots/fit-retries-in-batch-lock.js';
 import { closeWhenHostStops } from './close-when-host-stops.js';
 import { webhookSecretWarnings } from '../config/settings.js';
 import { createApp, type App } from './create-app.js';
@@ -14,6 +15,7 @@ export function sharedApp(): App {
     closeWhenHostStops(shared);
     // The worker forwards console output to the host log (and Application Insights): said once, at start-up.
     for (const warning of webhookSecretWarnings(shared.settings)) console.warn(`session-router: ${warning}`);
+    for (const note of batchLockNotes(shared.registry.bots)) console.info(`session-router: ${note}`);
   }
   return shared;
 }

@@ -1,5 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
+import { batchRetryBudgetMs } from '../bots/fit-retries-in-batch-lock.js';
 import type { InlineEventEnvelope } from '../envelope/event-envelope.js';
 import { isPermanent, TransientError } from '../errors/delivery-errors.js';
 import type { ServiceBusBatchHandler } from '../functions-model/function-definitions.js';
@@ -86,9 +87,11 @@ type Failure = { kind: 'skip' } | { kind: 'hold'; reason: string };
  * (https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger#usage), so:
  *
  * - A transient failure past the retry budget (one `maxRetryDuration` for the whole invocation,
- *   inside functionTimeout) throws. Before that, one write notes on the counted batch that the
+ *   inside functionTimeout, cut to end within `lockDuration`: batchRetryBudgetMs) throws. Before that, one write notes on the counted batch that the
  *   target took the messages before it (`markDelivered`), so the redelivery skips them; if that
  *   write fails, or the invocation dies without throwing, they reach the target again (at least once).
+ * - After a batch that went through, the same mark (one more write): the host's batch loop never renews
+ *   the session lock, so a batch can come back although this returned; its redelivery skips what the target took.
  * - If any message of the batch is on its last delivery, abandoning would dead-letter it with the
  *   batch; instead the failing message is recorded as poison (`MaxDeliveryCountExceeded`) and
  *   skipped or held, and the batch goes on.
@@ -109,8 +112,9 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
     let at = 0;
     let retries = 0;
     const retrying: RetryInPlaceOptions = {
-      // One budget for the whole invocation: the host's functionTimeout bounds the batch, not each message.
-      deadline: parts.now().getTime() + bot.delivery.maxRetryDuration.ms,
+      // One budget for the whole invocation: the host's functionTimeout bounds the batch, not each message; and,
+      // as the batch loop never renews the lock (session or message), cut to end within lockDuration from now.
+      deadline: parts.now().getTime() + batchRetryBudgetMs(bot),
       firstDelayMs: bot.delivery.retryDelay.ms,
       signals: invocationSignals(context),
       now: () => parts.now().getTime(),
@@ -130,6 +134,8 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
     const sessionId = parts.sessions ? sessionOf(facts) : null;
     /** The last message of the session the target took in this invocation (its sequence number). */
     let deliveredThrough: bigint | undefined;
+    /** Whether the target took a message in this invocation that no earlier delivery had noted as delivered. */
+    let deliveredNew = false;
     /** Failures `failed` already logged and tracked. */
     const reported = new WeakSet<object>();
 
@@ -161,16 +167,23 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
     }
 
     /**
-     * Before the batch is handed back: the messages the target already took are noted on the session
-     * record (one write, only on this path), so the redelivery skips them. Best effort: at least once.
+     * The messages the target took are noted on the session record ("delivered through sequence N",
+     * one conditional write), so a redelivery of the batch skips them. Written when the batch is handed
+     * back, and also after a batch that went through: the host's batch loop never renews the session
+     * lock ("Lock renewal also doesn't apply to batch functions",
+     * https://github.com/Azure/azure-sdk-for-net/issues/27979), so a session kept busy past the queue's
+     * lockDuration loses it, the host cannot complete this batch although it returned, and every message
+     * comes back (https://learn.microsoft.com/dotnet/api/azure.messaging.servicebus.processsessionmessageeventargs.renewsessionlockasync).
+     * Best effort: a failure is logged, never thrown (everything was delivered); then a redelivery
+     * delivers again (at least once). Nothing is written when nothing new reached the target.
      */
-    async function markDelivered(): Promise<void> {
-      if (deliveredThrough === undefined || sessionId === null || parts.markDelivered === undefined) return;
+    async function markDelivered(after: 'failure' | 'success'): Promise<void> {
+      if (!deliveredNew || deliveredThrough === undefined || sessionId === null || parts.markDelivered === undefined) return;
       try {
         await parts.markDelivered(bot.name, sessionId, deliveredThrough, parts.now());
       } catch (error) {
         context.warn(
-          `Bot "${bot.name}": could not note what session ${sessionId} delivered; the redelivery delivers it again: ${errorText(error)}`,
+          `Bot "${bot.name}": could not note what session ${sessionId} delivered${after === 'success' ? ' (the batch went through; this only matters if its session lock was lost)' : ''}; a redelivery delivers it again: ${errorText(error)}`,
         );
       }
     }
@@ -242,7 +255,10 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
             processed(i, touchedHere, ready.inline);
           }
           // Counted messages only: the mark lives on the counted batch (a notice before one is told before it anyway).
-          if (sessionId !== null && ready.kind === 'event') deliveredThrough = facts[i]!.sequenceNumber;
+          if (sessionId !== null && ready.kind === 'event') {
+            deliveredThrough = facts[i]!.sequenceNumber;
+            deliveredNew = true;
+          }
         } catch (error) {
           const failure = await failed(i, error);
           if (failure.kind === 'hold') {
@@ -301,10 +317,12 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
           if (resumedAt === n) return;
           // Resumed meanwhile: what was kept is the resume's, the rest is processed as usual.
           await processFrom(resumedAt, {});
+          await markDelivered('success');
           return;
         }
       }
       await processFrom(0, options);
+      await markDelivered('success');
     } catch (error) {
       // The host abandons the whole batch (on their last delivery, the broker dead-letters them).
       if (typeof error !== 'object' || error === null || !reported.has(error)) {
@@ -319,7 +337,7 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
           `Bot "${bot.name}": the batch of ${n}${ofSession(facts[0]!)} failed at message ${facts[at]!.messageId} (${at + 1}, ${progress[at]!.stage}); handing the batch back for redelivery: ${errorText(error)}`,
         );
       }
-      await markDelivered();
+      await markDelivered('failure');
       throw error;
     }
   };

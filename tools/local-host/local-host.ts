@@ -7,6 +7,7 @@ import type {
 } from '../../src/functions-model/function-definitions.js';
 import type { BotDefinition } from '../../src/bots/bot-config-schema.js';
 import { readSettings, webhookSecretWarnings, type Settings } from '../../src/config/settings.js';
+import { batchLockNotes } from '../../src/bots/fit-retries-in-batch-lock.js';
 import { createServiceBusClient } from '../../src/transport/service-bus-connection.js';
 import { formatBanner, type BannerInfo } from './banner.js';
 import {
@@ -93,6 +94,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
 
     const settings = readSettings(env);
     for (const warning of webhookSecretWarnings(settings)) log.warn('settings', warning);
+    for (const note of batchLockNotes(bots)) log.info('bots', note);
     const built = await options.buildDefinitions(settings);
     const app: LocalApp = Array.isArray(built) ? { definitions: built } : built;
     if (app.close) cleanups.push({ name: 'app', run: () => app.close!() });

@@ -47,6 +47,9 @@ export interface RunningMessagePump {
  * one invocation at a time (`maxConcurrentCalls` does not apply), each with up to host.json
  * `maxMessageBatchSize` messages (waiting up to the client's `tryTimeout` for the first, then taking
  * what else is there), all completed when it returns, all abandoned when it throws or passes `functionTimeout`.
+ * Their message locks are not renewed, as on Azure ("Lock renewal also doesn't apply to batch functions",
+ * https://github.com/Azure/azure-sdk-for-net/issues/27979): a batch running past the queue's lockDuration
+ * cannot be completed and comes back with its delivery count + 1.
  */
 export function startMessagePump(options: MessagePumpOptions): RunningMessagePump {
   const { client, definition, hostOptions, log } = options;
@@ -65,7 +68,9 @@ export function startMessagePump(options: MessagePumpOptions): RunningMessagePum
 
   const receiver: ServiceBusReceiver = client.createReceiver(queueName, {
     receiveMode: 'peekLock',
-    maxAutoLockRenewalDurationInMs: Math.max(hostOptions.maxAutoLockRenewalDurationMs, functionTimeoutMs),
+    // 0 turns the SDK's renewal off: the host's batch loop renews no lock (see above).
+    maxAutoLockRenewalDurationInMs:
+      definition.cardinality === 'many' ? 0 : Math.max(hostOptions.maxAutoLockRenewalDurationMs, functionTimeoutMs),
   });
   async function runBatchLoop(): Promise<void> {
     let failures = 0;

@@ -73,9 +73,14 @@ type WorkerState =
  * each receive takes up to host.json `maxMessageBatchSize` of the accepted session's available messages
  * in order (waiting up to `sessionIdleTimeout` for the first), one invocation gets them all, all are
  * completed when it returns and all abandoned when it throws or passes `functionTimeout`; an empty
- * receive releases the session. Unlike Azure, where the batch loop's session receiver does not renew
- * the session lock (https://github.com/Azure/azure-functions-dotnet-worker/issues/2953), the lock is
- * renewed here as for single messages; a batch that outlives the lock's duration is warned about.
+ * receive releases the session. As on Azure, the batch loop does NOT renew the session lock
+ * ("Lock renewal also doesn't apply to batch functions", https://github.com/Azure/azure-sdk-for-net/issues/27979;
+ * https://github.com/Azure/azure-functions-dotnet-worker/issues/2953): the lock lasts the queue's
+ * LockDuration from the accept ("If processing of the session requires longer than this duration, the
+ * session-lock needs to be renewed",
+ * https://learn.microsoft.com/dotnet/api/azure.messaging.servicebus.processsessionmessageeventargs.renewsessionlockasync).
+ * A session kept busy past it loses the lock: the batch in flight cannot be completed (even though its
+ * handler returned), the receiver is closed and the batch comes back with its delivery count + 1.
  */
 export function startSessionPump(options: SessionPumpOptions): RunningSessionPump {
   const { client, definition, hostOptions, log } = options;
@@ -93,7 +98,8 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
   const lockRenewalMs = Math.max(hostOptions.maxAutoLockRenewalDurationMs, functionTimeoutMs);
   const releaseMarginMs = Math.min(functionTimeoutMs, lockRenewalMs / 2);
   const invocation = { definition, log, functionTimeoutMs, stats, inFlight, stopSignal: stopController.signal };
-  const batchSize = definition.cardinality === 'many' ? (hostOptions.maxMessageBatchSize ?? 1000) : 1;
+  const batches = definition.cardinality === 'many';
+  const batchSize = batches ? (hostOptions.maxMessageBatchSize ?? 1000) : 1;
   const workerCount = definition.cardinality === 'many' ? 1 : hostOptions.maxConcurrentSessions;
   /** Timed-out invocations still running, per session. */
   const hungBySession = new Map<string, number>();
@@ -106,7 +112,8 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       try {
         receiver = await client.acceptNextSession(queueName, {
           receiveMode: 'peekLock',
-          maxAutoLockRenewalDurationInMs: lockRenewalMs,
+          // 0 turns the SDK's renewal off: the host's batch loop never renews a session lock (see above).
+          maxAutoLockRenewalDurationInMs: batches ? 0 : lockRenewalMs,
           abortSignal: stopController.signal,
         });
         failures = 0;
@@ -154,7 +161,8 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       // or another, renews it afresh. The margin is functionTimeout (the longest a message may
       // run), but at most half the window, so renewal = functionTimeout still keeps a session for
       // a while; and at least one message per accept, so any host.json makes progress.
-      if (handled > 0 && Date.now() + idleTimeoutMs + releaseMarginMs > acceptedAt + lockRenewalMs) return;
+      // The batch loop renews nothing, so this does not apply to it: it keeps the session until a receive comes back empty.
+      if (!batches && handled > 0 && Date.now() + idleTimeoutMs + releaseMarginMs > acceptedAt + lockRenewalMs) return;
       let messages: ServiceBusReceivedMessage[];
       try {
         messages = await receiveBatch(receiver, batchSize, idleTimeoutMs, stopController.signal);
@@ -166,8 +174,10 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       if (!message) return; // idle: release the session so another worker may take a busier one
       // A lock gone or about to go (a renewal failed and the SDK does not try again): the broker
       // hands the message to the next receiver of the session; running it here could run it twice.
+      // The batch loop has no renewal to miss: it runs what it received while the lock lasts, as the host
+      // does, and only a lock already gone (the host's receive would have failed) is not run.
       const lockLeftMs = receiver.sessionLockedUntilUtc.getTime() - Date.now();
-      if (lockLeftMs < overdueMs) {
+      if (batches ? lockLeftMs <= 0 : lockLeftMs < overdueMs) {
         log.warn(
           functionName,
           `the lock on session ${receiver.sessionId} ${lockLeftMs <= 0 ? 'expired' : `ends in ${lockLeftMs} ms and was not renewed`}; ` +
@@ -175,16 +185,18 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
         );
         return;
       }
-      const started = Date.now();
       const next = await handle(receiver, messages);
-      if (batchSize > 1 && Date.now() - started > lockSpanMs) {
-        log.warn(
-          functionName,
-          `${describeMessages(messages)} ran ${Date.now() - started} ms, longer than the session lock (${lockSpanMs} ms): ` +
-            'the local host renews it, but on Azure a batch trigger does not (https://github.com/Azure/azure-functions-dotnet-worker/issues/2953), so there the session would be lost and the batch run again',
-        );
+      if (next === 'release') {
+        if (batches && receiver.sessionLockedUntilUtc.getTime() <= Date.now()) {
+          log.warn(
+            functionName,
+            `the lock on session ${receiver.sessionId} expired ${Date.now() - acceptedAt} ms after its accept (the queue's lockDuration, ${lockSpanMs} ms; ` +
+              'a batch trigger never renews it, here as on Azure: https://github.com/Azure/azure-sdk-for-net/issues/27979): ' +
+              `${describeMessages(messages)} could not be settled and will be delivered again`,
+          );
+        }
+        return;
       }
-      if (next === 'release') return;
       handled++;
     }
   }

@@ -34,16 +34,22 @@ const counts = (log: readonly TableRequest[], from = 0) => {
 
 const messagesTold = (told: readonly Told[]) => told.filter((t) => t.kind === 'message');
 
-test('a batch of 10 costs one conditional Table write (no read) once the session is known; each message gets its place, in order', async () => {
+test('a batch of 10 costs two conditional Table writes (no read) once the session is known: the touch and the delivered mark; each message gets its place, in order', async () => {
   const f = await batchFixture(azurite, {});
   const first = batchInvocation(entriesOf(events(1, 10), SESSION, 100));
   await f.pipeline.handleBatch(first.messages, first.context);
-  assert.deepEqual(counts(f.sessionRequests), { reads: 1, writes: 1 }, 'new session: one read (404, also the hold check) and one create');
+  assert.deepEqual(
+    counts(f.sessionRequests),
+    { reads: 1, writes: 2 },
+    'new session: one read (404, also the hold check), one create, one "delivered through" mark',
+  );
 
   const mark = f.sessionRequests.length;
   const second = batchInvocation(entriesOf(events(11, 20), SESSION, 200));
   await f.pipeline.handleBatch(second.messages, second.context);
-  assert.deepEqual(counts(f.sessionRequests, mark), { reads: 0, writes: 1 }, 'steady state: one write per batch of 10, not 10');
+  // The mark after the target took the batch: the host's batch loop never renews the session lock, so a batch
+  // can come back although it went through; the mark lets the redelivery skip it (see the lock-loss test below).
+  assert.deepEqual(counts(f.sessionRequests, mark), { reads: 0, writes: 2 }, 'steady state: two writes per batch of 10, not 10');
   assert.ok(f.sessionRequests.slice(mark).every((r) => r.status === 204));
   assert.deepEqual(f.otherRequests, [], 'no poison or held table request');
 
@@ -80,7 +86,7 @@ test('a generation closed by maxMessagesPerSession mid-batch: the notice is told
     place(9, 3, 1),
     place(10, 3, 2),
   ]);
-  assert.equal(counts(f.sessionRequests).writes, 1, 'two generations crossed in one write');
+  assert.equal(counts(f.sessionRequests).writes, 2, 'two generations crossed in one touch write (plus the delivered mark)');
   const record = await f.sessions.get(f.bot.name, SESSION);
   assert.deepEqual([record?.generation, record?.messageCount, record?.previous?.messageCount], [3, 2, 4]);
 });
@@ -122,11 +128,12 @@ test('a redelivered batch (the host abandoned it) is not counted twice, with mor
   assert.equal(f.told.length, 0);
   assert.equal(f.telemetry.events.filter((e) => e.name === 'BotMessageAlreadyDelivered').length, 4);
 
-  // Redelivered with more: 1..4 skipped (delivered), 5 gets the place it was counted at, 6..8 are counted, in one write.
+  // Redelivered with more: 1..4 skipped (delivered), 5 gets the place it was counted at, 6..8 are counted, in one
+  // write; then the delivered mark (through 8).
   mark = f.sessionRequests.length;
   const more = batchInvocation(entries.map((e) => ({ ...e, deliveryCount: 3 })));
   await f.pipeline.handleBatch(more.messages, more.context);
-  assert.deepEqual(counts(f.sessionRequests, mark), { reads: 0, writes: 1 });
+  assert.deepEqual(counts(f.sessionRequests, mark), { reads: 0, writes: 2 });
   assert.deepEqual(f.told, [
     { kind: 'message', id: 'd-5', generation: 2, index: 2 },
     { kind: 'message', id: 'd-6', generation: 2, index: 3 },
@@ -137,23 +144,68 @@ test('a redelivered batch (the host abandoned it) is not counted twice, with mor
   const record = await f.sessions.get(f.bot.name, SESSION);
   assert.deepEqual([record?.generation, record?.messageCount], [3, 2], '8 messages counted once each: 3 + 3 + 2');
 
-  // Again (its completion failed, say), taken by another instance, which reads the record: nothing written, nothing
-  // counted twice; 1..4 are still known as delivered, 5..8 are delivered again (at least once) with their places and notice.
+  // Again (its completion failed: the session lock expired, say), taken by another instance, which reads the record:
+  // nothing written, nothing counted twice, nothing delivered twice (the mark says through 8).
   f.told.length = 0;
+  const skippedBefore = f.telemetry.events.filter((e) => e.name === 'BotMessageAlreadyDelivered').length;
   mark = f.sessionRequests.length;
   const again = batchInvocation(entries.map((e) => ({ ...e, deliveryCount: 4 })));
   await f.elsewhere().handleBatch(again.messages, again.context);
   assert.deepEqual(counts(f.sessionRequests, mark), { reads: 1, writes: 0 });
+  assert.deepEqual(f.told, []);
+  assert.equal(f.telemetry.events.filter((e) => e.name === 'BotMessageAlreadyDelivered').length - skippedBefore, 8);
+});
+
+test('a batch that went through but whose session lock was lost (the host could not complete it) comes back: nothing reaches the target twice, newer messages once, in order', async () => {
+  const f = await batchFixture(azurite, {});
+  const entries = entriesOf(events(1, 7), SESSION, 500);
+  // The handler returns: on Azure the batch loop then completes the five, which fails once the session
+  // lock (never renewed for a batch trigger) has expired; the host closes the receiver and they come back.
+  const first = batchInvocation(entries.slice(0, 5));
+  await f.pipeline.handleBatch(first.messages, first.context);
   assert.deepEqual(
-    f.told.map((t) => (t.kind === 'message' ? [t.id, t.generation, t.index] : ['closed', t.generation])),
+    messagesTold(f.told).map((t) => t.kind === 'message' && t.id),
+    ['d-1', 'd-2', 'd-3', 'd-4', 'd-5'],
+  );
+  f.told.length = 0;
+
+  // Redelivered (delivery count 2) with two that arrived meanwhile: only those reach the target, at the next places.
+  const mark = f.sessionRequests.length;
+  const back = batchInvocation(entries.map((e) => ({ ...e, deliveryCount: 2 })));
+  await f.pipeline.handleBatch(back.messages, back.context);
+  assert.deepEqual(
+    f.told.map((t) => t.kind === 'message' && [t.id, t.generation, t.index]),
     [
-      ['d-5', 2, 2],
-      ['d-6', 2, 3],
-      ['closed', 2],
-      ['d-7', 3, 1],
-      ['d-8', 3, 2],
+      ['d-6', 1, 6],
+      ['d-7', 1, 7],
     ],
   );
+  assert.equal(f.telemetry.events.filter((e) => e.name === 'BotMessageAlreadyDelivered').length, 5);
+  assert.deepEqual(counts(f.sessionRequests, mark), { reads: 0, writes: 2 }, 'the touch of the two new ones and their delivered mark');
+  const record = await f.sessions.get(f.bot.name, SESSION);
+  assert.deepEqual([record?.messageCount, record?.lastMessageId], [7, 'd-7'], 'each counted once');
+});
+
+test('the delivered mark after a batch that went through is best effort: its failure is logged, the batch still succeeds (a redelivery would deliver again)', async () => {
+  const f = await batchFixture(azurite, {});
+  const failing = {
+    ...f.sessions,
+    markDelivered: async () => {
+      throw new Error('table unavailable');
+    },
+  };
+  const lines: string[] = [];
+  const batch = batchInvocation(entriesOf(events(1, 3), SESSION, 10), { log: (level, text) => lines.push(`${level} ${text}`) });
+  await f.over(failing).handleBatch(batch.messages, batch.context);
+  assert.deepEqual(
+    messagesTold(f.told).map((t) => t.kind === 'message' && t.id),
+    ['d-1', 'd-2', 'd-3'],
+  );
+  assert.ok(
+    lines.some((line) => /^warning .*could not note what session .* delivered \(the batch went through.*table unavailable/.test(line)),
+    lines.join('\n'),
+  );
+  assert.equal((await f.sessions.get(f.bot.name, SESSION))?.messageCount, 3);
 });
 
 test('a batch finding its session held keeps every message in line, in order, counting none', async () => {
@@ -307,6 +359,22 @@ test('retry in place has one budget for the whole batch: a failure after it is s
   // Backoff 4 s then 8 s with jitter (random 0.5: three quarters of it): 3 s + 6 s for message 1; message 2 gets only the
   // 1 s left of the batch's 10 s (a budget per message would start it again at 3 s), then the batch is handed back.
   assert.deepEqual(f.waits, [3_000, 6_000, 1_000]);
+  assert.deepEqual(
+    f.told.map((t) => t.kind === 'message' && t.id),
+    ['d-1'],
+  );
+});
+
+test('retry in place inside a batch ends within the lock the batch loop never renews: maxRetryDuration is cut to lockDuration minus a margin', async () => {
+  // maxRetryDuration PT4M would retry long after a 20 s lock expired (the batch then comes back anyway).
+  const f = await batchFixture(azurite, { delivery: { lockDuration: 'PT20S', maxRetryDuration: 'PT4M', retryDelay: 'PT4S' } });
+  f.onDeliver = (input) => {
+    if (input.envelope.eventId === 'd-2') throw new TransientError('target down');
+  };
+  const batch = batchInvocation(entriesOf(events(1, 3), SESSION, 1));
+  await assert.rejects(f.pipeline.handleBatch(batch.messages, batch.context), /target down/);
+  // 20 s lock - 5 s margin (journal target: no last-attempt timeout) = 15 s: 3 s + 6 s, then the 6 s left, then handed back.
+  assert.deepEqual(f.waits, [3_000, 6_000, 6_000]);
   assert.deepEqual(
     f.told.map((t) => t.kind === 'message' && t.id),
     ['d-1'],

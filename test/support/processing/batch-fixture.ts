@@ -39,6 +39,8 @@ export interface BatchFixture {
   waits: number[];
   /** Another instance's pipeline over the same tables and target (remembers no record: reads it). */
   elsewhere: () => BotPipeline;
+  /** This bot's pipeline over another session store (a wrapper of `sessions`, say, that fails a call). */
+  over: (sessions: SessionStore) => BotPipeline;
   /** Another instance's session store over the same table. */
   otherSessions: () => SessionStore;
   /** The fake clock the pipeline reads; a wait between retries moves it on. */
@@ -96,6 +98,7 @@ export async function batchFixture(
     },
     onDeliver: () => undefined,
     elsewhere: () => fixture.pipeline,
+    over: () => fixture.pipeline,
     otherSessions: () => createTableSessionStore({ tableClient: sessionsTable }),
     waits,
     clock,
@@ -131,6 +134,7 @@ export async function batchFixture(
       holds: { sessions, held },
     });
   fixture.pipeline = pipelineOver(sessions);
+  fixture.over = pipelineOver;
   fixture.elsewhere = () =>
     pipelineOver(
       createTableSessionStore({ tableClient: sessionsTable, limitsOf: () => (options.limits === true ? bot.session : undefined) }),
@@ -172,7 +176,7 @@ export function entriesOf(
  */
 export function batchInvocation(
   entries: readonly BatchEntry[],
-  options: { leave?: string[]; extra?: Record<string, unknown>; signal?: AbortSignal } = {},
+  options: { leave?: string[]; extra?: Record<string, unknown>; signal?: AbortSignal; log?: (level: string, text: string) => void } = {},
 ): { messages: unknown[]; context: InvocationContext } {
   const metadata: Record<string, unknown> = {
     messageIdArray: entries.map((e) => e.messageId),
@@ -189,7 +193,7 @@ export function batchInvocation(
     functionName: 'bot-merge-warden',
     invocationId: `batch-${entries[0]?.messageId ?? 'empty'}`,
     triggerMetadata: metadata,
-    logHandler: () => undefined,
+    logHandler: (level, ...args) => options.log?.(level, args.map(String).join(' ')),
   });
   if (options.signal !== undefined) attachInvocationSignal(context, options.signal);
   return { messages: entries.map((e) => e.body), context };
