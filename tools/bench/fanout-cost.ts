@@ -13,10 +13,11 @@ import { envelopeFor } from '../../test/support/envelopes.js';
 import { example } from '../../test/support/example-payloads.js';
 import { median } from './compare/statistics.js';
 import { ownCpuMs, processCpuMs } from './compare/process-cpu.js';
-import { rotate } from './compare/ingress-cpu.js';
+import { benchRequest, rotate } from './compare/ingress-cpu.js';
+import type { BenchPayload } from './compare/padded-payloads.js';
 import { startBrokerProcess } from './compare/start-broker-process.js';
 
-const { HttpRequest, InvocationContext } = azureFunctions;
+const { InvocationContext } = azureFunctions;
 
 /**
  * What one more bot costs per webhook (issue 12's "per-bot fan-out cost"): the same pull_request
@@ -49,6 +50,7 @@ const bots: BotDefinition[] = Array.from({ length: MAX_BOTS }, (_, i) =>
 const payload = example('pull_request', 'opened');
 const body = Buffer.from(JSON.stringify(payload));
 const signature = await sign(SECRET, body.toString('utf8'));
+const fanoutPayload: BenchPayload = { size: '24k', eventType: 'pull_request', description: 'pull_request.opened', body };
 const broker = await startBrokerProcess(bots);
 const apps: { count: number; app: App; handler: WebhookHandler }[] = [];
 try {
@@ -104,18 +106,7 @@ try {
   };
   const context = new InvocationContext({ functionName: 'github-webhook', logHandler: () => undefined });
   const send = async (handler: WebhookHandler) => {
-    const request = new HttpRequest({
-      method: 'POST',
-      url: 'http://localhost/api/github/webhooks',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'pull_request',
-        'x-github-delivery': randomUUID(),
-        'x-hub-signature-256': signature,
-        'user-agent': 'GitHub-Hookshot/bench',
-      },
-      body: { bytes: body },
-    });
+    const request = benchRequest(fanoutPayload, signature);
     const response = await handler(request, context);
     if (response.status !== 202) throw new Error(`expected 202, got ${response.status}: ${JSON.stringify(response.jsonBody)}`);
   };
