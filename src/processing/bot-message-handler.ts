@@ -19,7 +19,7 @@ import type { HeldDelivery } from './resume-held-session.js';
 import { invocationSignals } from './invocation-signal.js';
 import { abortableWait, retryInPlace, type RetryInPlaceOptions } from './retry-in-place.js';
 import { readQueueMessageFacts, type QueueMessageFacts } from './trigger-metadata.js';
-import { createBatchHandler, type Prepared, type Progress, type Step } from './handle-message-batch.js';
+import { createBatchHandler, PREPARED_PAYLOAD_BUDGET_BYTES, type Prepared, type Progress, type Step } from './handle-message-batch.js';
 
 export interface BotMessageHandlerDeps {
   bot: BotDefinition;
@@ -39,6 +39,8 @@ export interface BotMessageHandlerDeps {
   random?: () => number;
   /** The held-message store and the session records' hold marker: required for a bot with `onPoison: "hold"`. */
   holds?: HoldDeps;
+  /** A batch's claim-checked payloads held at once (default `PREPARED_PAYLOAD_BUDGET_BYTES`); tests pass a small one. */
+  preparedPayloadBudgetBytes?: number;
 }
 
 /**
@@ -139,7 +141,8 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     const envelope = deps.parseEnvelope(message);
     progress.eventType = envelope.eventType;
     progress.stage = 'claim-check';
-    return { kind: 'event', inline: await step(() => withPayload(envelope, deps.resolvePayload)) };
+    const inline = await step(() => withPayload(envelope, deps.resolvePayload));
+    return { kind: 'event', inline, claimCheckedBytes: envelope.payloadRef?.size ?? 0 };
   }
 
   /** Tells the target of the generation the touch closed (just before this message), then delivers the message. */
@@ -438,6 +441,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     holdAt,
     poison,
     describe,
+    preparedPayloadBudgetBytes: deps.preparedPayloadBudgetBytes ?? PREPARED_PAYLOAD_BUDGET_BYTES,
   });
 
   return { handle, handleBatch, deliverHeld };

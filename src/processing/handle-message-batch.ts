@@ -26,7 +26,18 @@ export interface Progress {
 export type Step = <T>(run: () => Promise<T>) => Promise<T>;
 
 /** A message ready for its target: a session-closed control message, or the envelope with its payload. */
-export type Prepared = { kind: 'notice'; notice: SessionClosedNotice } | { kind: 'event'; inline: InlineEventEnvelope };
+export type Prepared =
+  | { kind: 'notice'; notice: SessionClosedNotice }
+  /** `claimCheckedBytes`: the payload's size when it came from Blob storage (0 when the message carried it). */
+  | { kind: 'event'; inline: InlineEventEnvelope; claimCheckedBytes: number };
+
+/**
+ * Claim-checked payloads one invocation holds in memory at once: a batch is prepared (envelopes
+ * and claim checks) in runs up to this many bytes, each run touched and delivered before the next
+ * is read. A batch of up to `maxMessageBatchSize` (1000) messages of several MB each would
+ * otherwise be held whole; inline payloads are in the host's batch already and do not count.
+ */
+export const PREPARED_PAYLOAD_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /** The per-message steps of the bot's pipeline (bot-message-handler.ts), which a batch runs message by message. */
 export interface PipelineParts {
@@ -71,6 +82,8 @@ export interface PipelineParts {
     what: { reason: string; detail: string; stage: PoisonStage; eventType: string | null; message: unknown; context: InvocationContext },
   ) => Promise<void>;
   describe: (facts: QueueMessageFacts, eventType: string | null) => TelemetryProperties;
+  /** Claim-checked payload bytes prepared at once (`PREPARED_PAYLOAD_BUDGET_BYTES`). */
+  preparedPayloadBudgetBytes: number;
 }
 
 /** What a failed message does to the rest of the batch. */
@@ -198,14 +211,30 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
       return n;
     }
 
+    /** Processes messages start..n-1 in runs of about `preparedPayloadBudgetBytes` of claim-checked payloads (one touch each). */
     async function processFrom(start: number, options: TouchOptions): Promise<void> {
-      // 1. Each message ready for its target, in order, up to one that stops the session.
+      let next = start;
+      let touchOptions = options;
+      while (next < n) {
+        next = await processRun(next, touchOptions);
+        // Later runs build on the record the previous run's touch wrote (remembered by the store).
+        touchOptions = {};
+      }
+    }
+
+    /** One run: prepared, touched once, delivered; returns where the next run starts (n: done or stopped). */
+    async function processRun(start: number, options: TouchOptions): Promise<number> {
+      // 1. Each message ready for its target, in order, up to one that stops the session or the run's payload budget.
       const prepared: (Prepared | 'skipped')[] = [];
       let stop: { at: number; reason: string; base?: StoredSessionRecord } | undefined;
+      let runEnd = n;
+      let payloadBytes = 0;
       for (let i = start; i < n; i++) {
         at = i;
         try {
-          prepared[i] = await parts.prepare(messages[i], step, progress[i]!);
+          const ready = await parts.prepare(messages[i], step, progress[i]!);
+          prepared[i] = ready;
+          if (ready.kind === 'event') payloadBytes += ready.claimCheckedBytes;
         } catch (error) {
           const failure = await failed(i, error);
           if (failure.kind === 'hold') {
@@ -214,8 +243,12 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
           }
           prepared[i] = 'skipped';
         }
+        if (payloadBytes >= parts.preparedPayloadBudgetBytes && i + 1 < n) {
+          runEnd = i + 1;
+          break;
+        }
       }
-      const end = stop?.at ?? n;
+      const end = stop?.at ?? runEnd;
 
       // 2. One touch for the messages the bot will be shown.
       const counted: number[] = [];
@@ -231,7 +264,7 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
           if ((await keepFrom(start, sessionId)) < n) {
             throw new TransientError(`session ${sessionId} was resumed while its batch was being kept; processing the batch again`);
           }
-          return;
+          return n;
         }
       }
 
@@ -276,7 +309,9 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
         if ((await keepFrom(stop.at + 1, sessionId)) < n) {
           throw new TransientError(`session ${sessionId} was resumed while its batch was being kept; processing the batch again`);
         }
+        return n;
       }
+      return end;
     }
 
     function processed(i: number, touchedHere: TouchResult | null, inline: InlineEventEnvelope): void {

@@ -67,6 +67,46 @@ test('a batch of 10 costs two conditional Table writes (no read) once the sessio
   );
 });
 
+test('claim-checked payloads are read in runs of the payload budget, each run touched and delivered before the next is read (a batch of large events is never held whole)', async () => {
+  const envelopes = events(1, 6);
+  const payloads = new Map(envelopes.map((e) => [`${e.eventId}.json`, e.payload]));
+  // 40 bytes each against a budget of 100: runs of three (the run ends once the budget is reached).
+  const f = await batchFixture(azurite, {}, { claimChecks: { payloads, budgetBytes: 100 } });
+  const entries = entriesOf(envelopes, SESSION, 100).map((entry, i) => {
+    const { payload: _payload, ...fields } = envelopes[i]!;
+    const payloadRef = { container: 'payloads', blobName: `${envelopes[i]!.eventId}.json`, size: 40, sha256: 'a'.repeat(64) };
+    return { ...entry, body: JSON.parse(JSON.stringify({ ...fields, payloadRef })) as unknown };
+  });
+  const order: string[] = [];
+  f.onDeliver = (input) => void order.push(`deliver ${input.envelope.eventId} after reading ${f.resolved.length}`);
+  const batch = batchInvocation(entries);
+  await f.pipeline.handleBatch(batch.messages, batch.context);
+
+  assert.deepEqual(order, [
+    'deliver d-1 after reading 3',
+    'deliver d-2 after reading 3',
+    'deliver d-3 after reading 3',
+    'deliver d-4 after reading 6',
+    'deliver d-5 after reading 6',
+    'deliver d-6 after reading 6',
+  ]);
+  assert.deepEqual(
+    messagesTold(f.told).map((t) => t.kind === 'message' && [t.id, t.generation, t.index]),
+    Array.from({ length: 6 }, (_, i) => [`d-${i + 1}`, 1, i + 1]),
+    'in order, each with its place, as in one run',
+  );
+  assert.deepEqual(counts(f.sessionRequests), { reads: 1, writes: 3 }, 'a touch per run (create, then replace) and the delivered mark');
+  const again = batchInvocation(entries.map((e) => ({ ...e, deliveryCount: 2 })));
+  f.told.length = 0;
+  await f.pipeline.handleBatch(again.messages, again.context);
+  assert.deepEqual(
+    messagesTold(f.told),
+    [],
+    'a redelivery of the whole batch reaches the target with nothing: both runs were marked delivered',
+  );
+  assert.equal((await f.sessions.get(f.bot.name, SESSION))?.messageCount, 6, 'counted once');
+});
+
 test('a generation closed by maxMessagesPerSession mid-batch: the notice is told in order just before the message that opened the next one', async () => {
   const f = await batchFixture(azurite, { session: { maxMessagesPerSession: 4 } }, { limits: true });
   const batch = batchInvocation(entriesOf(events(1, 10), SESSION, 1));

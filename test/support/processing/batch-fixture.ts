@@ -1,7 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import functions, { type InvocationContext } from '@azure/functions';
 import { botDefinitionSchema, type BotDefinition } from '../../../src/bots/bot-config-schema.js';
-import type { InlineEventEnvelope } from '../../../src/envelope/event-envelope.js';
+import type { InlineEventEnvelope, JsonObject } from '../../../src/envelope/event-envelope.js';
 import { parseEnvelope } from '../../../src/envelope/parse-envelope.js';
 import type { SessionClosedNotice } from '../../../src/lifecycle/session-closed-notice.js';
 import { createTableSessionStore, type SessionStore } from '../../../src/lifecycle/table-session-store.js';
@@ -45,6 +45,8 @@ export interface BatchFixture {
   otherSessions: () => SessionStore;
   /** The fake clock the pipeline reads; a wait between retries moves it on. */
   clock: { ms: number };
+  /** Claim-checked payloads read, by blob name, in order. */
+  resolved: string[];
 }
 
 /**
@@ -55,7 +57,11 @@ export interface BatchFixture {
 export async function batchFixture(
   azurite: RunningAzurite,
   botJson: Record<string, unknown>,
-  options: { limits?: boolean } = {},
+  options: {
+    limits?: boolean;
+    /** Claim-checked payloads by blob name (resolving another is an error), and the batch's payload budget. */
+    claimChecks?: { payloads: Map<string, JsonObject>; budgetBytes: number };
+  } = {},
 ): Promise<BatchFixture> {
   const bot = botDefinitionSchema.parse({
     name: 'merge-warden',
@@ -102,6 +108,7 @@ export async function batchFixture(
     otherSessions: () => createTableSessionStore({ tableClient: sessionsTable }),
     waits,
     clock,
+    resolved: [],
   };
   const wait: RetryInPlaceOptions['wait'] = async (ms, signals) => {
     if (signals.some((signal) => signal.aborted)) return false;
@@ -113,9 +120,13 @@ export async function batchFixture(
     createBotPipeline({
       bot,
       parseEnvelope,
-      resolvePayload: async () => {
-        throw new Error('no claim checks in this test');
+      resolvePayload: async (ref) => {
+        const payload = options.claimChecks?.payloads.get(ref.blobName);
+        if (payload === undefined) throw new Error(`no claim-checked payload ${ref.blobName} in this test`);
+        fixture.resolved.push(ref.blobName);
+        return payload;
       },
+      ...(options.claimChecks === undefined ? {} : { preparedPayloadBudgetBytes: options.claimChecks.budgetBytes }),
       sessions,
       target: {
         async deliver(input) {
