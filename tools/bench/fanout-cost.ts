@@ -10,27 +10,28 @@ import { noTelemetry } from '../../src/telemetry/telemetry.js';
 import { planInlineEnvelope } from '../../src/transport/envelope-bytes.js';
 import { createServiceBusDispatcher } from '../../src/transport/service-bus-dispatcher.js';
 import { envelopeFor } from '../../test/support/envelopes.js';
-import { example } from '../../test/support/example-payloads.js';
 import { median } from './compare/statistics.js';
 import { ownCpuMs, processCpuMs } from './compare/process-cpu.js';
 import { benchRequest, rotate } from './compare/ingress-cpu.js';
-import type { BenchPayload } from './compare/padded-payloads.js';
+import { benchPayload } from './compare/padded-payloads.js';
+import type { JsonObject } from '../../src/envelope/event-envelope.js';
 import { startBrokerProcess } from './compare/start-broker-process.js';
 
 const { InvocationContext } = azureFunctions;
 
 /**
- * What one more bot costs per webhook (issue 12's "per-bot fan-out cost"): the same pull_request
- * webhook (a real example, ~2 KB... ~30 KB) through apps routing it to 1..5 bots, each app with its real
- * Service Bus dispatcher sending to the development broker in its own process (on Azure the broker
- * is not on the app's cores either). The replay guard's Table insert is replaced by a stand-in (it
- * is once per webhook, not per bot). Beside it, the bare SDK: one ServiceBusClient sending the same
- * bytes to the same 1..5 queues at once (what any fan-out to per-bot queues pays), and the app's
- * dispatcher alone (reserve + dispatch of a built envelope: the app's per-bot work without the
- * webhook's). Interleaved
- * rounds, medians; the slope is the least-squares line through the medians.
+ * What one more bot costs per webhook (issue 12's "per-bot fan-out cost"): part (a)'s 24 KB
+ * pull_request webhook through apps routing it to 1..5 bots, each app with its real Service Bus
+ * dispatcher sending to the development broker in its own process (on Azure the broker is not on
+ * the app's cores either). The replay guard's Table insert is replaced by a stand-in (it is once
+ * per webhook, not per bot). Beside it: a bare ServiceBusClient sending the same envelope bytes to
+ * the same 1..5 queues at once (what any fan-out to per-bot queues pays), and the app's dispatcher
+ * alone (reserve + dispatch of a built envelope: its per-bot work without the webhook's).
+ * Interleaved rounds, CPU medians; the slope is the least-squares line through the medians.
  *
  *   node --expose-gc dist/tools/bench/fanout-cost.js [webhooksPerRound=300] [rounds=5]
+ *
+ * FANOUT_MAX_BOTS=1 runs one bot only (for a CPU profile of one send: --cpu-prof).
  */
 const perRound = Number(process.argv[2] ?? 300);
 const rounds = Number(process.argv[3] ?? 5);
@@ -47,10 +48,13 @@ const bots: BotDefinition[] = Array.from({ length: MAX_BOTS }, (_, i) =>
   }),
 );
 
-const payload = example('pull_request', 'opened');
-const body = Buffer.from(JSON.stringify(payload));
+// Part (a)'s 24 KB webhook: pull_request.opened with a longer description.
+const fanoutPayload = benchPayload('24k');
+const { body } = fanoutPayload;
+const payload = JSON.parse(body.toString('utf8')) as JsonObject;
 const signature = await sign(SECRET, body.toString('utf8'));
-const fanoutPayload: BenchPayload = { size: '24k', eventType: 'pull_request', description: 'pull_request.opened', body };
+// What the app sends every bot: the envelope around the signed bytes; the bare client sends the same bytes.
+const envelopeBody = planInlineEnvelope(envelopeFor('pull_request', payload), body).bytes();
 const broker = await startBrokerProcess(bots);
 const apps: { count: number; app: App; handler: WebhookHandler }[] = [];
 try {
@@ -76,7 +80,7 @@ try {
     await Promise.all(
       bareSenders.slice(0, count).map((sender, index) =>
         sender.sendMessages({
-          body,
+          body: envelopeBody,
           contentType: 'application/json',
           messageId,
           sessionId: `pr-${index}`,
