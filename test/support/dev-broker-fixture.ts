@@ -54,8 +54,8 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & { co
 }
 
 /** Polls until the condition holds (a broker timer is due); fails after a generous bound instead of hanging. */
-export async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+export async function eventually(condition: () => boolean, what: string, withinMs = 5_000): Promise<void> {
+  for (let attempt = 0; attempt < withinMs / 25; attempt++) {
     if (condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
