@@ -7,7 +7,7 @@ import type { PumpStats } from '../../../tools/local-host/invoke-and-settle.js';
 import { startMessagePump } from '../../../tools/local-host/message-pump.js';
 import { startSessionPump } from '../../../tools/local-host/session-pump.js';
 import { createLog } from '../../../tools/local-host/log.js';
-import { eventually, fastRetries, withDevBroker } from '../../support/dev-broker-fixture.js';
+import { eventually, fastRetries, withDevBroker, wrapFirstAcceptedSession } from '../../support/dev-broker-fixture.js';
 
 // A toy batch handler (cardinality 'many') through the local host's pumps, against the dev broker and
 // the real @azure/service-bus: what the Functions host's batch loop does, as the batch contract says.
@@ -319,25 +319,16 @@ test('a receiver whose link closed during the batch receive (a drain not answere
       client,
       Array.from({ length: 3 }, (_, n) => ({ sessionId: 'pr-octo/drain', n })),
     );
-    const real = newClient(fastRetries);
-    let accepts = 0;
     // The first receiver looks as @azure/service-bus leaves one after tryDrainReceiver timed out: closed.
-    const closing = new Proxy(real, {
-      get(target, property) {
-        if (property !== 'acceptNextSession') return Reflect.get(target, property, target) as unknown;
-        return async (...args: Parameters<typeof target.acceptNextSession>) => {
-          const receiver = await target.acceptNextSession(...args);
-          if (++accepts > 1) return receiver;
-          let receives = 0;
-          return new Proxy(receiver, {
-            get: (r, p) => {
-              if (p === 'isClosed') return receives >= 2;
-              if (p === 'receiveMessages') return (...a: Parameters<typeof r.receiveMessages>) => (receives++, r.receiveMessages(...a));
-              return Reflect.get(r, p, r) as unknown;
-            },
-          });
-        };
-      },
+    const closing = wrapFirstAcceptedSession(newClient(fastRetries), (receiver) => {
+      let receives = 0;
+      return new Proxy(receiver, {
+        get: (r, p) => {
+          if (p === 'isClosed') return receives >= 2;
+          if (p === 'receiveMessages') return (...a: Parameters<typeof r.receiveMessages>) => (receives++, r.receiveMessages(...a));
+          return Reflect.get(r, p, r) as unknown;
+        },
+      });
     });
     const { calls, lines } = await runBatchTrigger(closing, { host: { maxMessageBatchSize: 10 } }, (trigger) =>
       trigger.until(() => count(trigger.calls) >= 3),
