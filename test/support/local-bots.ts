@@ -32,7 +32,7 @@ export interface LocalBots {
   /** The queues it was made with, from bots.json. */
   queues: DevQueueOptions[];
   /** POSTs a webhook as GitHub does (signed with the secret) to the local host. */
-  postWebhook(eventType: string, deliveryId: string, payload: unknown): Promise<Response>;
+  postWebhook: (eventType: string, deliveryId: string, payload: unknown) => Promise<Response>;
 }
 
 /**
@@ -73,7 +73,7 @@ export async function runLocalBots(options: LocalBotsOptions, run: (local: Local
     const url = `http://localhost:${host.httpPort}/api/github/webhooks`;
     const local: LocalBots = {
       ...started!,
-      async postWebhook(eventType, deliveryId, payload) {
+      postWebhook: async (eventType, deliveryId, payload) => {
         const body = JSON.stringify(payload);
         return fetch(url, {
           method: 'POST',
