@@ -97,6 +97,11 @@ export function startMessagePump(options: MessagePumpOptions): RunningMessagePum
         await sleep(delay, undefined, { signal: stopController.signal }).catch(() => undefined);
         continue;
       }
+      if (stopping) {
+        // Received as the host began to stop: not run (stop() no longer waits for it), redelivered to the next host.
+        await Promise.allSettled(messages.map((message) => receiver.abandonMessage(message)));
+        return;
+      }
       if (messages.length > 0) await track(invokeAndSettleMessages(invocation, receiver, messages));
     }
   }

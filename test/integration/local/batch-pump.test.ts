@@ -430,3 +430,47 @@ test(
     );
   },
 );
+
+test('a batch trigger without sessions stopped while a batch arrives: the batch is not run (stop no longer waits for it) and is back in the queue for the next host', async () => {
+  await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10, requiresSession: false }], async ({ broker, client, newClient }) => {
+    await send(
+      client,
+      Array.from({ length: 2 }, (_, n) => ({ n })),
+    );
+    const real = newClient(fastRetries);
+    const calls: unknown[] = [];
+    let stopped: Promise<void> | undefined;
+    // The pump is told to stop the moment its batch receive has the messages in hand (the first, then the rest).
+    let receives = 0;
+    const stopOnReceive = new Proxy(real, {
+      get(target, property) {
+        if (property !== 'createReceiver') return Reflect.get(target, property, target) as unknown;
+        return (...args: Parameters<typeof target.createReceiver>) => {
+          const receiver = target.createReceiver(...args);
+          return new Proxy(receiver, {
+            get: (r, p) =>
+              p === 'receiveMessages'
+                ? async (...a: Parameters<typeof r.receiveMessages>) => {
+                    const messages = await r.receiveMessages(...a);
+                    if (++receives === 2) stopped ??= pump.stop(5_000);
+                    return messages;
+                  }
+                : (Reflect.get(r, p, r) as unknown),
+          });
+        };
+      },
+    });
+    const pump = startMessagePump({
+      client: stopOnReceive,
+      definition: definition(async (bodies) => void calls.push(bodies), false),
+      hostOptions: { ...hostOptions, maxMessageBatchSize: 10 },
+      log: createLog('none', () => undefined),
+    });
+    await eventually(() => stopped !== undefined, 'the first receive');
+    await stopped;
+    assert.deepEqual(calls, [], 'nothing runs once the host is stopping');
+    // (The development broker also frees a closed receiver's locks, so these hold either way; on Azure the abandon is what frees them.)
+    assert.equal(broker.queueStats(QUEUE).locked, 0);
+    assert.equal(broker.queueStats(QUEUE).active, 2);
+  });
+});
