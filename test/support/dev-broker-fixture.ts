@@ -1,4 +1,4 @@
-import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
+import { ServiceBusClient, type ServiceBusClientOptions, type ServiceBusSessionReceiver } from '@azure/service-bus';
 import {
   startDevBroker,
   type DevBrokerOptions,
@@ -54,10 +54,31 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & { co
 }
 
 /** Polls until the condition holds (a broker timer is due); fails after a generous bound instead of hanging. */
-export async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+export async function eventually(condition: () => boolean, what: string, withinMs = 5_000): Promise<void> {
+  for (let attempt = 0; attempt < withinMs / 25; attempt++) {
     if (condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * `client`, except that the first session it accepts comes back through `wrap`: a receiver in a state the
+ * broker cannot be made to produce on cue (a lock that missed its renewal, a link the SDK closed); later
+ * accepts are the real receivers.
+ */
+export function wrapFirstAcceptedSession(
+  client: ServiceBusClient,
+  wrap: (receiver: ServiceBusSessionReceiver) => ServiceBusSessionReceiver,
+): ServiceBusClient {
+  let accepts = 0;
+  return new Proxy(client, {
+    get(target, property) {
+      if (property !== 'acceptNextSession') return Reflect.get(target, property, target) as unknown;
+      return async (...args: Parameters<typeof target.acceptNextSession>) => {
+        const receiver = await target.acceptNextSession(...args);
+        return ++accepts === 1 ? wrap(receiver) : receiver;
+      };
+    },
+  });
 }

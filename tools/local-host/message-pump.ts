@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceBusClient, ServiceBusReceiver } from '@azure/service-bus';
 import type { ServiceBusQueueFunctionDefinition } from '../../src/functions-model/function-definitions.js';
-import type { ServiceBusHostOptions } from './host-options.js';
+import { DEFAULT_SERVICE_BUS_HOST_OPTIONS, type ServiceBusHostOptions } from './host-options.js';
 import {
   abandonInFlight,
   describeError,
@@ -12,6 +12,7 @@ import {
   type PumpStats,
 } from './invoke-and-settle.js';
 import { receiveBatch } from './receive-batch.js';
+import { retryDelayMs } from './retry-delay.js';
 import type { Log } from './log.js';
 
 export interface MessagePumpOptions {
@@ -62,9 +63,19 @@ export function startMessagePump(options: MessagePumpOptions): RunningMessagePum
   const invocation = { definition, log, functionTimeoutMs, stats, inFlight, stopSignal: stopController.signal };
   const running = new Set<Promise<unknown>>();
   let stopping = false;
-  const batchSize = hostOptions.maxMessageBatchSize ?? 1000;
+  const batchSize = hostOptions.maxMessageBatchSize ?? DEFAULT_SERVICE_BUS_HOST_OPTIONS.maxMessageBatchSize;
   // The host passes no wait to ReceiveMessagesAsync for a queue without sessions: the client's try timeout.
   const firstWaitMs = hostOptions.clientRetryOptions?.timeoutInMs ?? 60_000;
+
+  /** Runs one invocation, known to stop() until it has settled. */
+  async function track(work: Promise<unknown>): Promise<void> {
+    running.add(work);
+    try {
+      await work;
+    } finally {
+      running.delete(work);
+    }
+  }
 
   const receiver: ServiceBusReceiver = client.createReceiver(queueName, {
     receiveMode: 'peekLock',
@@ -81,20 +92,17 @@ export function startMessagePump(options: MessagePumpOptions): RunningMessagePum
         failures = 0;
       } catch (error) {
         if (stopping) return;
-        failures++;
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+        const delay = retryDelayMs(++failures);
         log.warn(functionName, `receiving from ${queueName} (retrying in ${delay} ms):`, describeError(error));
         await sleep(delay, undefined, { signal: stopController.signal }).catch(() => undefined);
         continue;
       }
-      if (messages.length === 0) continue;
-      const work = invokeAndSettleMessages(invocation, receiver, messages);
-      running.add(work);
-      try {
-        await work;
-      } finally {
-        running.delete(work);
+      if (stopping) {
+        // Received as the host began to stop: not run (stop() no longer waits for it), redelivered to the next host.
+        await Promise.allSettled(messages.map((message) => receiver.abandonMessage(message)));
+        return;
       }
+      if (messages.length > 0) await track(invokeAndSettleMessages(invocation, receiver, messages));
     }
   }
 
@@ -109,13 +117,7 @@ export function startMessagePump(options: MessagePumpOptions): RunningMessagePum
                 await receiver.abandonMessage(message).catch(() => undefined); // redelivered to the next host
                 return;
               }
-              const work = invokeAndSettle(invocation, receiver, message);
-              running.add(work);
-              try {
-                await work;
-              } finally {
-                running.delete(work);
-              }
+              await track(invokeAndSettle(invocation, receiver, message));
             },
             async processError({ error }) {
               if (stopping) return;

@@ -7,7 +7,7 @@ import {
   type ServiceBusSessionReceiver,
 } from '@azure/service-bus';
 import type { ServiceBusQueueFunctionDefinition } from '../../src/functions-model/function-definitions.js';
-import type { ServiceBusHostOptions } from './host-options.js';
+import { DEFAULT_SERVICE_BUS_HOST_OPTIONS, type ServiceBusHostOptions } from './host-options.js';
 import {
   abandonInFlight,
   describeError,
@@ -17,6 +17,7 @@ import {
   type PumpStats,
 } from './invoke-and-settle.js';
 import { receiveBatch } from './receive-batch.js';
+import { retryDelayMs } from './retry-delay.js';
 import type { Log } from './log.js';
 
 export interface SessionPumpOptions {
@@ -99,8 +100,8 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
   const releaseMarginMs = Math.min(functionTimeoutMs, lockRenewalMs / 2);
   const invocation = { definition, log, functionTimeoutMs, stats, inFlight, stopSignal: stopController.signal };
   const batches = definition.cardinality === 'many';
-  const batchSize = batches ? (hostOptions.maxMessageBatchSize ?? 1000) : 1;
-  const workerCount = definition.cardinality === 'many' ? 1 : hostOptions.maxConcurrentSessions;
+  const batchSize = batches ? (hostOptions.maxMessageBatchSize ?? DEFAULT_SERVICE_BUS_HOST_OPTIONS.maxMessageBatchSize) : 1;
+  const workerCount = batches ? 1 : hostOptions.maxConcurrentSessions;
   /** Timed-out invocations still running, per session. */
   const hungBySession = new Map<string, number>();
 
@@ -120,8 +121,7 @@ export function startSessionPump(options: SessionPumpOptions): RunningSessionPum
       } catch (error) {
         if (stopController.signal.aborted) break;
         if (isServiceBusError(error) && (error.code === 'ServiceTimeout' || error.code === 'SessionCannotBeLocked')) continue;
-        failures++;
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+        const delay = retryDelayMs(++failures);
         log.warn(functionName, `cannot accept a session on ${queueName} (retrying in ${delay} ms):`, describeError(error));
         await sleep(delay, undefined, { signal: stopController.signal }).catch(() => undefined);
         continue;

@@ -1,20 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { sign } from '@octokit/webhooks-methods';
-import { createApp } from '../../../src/app/create-app.js';
-import { loadBots } from '../../../src/bots/load-bots.js';
 import type { InlineEventEnvelope } from '../../../src/envelope/event-envelope.js';
 import type { SessionContext } from '../../../src/lifecycle/session-context.js';
 import { createBotModuleRegistry } from '../../../src/targets/module-registry.js';
-import { startDevBroker, type RunningDevBroker } from '../../../tools/dev-broker/start-dev-broker.js';
-import { queueOptionsFromBots } from '../../../tools/dev-broker/queue-options-from-bots.js';
-import { startLocalHost } from '../../../tools/local-host/local-host.js';
 import { createLog } from '../../../tools/local-host/log.js';
 import { recordingTelemetry } from '../../support/processing/fakes.js';
 import { action, exampleOf } from '../../support/webhook-examples.js';
-import { EMULATOR_SETTINGS, makeLocalProject } from '../../support/local-project.js';
+import { runLocalBots } from '../../support/local-bots.js';
 
 const SECRET = 'batch-lock-secret';
 const QUEUE = 'bot-batched';
@@ -29,15 +21,19 @@ test(
   'a batch bot whose session stays busy past lockDuration: webhooks → dev broker → local host batch loop → module target, every event exactly once, in order, nothing dead-lettered',
   { timeout: 120_000 },
   async () => {
-    const project = makeLocalProject('batch-lock-', (folder) => ({
-      ...EMULATOR_SETTINGS,
-      GITHUB_WEBHOOK_SECRET: SECRET,
-      BOTS_CONFIG_PATH: path.join(folder, 'bots.json'),
-      JOURNAL_PATH: path.join(folder, 'journal.jsonl'),
-    }));
-    writeFileSync(
-      path.join(project, 'bots.json'),
-      JSON.stringify({
+    const delivered: { envelope: InlineEventEnvelope; session: SessionContext | null }[] = [];
+    const modules = createBotModuleRegistry();
+    modules.register('batched', async (envelope, session) => {
+      await new Promise((resolve) => setTimeout(resolve, TARGET_MS));
+      delivered.push({ envelope, session });
+    });
+    const telemetry = recordingTelemetry();
+    const lines: string[] = [];
+    const deliveryIds: string[] = [];
+    const { broker } = await runLocalBots(
+      {
+        prefix: 'batch-lock-',
+        secret: SECRET,
         bots: [
           {
             name: 'batched',
@@ -49,66 +45,22 @@ test(
             delivery: { lockDuration: 'PT5S', maxDeliveryCount: 10 },
           },
         ],
-      }),
-    );
-
-    const delivered: { envelope: InlineEventEnvelope; session: SessionContext | null }[] = [];
-    const modules = createBotModuleRegistry();
-    modules.register('batched', async (envelope, session) => {
-      await new Promise((resolve) => setTimeout(resolve, TARGET_MS));
-      delivered.push({ envelope, session });
-    });
-    const telemetry = recordingTelemetry();
-    const lines: string[] = [];
-    let broker: RunningDevBroker | undefined;
-    const env: NodeJS.ProcessEnv = {
-      LOCAL_HTTP_PORT: '0',
-      LOCAL_AZURITE_PORTS: '0',
-      LOCAL_BROKER_PORT: '0',
-      // The session must stay accepted between batches for its lock to run out: keep it while the webhooks come in.
-      AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:01',
-    };
-    try {
-      const host = await startLocalHost({
-        projectRoot: project,
-        env,
-        buildDefinitions: async (settings) => createApp({ settings, env, modules, telemetry }),
-        loadBots: (settings) => [...loadBots({ path: settings.BOTS_CONFIG_PATH }).bots],
-        startBroker: async (port, bots) => {
-          const started = await startDevBroker({ port, queues: queueOptionsFromBots(bots) });
-          broker = started;
-          return {
-            port: started.port,
-            connectionString: started.connectionString,
-            pendingMessages: () => started.queueStats(QUEUE).active,
-            close: () => started.close(),
-          };
-        },
+        modules,
+        telemetry,
+        // The session must stay accepted between batches for its lock to run out: keep it while the webhooks come in.
+        env: { AzureFunctionsJobHost__extensions__serviceBus__sessionIdleTimeout: '00:00:01' },
         log: createLog('debug', (line) => lines.push(line)),
-      });
-      const deliveryIds: string[] = [];
-      try {
-        const url = `http://localhost:${host.httpPort}/api/github/webhooks`;
+      },
+      async ({ broker, postWebhook }) => {
         const created = exampleOf('issue_comment', action('created')) as { issue: { number: number }; comment: { id: number } };
         // One issue (one session), its comments one after another, each after the previous 202: their order is the session's.
         for (let i = 0; i < EVENTS; i++) {
-          const body = JSON.stringify({
+          const deliveryId = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+          deliveryIds.push(deliveryId);
+          const response = await postWebhook('issue_comment', deliveryId, {
             ...created,
             issue: { ...created.issue, number: 4242 },
             comment: { ...created.comment, id: 9000 + i, body: `comment ${i}` },
-          });
-          const deliveryId = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-          deliveryIds.push(deliveryId);
-          const response = await fetch(url, {
-            method: 'POST',
-            body,
-            headers: {
-              'content-type': 'application/json',
-              'x-github-event': 'issue_comment',
-              'x-github-delivery': deliveryId,
-              'x-hub-signature-256': await sign(SECRET, body),
-              'user-agent': 'GitHub-Hookshot/test',
-            },
           });
           assert.equal(response.status, 202, await response.text());
         }
@@ -116,35 +68,31 @@ test(
         const deadline = Date.now() + 40_000;
         while (
           Date.now() < deadline &&
-          (delivered.length < EVENTS || broker!.queueStats(QUEUE).active + broker!.queueStats(QUEUE).locked > 0)
+          (delivered.length < EVENTS || broker.queueStats(QUEUE).active + broker.queueStats(QUEUE).locked > 0)
         ) {
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         // A redelivery that would deliver again has had time to (each delivery takes TARGET_MS).
         await new Promise((resolve) => setTimeout(resolve, 3 * TARGET_MS));
-      } finally {
-        await host.stop();
-      }
-      const lockLost = lines.filter((line) => /the lock on session .* expired .* could not be settled/.test(line));
-      assert.ok(lockLost.length > 0, `the session's lock ran out under a batch (otherwise this test proves nothing):\n${lines.join('\n')}`);
-      assert.deepEqual(
-        delivered.map((d) => d.envelope.eventId),
-        deliveryIds,
-        'each event exactly once, in the order sent',
-      );
-      assert.deepEqual(
-        delivered.map((d) => [d.session?.generation, d.session?.index]),
-        deliveryIds.map((_, i) => [1, i + 1]),
-        'each counted once: places 1..n of one generation',
-      );
-      assert.equal(broker!.queueStats(QUEUE).deadLetter, 0, 'nothing dead-lettered');
-      assert.ok(
-        telemetry.events.some((e) => e.name === 'BotMessageAlreadyDelivered'),
-        'the lost batch came back and what the target had taken was skipped',
-      );
-      assert.equal(broker!.queueStats(QUEUE).active, 0);
-    } finally {
-      rmSync(project, { recursive: true, force: true });
-    }
+      },
+    );
+    const lockLost = lines.filter((line) => /the lock on session .* expired .* could not be settled/.test(line));
+    assert.ok(lockLost.length > 0, `the session's lock ran out under a batch (otherwise this test proves nothing):\n${lines.join('\n')}`);
+    assert.deepEqual(
+      delivered.map((d) => d.envelope.eventId),
+      deliveryIds,
+      'each event exactly once, in the order sent',
+    );
+    assert.deepEqual(
+      delivered.map((d) => [d.session?.generation, d.session?.index]),
+      deliveryIds.map((_, i) => [1, i + 1]),
+      'each counted once: places 1..n of one generation',
+    );
+    assert.equal(broker.queueStats(QUEUE).deadLetter, 0, 'nothing dead-lettered');
+    assert.ok(
+      telemetry.events.some((e) => e.name === 'BotMessageAlreadyDelivered'),
+      'the lost batch came back and what the target had taken was skipped',
+    );
+    assert.equal(broker.queueStats(QUEUE).active, 0);
   },
 );

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import type { InvocationContext } from '@azure/functions';
 import type { ServiceBusClient } from '@azure/service-bus';
 import type { ServiceBusBatchHandler, ServiceBusQueueFunctionDefinition } from '../../../src/functions-model/function-definitions.js';
+import type { PumpStats } from '../../../tools/local-host/invoke-and-settle.js';
 import { startMessagePump } from '../../../tools/local-host/message-pump.js';
 import { startSessionPump } from '../../../tools/local-host/session-pump.js';
-import { createLog, silentLog } from '../../../tools/local-host/log.js';
-import { fastRetries, withDevBroker } from '../../support/dev-broker-fixture.js';
+import { createLog } from '../../../tools/local-host/log.js';
+import { eventually, fastRetries, withDevBroker, wrapFirstAcceptedSession } from '../../support/dev-broker-fixture.js';
 
 // A toy batch handler (cardinality 'many') through the local host's pumps, against the dev broker and
 // the real @azure/service-bus: what the Functions host's batch loop does, as the batch contract says.
@@ -23,6 +24,7 @@ const definition = (handler: ServiceBusBatchHandler, isSessionsEnabled = true): 
 });
 const hostOptions = {
   maxConcurrentSessions: 4,
+  maxConcurrentCalls: 16,
   sessionIdleTimeoutMs: 200,
   maxAutoLockRenewalDurationMs: 60_000,
   functionTimeoutMs: 60_000,
@@ -58,57 +60,77 @@ async function send(client: ServiceBusClient, messages: { sessionId?: string; n:
   }
 }
 
-/** Resolves when `predicate` holds, checked after every handler call and every 20 ms. */
-function waiter() {
-  const waits: { predicate: () => boolean; resolve: () => void }[] = [];
-  const check = () => {
-    for (const w of [...waits]) {
-      if (!w.predicate()) continue;
-      waits.splice(waits.indexOf(w), 1);
-      w.resolve();
-    }
-  };
-  const tick = setInterval(check, 20);
-  return {
-    check,
-    until: (predicate: () => boolean) =>
-      predicate() ? Promise.resolve() : new Promise<void>((resolve) => waits.push({ predicate, resolve })),
-    stop: () => clearInterval(tick),
-  };
-}
-
 const record = (calls: Call[], bodies: unknown[], context: InvocationContext) =>
   calls.push({ bodies: bodies as Body[], metadata: context.triggerMetadata as Record<string, unknown[]> });
 const count = (calls: Call[]) => calls.reduce((sum, call) => sum + call.bodies.length, 0);
+
+interface RunningTrigger {
+  calls: Call[];
+  /** The pump's log, every level. */
+  lines: string[];
+  stats(): PumpStats & { sessionsAccepted?: number };
+  /**
+   * Resolves when `predicate` holds; fails after 20 s (far past what any of these runs takes) with the
+   * batches so far, so a pump that never gets there fails the test instead of hanging the whole run.
+   */
+  until(predicate: () => boolean): Promise<void>;
+}
+
+/**
+ * Runs the toy batch handler through the local host's session pump (or, with `sessions: false`, its
+ * message pump): each batch is recorded, then `onBatch` runs as the rest of the handler; `drive` waits
+ * for what the test needs, then the pump is stopped (also when `drive` fails).
+ */
+async function runBatchTrigger(
+  client: ServiceBusClient,
+  options: { sessions?: boolean; host?: Partial<typeof hostOptions>; onBatch?: (calls: Call[]) => unknown },
+  drive: (trigger: RunningTrigger) => Promise<void>,
+): Promise<{ calls: Call[]; lines: string[]; stats: PumpStats & { sessionsAccepted?: number } }> {
+  const { sessions = true, host, onBatch } = options;
+  const calls: Call[] = [];
+  const lines: string[] = [];
+  const pumpOptions = {
+    client,
+    definition: definition(async (bodies, context) => {
+      record(calls, bodies, context);
+      await onBatch?.(calls);
+    }, sessions),
+    hostOptions: { ...hostOptions, ...host },
+    log: createLog('debug', (line) => lines.push(line)),
+  };
+  const pump = sessions ? startSessionPump(pumpOptions) : startMessagePump(pumpOptions);
+  const until = (predicate: () => boolean) =>
+    eventually(predicate, 'the batches the test waits for', 20_000).catch((error: Error) => {
+      const batches = calls.map((call) => call.metadata['messageIdArray']);
+      throw new Error(`${error.message}; batches so far ${JSON.stringify(batches)}, pump ${JSON.stringify(pump.stats())}`);
+    });
+  try {
+    await drive({ calls, lines, stats: () => pump.stats(), until });
+  } finally {
+    await pump.stop();
+  }
+  return { calls, lines, stats: pump.stats() };
+}
 
 test('a session batch trigger: each invocation gets one session run in order, at most maxMessageBatchSize, every message once, the sessions one after another', async () => {
   await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10 }], async ({ broker, client, newClient }) => {
     const sessions = ['pr-octo/a', 'pr-octo/b', 'pr-octo/c'];
     // Interleaved in the queue, as webhooks arrive.
     await send(client, Array.from({ length: 10 }, (_, n) => sessions.map((sessionId) => ({ sessionId, n }))).flat());
-    const calls: Call[] = [];
     let running = 0;
     let maxRunning = 0;
-    const w = waiter();
-    const pump = startSessionPump({
-      client: newClient(fastRetries),
-      definition: definition(async (bodies, context) => {
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        record(calls, bodies, context);
-        running--;
-        w.check();
-      }),
-      hostOptions,
-      log: silentLog,
-    });
-    try {
-      await w.until(() => count(calls) === 30);
-    } finally {
-      w.stop();
-      await pump.stop();
-    }
+    const { calls, stats } = await runBatchTrigger(
+      newClient(fastRetries),
+      {
+        onBatch: async () => {
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          running--;
+        },
+      },
+      (trigger) => trigger.until(() => count(trigger.calls) === 30),
+    );
     for (const call of calls) {
       assert.ok(call.bodies.length >= 1 && call.bodies.length <= 4, `batch of ${call.bodies.length}: at most maxMessageBatchSize`);
       assert.equal(new Set(call.bodies.map((body) => body.sessionId)).size, 1, 'one session per batch');
@@ -122,7 +144,7 @@ test('a session batch trigger: each invocation gets one session run in order, at
       assert.deepEqual(ns, [...Array(10).keys()], `${sessionId}: in order within and across batches, each once`);
     }
     assert.equal(maxRunning, 1, 'the host runs a batch trigger one invocation at a time (maxConcurrentSessions does not apply)');
-    assert.equal(pump.stats().completed, 30);
+    assert.equal(stats.completed, 30);
     assert.equal(broker.queueStats(QUEUE).active, 0, 'all completed');
   });
 });
@@ -133,23 +155,9 @@ test('a batch gets the bodies and the host trigger metadata arrays, entry i for 
       client,
       Array.from({ length: 3 }, (_, n) => ({ sessionId: 'issue-octo/7', n })),
     );
-    const calls: Call[] = [];
-    const w = waiter();
-    const pump = startSessionPump({
-      client: newClient(fastRetries),
-      definition: definition(async (bodies, context) => {
-        record(calls, bodies, context);
-        w.check();
-      }),
-      hostOptions: { ...hostOptions, maxMessageBatchSize: 10 },
-      log: silentLog,
-    });
-    try {
-      await w.until(() => count(calls) === 3);
-    } finally {
-      w.stop();
-      await pump.stop();
-    }
+    const { calls } = await runBatchTrigger(newClient(fastRetries), { host: { maxMessageBatchSize: 10 } }, (trigger) =>
+      trigger.until(() => count(trigger.calls) === 3),
+    );
     assert.equal(calls.length, 1, 'three waiting messages: one invocation');
     const [{ bodies, metadata }] = calls as [Call];
     assert.deepEqual(
@@ -183,24 +191,16 @@ test('a batch handler that throws: the whole batch is abandoned and comes back w
       client,
       Array.from({ length: 3 }, (_, n) => ({ sessionId: 'pr-octo/fails-once', n })),
     );
-    const calls: Call[] = [];
-    const w = waiter();
-    const pump = startSessionPump({
-      client: newClient(fastRetries),
-      definition: definition(async (bodies, context) => {
-        record(calls, bodies, context);
-        w.check();
-        if (calls.length === 1) throw new Error('transient failure');
-      }),
-      hostOptions: { ...hostOptions, maxMessageBatchSize: 10 },
-      log: silentLog,
-    });
-    try {
-      await w.until(() => count(calls) === 6);
-    } finally {
-      w.stop();
-      await pump.stop();
-    }
+    const { calls, stats } = await runBatchTrigger(
+      newClient(fastRetries),
+      {
+        host: { maxMessageBatchSize: 10 },
+        onBatch: (sofar) => {
+          if (sofar.length === 1) throw new Error('transient failure');
+        },
+      },
+      (trigger) => trigger.until(() => count(trigger.calls) === 6),
+    );
     assert.deepEqual(
       calls.map((call) => call.bodies.map((body) => body.n)),
       [
@@ -210,7 +210,7 @@ test('a batch handler that throws: the whole batch is abandoned and comes back w
     );
     assert.deepEqual(calls[0]!.metadata['deliveryCountArray'], [1, 1, 1]);
     assert.deepEqual(calls[1]!.metadata['deliveryCountArray'], [2, 2, 2]);
-    assert.deepEqual(pump.stats(), { completed: 3, abandoned: 3, timedOut: 0, sessionsAccepted: pump.stats().sessionsAccepted });
+    assert.deepEqual(stats, { completed: 3, abandoned: 3, timedOut: 0, sessionsAccepted: stats.sessionsAccepted });
     assert.equal(broker.queueStats(QUEUE).active, 0);
   });
 });
@@ -224,31 +224,27 @@ test(
         client,
         Array.from({ length: 3 }, (_, n) => ({ sessionId: 'pr-octo/hangs-once', n })),
       );
-      const calls: Call[] = [];
-      const lines: string[] = [];
-      const w = waiter();
       let releaseHung!: () => void;
       const hung = new Promise<void>((resolve) => (releaseHung = resolve));
-      const pump = startSessionPump({
-        client: newClient(fastRetries),
-        definition: definition(async (bodies, context) => {
-          record(calls, bodies, context);
-          w.check();
-          if (calls.length === 1) await hung;
-        }),
-        // Well above event-loop stalls of a loaded full run (see session-pump.test.ts).
-        hostOptions: { ...hostOptions, maxMessageBatchSize: 10, functionTimeoutMs: 1_500 },
-        log: createLog('debug', (line) => (lines.push(line), w.check())),
-      });
-      try {
-        await w.until(() => pump.stats().completed === 3);
-        releaseHung();
-        await w.until(() => lines.some((line) => /returned after \d+ ms; ignored/.test(line)));
-      } finally {
-        releaseHung();
-        w.stop();
-        await pump.stop();
-      }
+      const { calls, lines, stats } = await runBatchTrigger(
+        newClient(fastRetries),
+        {
+          // Well above event-loop stalls of a loaded full run (see session-pump.test.ts).
+          host: { maxMessageBatchSize: 10, functionTimeoutMs: 1_500 },
+          onBatch: async (sofar) => {
+            if (sofar.length === 1) await hung;
+          },
+        },
+        async (trigger) => {
+          try {
+            await trigger.until(() => trigger.stats().completed === 3);
+            releaseHung();
+            await trigger.until(() => trigger.lines.some((line) => /returned after \d+ ms; ignored/.test(line)));
+          } finally {
+            releaseHung();
+          }
+        },
+      );
       assert.deepEqual(
         calls.map((call) => call.metadata['deliveryCountArray']),
         [
@@ -268,7 +264,7 @@ test(
         lines.join('\n'),
       );
       assert.ok(!lines.some((line) => line.includes('could not settle')), 'the late return tried to settle nothing');
-      assert.deepEqual(pump.stats(), { completed: 3, abandoned: 3, timedOut: 1, sessionsAccepted: pump.stats().sessionsAccepted });
+      assert.deepEqual(stats, { completed: 3, abandoned: 3, timedOut: 1, sessionsAccepted: stats.sessionsAccepted });
       assert.equal(broker.queueStats(QUEUE).active, 0);
       assert.equal(broker.queueStats(QUEUE).locked, 0);
     });
@@ -281,24 +277,16 @@ test('a batch trigger on a queue without sessions: batches of at most maxMessage
       client,
       Array.from({ length: 10 }, (_, n) => ({ n })),
     );
-    const calls: Call[] = [];
-    const w = waiter();
-    const pump = startMessagePump({
-      client: newClient(fastRetries),
-      definition: definition(async (bodies, context) => {
-        record(calls, bodies, context);
-        w.check();
-        if (calls.length === 1) throw new Error('transient failure');
-      }, false),
-      hostOptions: { maxConcurrentCalls: 16, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 60_000, maxMessageBatchSize: 4 },
-      log: silentLog,
-    });
-    try {
-      await w.until(() => pump.stats().completed === 10);
-    } finally {
-      w.stop();
-      await pump.stop();
-    }
+    const { calls, stats } = await runBatchTrigger(
+      newClient(fastRetries),
+      {
+        sessions: false,
+        onBatch: (sofar) => {
+          if (sofar.length === 1) throw new Error('transient failure');
+        },
+      },
+      (trigger) => trigger.until(() => trigger.stats().completed === 10),
+    );
     for (const call of calls) assert.ok(call.bodies.length <= 4, `batch of ${call.bodies.length}`);
     assert.ok(
       calls.some((call) => call.bodies.length > 1),
@@ -320,7 +308,7 @@ test('a batch trigger on a queue without sessions: batches of at most maxMessage
       [...Array(10).keys()],
       'each message completed once',
     );
-    assert.equal(pump.stats().abandoned, first.length);
+    assert.equal(stats.abandoned, first.length);
     assert.equal(broker.queueStats(QUEUE).active, 0);
   });
 });
@@ -331,44 +319,20 @@ test('a receiver whose link closed during the batch receive (a drain not answere
       client,
       Array.from({ length: 3 }, (_, n) => ({ sessionId: 'pr-octo/drain', n })),
     );
-    const real = newClient(fastRetries);
-    let accepts = 0;
     // The first receiver looks as @azure/service-bus leaves one after tryDrainReceiver timed out: closed.
-    const closing = new Proxy(real, {
-      get(target, property) {
-        if (property !== 'acceptNextSession') return Reflect.get(target, property, target) as unknown;
-        return async (...args: Parameters<typeof target.acceptNextSession>) => {
-          const receiver = await target.acceptNextSession(...args);
-          if (++accepts > 1) return receiver;
-          let receives = 0;
-          return new Proxy(receiver, {
-            get: (r, p) => {
-              if (p === 'isClosed') return receives >= 2;
-              if (p === 'receiveMessages') return (...a: Parameters<typeof r.receiveMessages>) => (receives++, r.receiveMessages(...a));
-              return Reflect.get(r, p, r) as unknown;
-            },
-          });
-        };
-      },
+    const closing = wrapFirstAcceptedSession(newClient(fastRetries), (receiver) => {
+      let receives = 0;
+      return new Proxy(receiver, {
+        get: (r, p) => {
+          if (p === 'isClosed') return receives >= 2;
+          if (p === 'receiveMessages') return (...a: Parameters<typeof r.receiveMessages>) => (receives++, r.receiveMessages(...a));
+          return Reflect.get(r, p, r) as unknown;
+        },
+      });
     });
-    const calls: Call[] = [];
-    const lines: string[] = [];
-    const w = waiter();
-    const pump = startSessionPump({
-      client: closing,
-      definition: definition(async (bodies, context) => {
-        record(calls, bodies, context);
-        w.check();
-      }),
-      hostOptions: { ...hostOptions, maxMessageBatchSize: 10 },
-      log: createLog('debug', (line) => lines.push(line)),
-    });
-    try {
-      await w.until(() => count(calls) >= 3);
-    } finally {
-      w.stop();
-      await pump.stop();
-    }
+    const { calls, lines } = await runBatchTrigger(closing, { host: { maxMessageBatchSize: 10 } }, (trigger) =>
+      trigger.until(() => count(trigger.calls) >= 3),
+    );
     assert.deepEqual(
       calls.map((call) => call.metadata['deliveryCountArray']),
       [[2, 2, 2]],
@@ -390,27 +354,18 @@ test(
         client,
         Array.from({ length: 2 }, (_, n) => ({ sessionId: 'pr-octo/slow', n })),
       );
-      const calls: Call[] = [];
-      const lines: string[] = [];
-      const w = waiter();
-      const pump = startSessionPump({
-        client: newClient(fastRetries),
-        definition: definition(async (bodies, context) => {
-          record(calls, bodies, context);
-          w.check();
+      const { calls, lines, stats } = await runBatchTrigger(
+        newClient(fastRetries),
+        {
+          // functionTimeout and the renewal window far above the lock: only the missing renewal can lose it.
+          host: { maxMessageBatchSize: 10, functionTimeoutMs: 20_000, maxAutoLockRenewalDurationMs: 60_000 },
           // The first run outlives the 2 s session lock and returns normally; the redelivery is quick.
-          if (calls.length === 1) await new Promise((resolve) => setTimeout(resolve, 3_000));
-        }),
-        // functionTimeout and the renewal window far above the lock: only the missing renewal can lose it.
-        hostOptions: { ...hostOptions, maxMessageBatchSize: 10, functionTimeoutMs: 20_000, maxAutoLockRenewalDurationMs: 60_000 },
-        log: createLog('debug', (line) => (lines.push(line), w.check())),
-      });
-      try {
-        await w.until(() => pump.stats().completed === 2);
-      } finally {
-        w.stop();
-        await pump.stop();
-      }
+          onBatch: async (sofar) => {
+            if (sofar.length === 1) await new Promise((resolve) => setTimeout(resolve, 3_000));
+          },
+        },
+        (trigger) => trigger.until(() => trigger.stats().completed === 2),
+      );
       assert.deepEqual(
         calls.map((call) => call.metadata['deliveryCountArray']),
         [
@@ -433,7 +388,7 @@ test(
         ),
         lines.join('\n'),
       );
-      assert.equal(pump.stats().completed, 2, 'completed once, by the second run');
+      assert.equal(stats.completed, 2, 'completed once, by the second run');
       assert.equal(broker.queueStats(QUEUE).active, 0);
       assert.equal(broker.queueStats(QUEUE).deadLetter, 0);
     });
@@ -451,24 +406,17 @@ test(
           client,
           Array.from({ length: 2 }, (_, n) => ({ n })),
         );
-        const calls: Call[] = [];
-        const w = waiter();
-        const pump = startMessagePump({
-          client: newClient(fastRetries),
-          definition: definition(async (bodies, context) => {
-            record(calls, bodies, context);
-            w.check();
-            if (calls.length === 1) await new Promise((resolve) => setTimeout(resolve, 3_000));
-          }, false),
-          hostOptions: { maxConcurrentCalls: 16, maxAutoLockRenewalDurationMs: 60_000, functionTimeoutMs: 20_000, maxMessageBatchSize: 10 },
-          log: silentLog,
-        });
-        try {
-          await w.until(() => pump.stats().completed === 2);
-        } finally {
-          w.stop();
-          await pump.stop();
-        }
+        const { calls } = await runBatchTrigger(
+          newClient(fastRetries),
+          {
+            sessions: false,
+            host: { functionTimeoutMs: 20_000, maxMessageBatchSize: 10 },
+            onBatch: async (sofar) => {
+              if (sofar.length === 1) await new Promise((resolve) => setTimeout(resolve, 3_000));
+            },
+          },
+          (trigger) => trigger.until(() => trigger.stats().completed === 2),
+        );
         assert.deepEqual(
           calls.map((call) => call.metadata['deliveryCountArray']),
           [
@@ -482,3 +430,47 @@ test(
     );
   },
 );
+
+test('a batch trigger without sessions stopped while a batch arrives: the batch is not run (stop no longer waits for it) and is back in the queue for the next host', async () => {
+  await withDevBroker([{ name: QUEUE, maxDeliveryCount: 10, requiresSession: false }], async ({ broker, client, newClient }) => {
+    await send(
+      client,
+      Array.from({ length: 2 }, (_, n) => ({ n })),
+    );
+    const real = newClient(fastRetries);
+    const calls: unknown[] = [];
+    let stopped: Promise<void> | undefined;
+    // The pump is told to stop the moment its batch receive has the messages in hand (the first, then the rest).
+    let receives = 0;
+    const stopOnReceive = new Proxy(real, {
+      get(target, property) {
+        if (property !== 'createReceiver') return Reflect.get(target, property, target) as unknown;
+        return (...args: Parameters<typeof target.createReceiver>) => {
+          const receiver = target.createReceiver(...args);
+          return new Proxy(receiver, {
+            get: (r, p) =>
+              p === 'receiveMessages'
+                ? async (...a: Parameters<typeof r.receiveMessages>) => {
+                    const messages = await r.receiveMessages(...a);
+                    if (++receives === 2) stopped ??= pump.stop(5_000);
+                    return messages;
+                  }
+                : (Reflect.get(r, p, r) as unknown),
+          });
+        };
+      },
+    });
+    const pump = startMessagePump({
+      client: stopOnReceive,
+      definition: definition(async (bodies) => void calls.push(bodies), false),
+      hostOptions: { ...hostOptions, maxMessageBatchSize: 10 },
+      log: createLog('none', () => undefined),
+    });
+    await eventually(() => stopped !== undefined, 'the first receive');
+    await stopped;
+    assert.deepEqual(calls, [], 'nothing runs once the host is stopping');
+    // (The development broker also frees a closed receiver's locks, so these hold either way; on Azure the abandon is what frees them.)
+    assert.equal(broker.queueStats(QUEUE).locked, 0);
+    assert.equal(broker.queueStats(QUEUE).active, 2);
+  });
+});
