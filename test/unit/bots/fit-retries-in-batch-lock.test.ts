@@ -39,5 +39,8 @@ test('start-up notes name each batch bot whose retries the lock cuts (maxRetryDu
     notes[1]!,
     /^bot "batched-short" .*PT0S plus target\.timeoutMs 10000 ms plus a 1\.25 s margin does not fit delivery\.lockDuration PT5S.*at most 0 s .*that is not at all/,
   );
-  assert.match(notes[2]!, /^bot "batched-margin" .*PT57S plus a 5 s margin does not fit delivery\.lockDuration PT1M\. .*at most 55 s \(lockDuration minus the margin\)/);
+  assert.match(
+    notes[2]!,
+    /^bot "batched-margin" .*PT57S plus a 5 s margin does not fit delivery\.lockDuration PT1M\. .*at most 55 s \(lockDuration minus the margin\)/,
+  );
 });
