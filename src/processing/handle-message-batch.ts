@@ -4,32 +4,26 @@ import { batchRetryBudgetMs } from '../bots/fit-retries-in-batch-lock.js';
 import type { InlineEventEnvelope } from '../envelope/event-envelope.js';
 import { isPermanent, TransientError } from '../errors/delivery-errors.js';
 import type { ServiceBusBatchHandler } from '../functions-model/function-definitions.js';
-import type { SessionClosedNotice } from '../lifecycle/session-closed-notice.js';
 import type { BatchSessionToucher, BatchTouchResult, TouchOptions, TouchResult } from '../lifecycle/session-context.js';
 import type { StoredSessionRecord } from '../lifecycle/session-record.js';
-import type { Telemetry, TelemetryProperties } from '../telemetry/telemetry.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { errorText } from './error-text.js';
 import { invocationSignals } from './invocation-signal.js';
-import type { KeepOutcome } from './keep-held-message.js';
-import type { PoisonStage } from './poison-record.js';
+import {
+  ofSession,
+  type DeliverEvent,
+  type DescribeMessage,
+  type HoldAt,
+  type Keep,
+  type Prepare,
+  type Prepared,
+  type Progress,
+  type RecordPoison,
+  type Step,
+  type TellSessionClosed,
+} from './pipeline-steps.js';
 import { readBatchMessageFacts, type BatchMessageFacts } from './read-batch-metadata.js';
 import { retryInPlace, type RetryInPlaceOptions } from './retry-in-place.js';
-import type { QueueMessageFacts } from './trigger-metadata.js';
-
-/** Where the pipeline is with one message, for the poison record and the logs. */
-export interface Progress {
-  stage: PoisonStage;
-  eventType: string | null;
-}
-
-/** One step of the pipeline, retried in place on a transient failure, all steps of an invocation within one budget. */
-export type Step = <T>(run: () => Promise<T>) => Promise<T>;
-
-/** A message ready for its target: a session-closed control message, or the envelope with its payload. */
-export type Prepared =
-  | { kind: 'notice'; notice: SessionClosedNotice }
-  /** `claimCheckedBytes`: the payload's size when it came from Blob storage (0 when the message carried it). */
-  | { kind: 'event'; inline: InlineEventEnvelope; claimCheckedBytes: number };
 
 /**
  * Claim-checked payloads one invocation holds in memory at once: a batch is prepared (envelopes
@@ -51,37 +45,13 @@ export interface PipelineParts {
   now: () => Date;
   wait: RetryInPlaceOptions['wait'];
   random: () => number;
-  prepare: (message: unknown, step: Step, progress: Progress) => Promise<Prepared>;
-  deliverEvent: (
-    inline: InlineEventEnvelope,
-    sessionId: string | null,
-    touched: TouchResult | null,
-    facts: QueueMessageFacts,
-    step: Step,
-    progress: Progress,
-  ) => Promise<void>;
-  tellSessionClosed: (notice: SessionClosedNotice, step: Step) => Promise<void>;
-  keep: (
-    message: unknown,
-    facts: QueueMessageFacts,
-    sessionId: string,
-    eventType: string | null,
-    poison?: { reason: string },
-    base?: StoredSessionRecord,
-  ) => Promise<KeepOutcome>;
-  holdAt: (
-    message: unknown,
-    facts: QueueMessageFacts,
-    eventType: string | null,
-    reason: string,
-    context: InvocationContext,
-    base?: StoredSessionRecord,
-  ) => Promise<void>;
-  poison: (
-    facts: QueueMessageFacts,
-    what: { reason: string; detail: string; stage: PoisonStage; eventType: string | null; message: unknown; context: InvocationContext },
-  ) => Promise<void>;
-  describe: (facts: QueueMessageFacts, eventType: string | null) => TelemetryProperties;
+  prepare: Prepare;
+  deliverEvent: DeliverEvent;
+  tellSessionClosed: TellSessionClosed;
+  keep: Keep;
+  holdAt: HoldAt;
+  poison: RecordPoison;
+  describe: DescribeMessage;
   /** Claim-checked payload bytes prepared at once (`PREPARED_PAYLOAD_BUDGET_BYTES`). */
   preparedPayloadBudgetBytes: number;
 }
@@ -388,8 +358,4 @@ function sessionOf(facts: readonly BatchMessageFacts[]): string | null {
     );
   }
   return first;
-}
-
-function ofSession(facts: QueueMessageFacts): string {
-  return facts.sessionId === null ? '' : ` of session ${facts.sessionId}`;
 }
