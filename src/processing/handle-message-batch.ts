@@ -181,6 +181,13 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
       return n;
     }
 
+    /** Keeps messages from..n-1 behind a hold this batch found or set; a resume meanwhile hands the batch back (the line's order is the resume's). */
+    async function keepRest(from: number, held: string): Promise<void> {
+      if ((await keepFrom(from, held)) < n) {
+        throw new TransientError(`session ${held} was resumed while its batch was being kept; processing the batch again`);
+      }
+    }
+
     /** Processes messages start..n-1 in runs of about `preparedPayloadBudgetBytes` of claim-checked payloads (one touch each). */
     async function processFrom(start: number, options: TouchOptions): Promise<void> {
       let next = start;
@@ -222,7 +229,10 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
 
       // 2. One touch for the messages the bot will be shown.
       const counted: number[] = [];
-      for (let i = start; i < end; i++) if (typeof prepared[i] === 'object' && (prepared[i] as Prepared).kind === 'event') counted.push(i);
+      for (let i = start; i < end; i++) {
+        const ready = prepared[i];
+        if (ready !== undefined && ready !== 'skipped' && ready.kind === 'event') counted.push(i);
+      }
       let touched: BatchTouchResult | undefined;
       if (sessionId !== null && counted.length > 0) {
         at = counted[0]!;
@@ -231,9 +241,7 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
         touched = await step(() => parts.touchBatch!(bot.name, sessionId, batch, parts.now(), options));
         if (touched.held !== undefined) {
           // Held elsewhere since this process last knew the record: the whole batch joins the line, nothing counted.
-          if ((await keepFrom(start, sessionId)) < n) {
-            throw new TransientError(`session ${sessionId} was resumed while its batch was being kept; processing the batch again`);
-          }
+          await keepRest(start, sessionId);
           return n;
         }
       }
@@ -276,9 +284,7 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
       if (stop !== undefined && sessionId !== null) {
         at = stop.at;
         await parts.holdAt(messages[stop.at], facts[stop.at]!, progress[stop.at]!.eventType, stop.reason, context, stop.base);
-        if ((await keepFrom(stop.at + 1, sessionId)) < n) {
-          throw new TransientError(`session ${sessionId} was resumed while its batch was being kept; processing the batch again`);
-        }
+        await keepRest(stop.at + 1, sessionId);
         return n;
       }
       return end;
@@ -312,21 +318,20 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
     }
     try {
       let options: TouchOptions = {};
+      let from = 0;
       // As for one message: a session whose id is the first message's own id is new, so no hold to look for.
       if (holding && sessionId !== null && sessionId !== facts[0]!.messageId) {
         progress[0]!.stage = 'session';
         const known = await step(() => parts.look(sessionId));
         options = { known };
         if (known?.hold !== undefined) {
-          const resumedAt = await keepFrom(0, sessionId);
-          if (resumedAt === n) return;
-          // Resumed meanwhile: what was kept is the resume's, the rest is processed as usual.
-          await processFrom(resumedAt, {});
-          await markDelivered('success');
-          return;
+          from = await keepFrom(0, sessionId);
+          if (from === n) return;
+          // Resumed meanwhile: what was kept is the resume's, the rest is processed as usual (what `look` said is stale).
+          options = {};
         }
       }
-      await processFrom(0, options);
+      await processFrom(from, options);
       await markDelivered('success');
     } catch (error) {
       // The host abandons the whole batch (on their last delivery, the broker dead-letters them).
