@@ -3,7 +3,7 @@ import type { ServiceBusBatchHandler, ServiceBusMessageHandler } from '../functi
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { queueRequiresSession } from '../bots/queue-requires-session.js';
 import type { EventEnvelope, InlineEventEnvelope, JsonObject, PayloadRef } from '../envelope/event-envelope.js';
-import { isPermanent, PermanentError, TransientError } from '../errors/delivery-errors.js';
+import { isPermanent, TransientError } from '../errors/delivery-errors.js';
 import { reportSessionClosed } from '../lifecycle/report-session-closed.js';
 import { readSessionClosedNotice } from '../lifecycle/session-closed-notice.js';
 import type { BatchSessionToucher, SessionContext, SessionToucher, TouchOptions } from '../lifecycle/session-context.js';
@@ -20,6 +20,7 @@ import { abortableWait, retryInPlace, type RetryInPlaceOptions } from './retry-i
 import { readQueueMessageFacts, type QueueMessageFacts } from './trigger-metadata.js';
 import { createBatchHandler, PREPARED_PAYLOAD_BUDGET_BYTES } from './handle-message-batch.js';
 import {
+  missingSessionId,
   ofSession,
   type DeliverEvent,
   type DescribeMessage,
@@ -28,6 +29,7 @@ import {
   type Prepare,
   type Progress,
   type RecordPoison,
+  type ReportProcessed,
   type Step,
   type TellSessionClosed,
 } from './pipeline-steps.js';
@@ -263,17 +265,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
         throw new TransientError(`session ${sessionId} was resumed while message ${facts.messageId} was being kept; processing it again`);
       }
       if (outcome.kind !== 'processed') return;
-      const { session, inline } = outcome;
-      const done = deps.now();
-      const properties = {
-        ...describe(facts, progress.eventType),
-        generation: session?.generation,
-        index: session?.index,
-        retriesInPlace: retries,
-      };
-      telemetry.trackEvent('BotMessageProcessed', properties);
-      const receivedAt = Date.parse(inline.metadata.receivedAt);
-      if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', done.getTime() - receivedAt, { bot: bot.name });
+      reportProcessed(facts, progress.eventType, outcome.session, outcome.inline, { retriesInPlace: retries });
     } catch (error) {
       const { stage, eventType } = progress;
       if (isPermanent(error)) {
@@ -397,6 +389,17 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     };
   }
 
+  const reportProcessed: ReportProcessed = (facts, eventType, session, inline, extra) => {
+    telemetry.trackEvent('BotMessageProcessed', {
+      ...describe(facts, eventType),
+      generation: session?.generation,
+      index: session?.index,
+      ...extra,
+    });
+    const receivedAt = Date.parse(inline.metadata.receivedAt);
+    if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', deps.now().getTime() - receivedAt, { bot: bot.name });
+  };
+
   const describe: DescribeMessage = (facts, eventType) => {
     return {
       bot: bot.name,
@@ -424,6 +427,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     holdAt,
     poison,
     describe,
+    reportProcessed,
     preparedPayloadBudgetBytes: deps.preparedPayloadBudgetBytes ?? PREPARED_PAYLOAD_BUDGET_BYTES,
   });
 
@@ -445,9 +449,4 @@ async function withPayload(envelope: EventEnvelope, resolvePayload: BotMessageHa
   if (envelope.payload !== undefined) return envelope;
   const { payloadRef, ...fields } = envelope;
   return { ...fields, payload: await resolvePayload(payloadRef) };
-}
-
-function missingSessionId(): PermanentError {
-  // A session-enabled queue never delivers one; a misconfigured trigger might.
-  return new PermanentError('MissingSessionId', 'The message has no SessionId: is the trigger session-enabled?');
 }

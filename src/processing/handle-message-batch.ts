@@ -1,15 +1,15 @@
 import type { InvocationContext } from '@azure/functions';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { batchRetryBudgetMs } from '../bots/fit-retries-in-batch-lock.js';
-import type { InlineEventEnvelope } from '../envelope/event-envelope.js';
 import { isPermanent, TransientError } from '../errors/delivery-errors.js';
 import type { ServiceBusBatchHandler } from '../functions-model/function-definitions.js';
-import type { BatchSessionToucher, BatchTouchResult, TouchOptions, TouchResult } from '../lifecycle/session-context.js';
+import type { BatchSessionToucher, BatchTouchResult, TouchOptions } from '../lifecycle/session-context.js';
 import type { StoredSessionRecord } from '../lifecycle/session-record.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { errorText } from './error-text.js';
 import { invocationSignals } from './invocation-signal.js';
 import {
+  missingSessionId,
   ofSession,
   type DeliverEvent,
   type DescribeMessage,
@@ -19,6 +19,7 @@ import {
   type Prepared,
   type Progress,
   type RecordPoison,
+  type ReportProcessed,
   type Step,
   type TellSessionClosed,
 } from './pipeline-steps.js';
@@ -52,6 +53,7 @@ export interface PipelineParts {
   holdAt: HoldAt;
   poison: RecordPoison;
   describe: DescribeMessage;
+  reportProcessed: ReportProcessed;
   /** Claim-checked payload bytes prepared at once (`PREPARED_PAYLOAD_BUDGET_BYTES`). */
   preparedPayloadBudgetBytes: number;
 }
@@ -263,7 +265,10 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
           if (ready.kind === 'notice') await parts.tellSessionClosed(ready.notice, step);
           else {
             await parts.deliverEvent(ready.inline, sessionId, touchedHere, facts[i]!, step, progress[i]!);
-            processed(i, touchedHere, ready.inline);
+            parts.reportProcessed(facts[i]!, progress[i]!.eventType, touchedHere?.session ?? null, ready.inline, {
+              retriesInPlace: retries,
+              batchSize: n,
+            });
           }
           // Counted messages only: the mark lives on the counted batch (a notice before one is told before it anyway).
           if (sessionId !== null && ready.kind === 'event') {
@@ -290,24 +295,13 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
       return end;
     }
 
-    function processed(i: number, touchedHere: TouchResult | null, inline: InlineEventEnvelope): void {
-      telemetry.trackEvent('BotMessageProcessed', {
-        ...parts.describe(facts[i]!, progress[i]!.eventType),
-        generation: touchedHere?.session.generation,
-        index: touchedHere?.session.index,
-        retriesInPlace: retries,
-        batchSize: n,
-      });
-      const receivedAt = Date.parse(inline.metadata.receivedAt);
-      if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', parts.now().getTime() - receivedAt, { bot: bot.name });
-    }
-
     if (parts.sessions && sessionId === null) {
-      // A session-enabled queue never delivers one; a misconfigured trigger might. Recorded, never completed unrecorded.
+      // Recorded, never completed unrecorded.
+      const missing = missingSessionId();
       for (let i = 0; i < n; i++) {
         await parts.poison(facts[i]!, {
-          reason: 'MissingSessionId',
-          detail: 'The message has no SessionId: is the trigger session-enabled?',
+          reason: missing.reason,
+          detail: missing.message,
           stage: 'message',
           eventType: facts[i]!.eventType,
           message: messages[i],

@@ -1,7 +1,8 @@
 import type { InvocationContext } from '@azure/functions';
 import type { InlineEventEnvelope } from '../envelope/event-envelope.js';
 import type { SessionClosedNotice } from '../lifecycle/session-closed-notice.js';
-import type { TouchResult } from '../lifecycle/session-context.js';
+import { PermanentError } from '../errors/delivery-errors.js';
+import type { SessionContext, TouchResult } from '../lifecycle/session-context.js';
 import type { StoredSessionRecord } from '../lifecycle/session-record.js';
 import type { TelemetryProperties } from '../telemetry/telemetry.js';
 import type { KeepOutcome } from './keep-held-message.js';
@@ -80,6 +81,20 @@ export type RecordPoison = (facts: QueueMessageFacts, what: PoisonedMessage) => 
 
 /** The telemetry properties naming a message. */
 export type DescribeMessage = (facts: QueueMessageFacts, eventType: string | null) => TelemetryProperties;
+
+/** Tracks a message the target took (event `BotMessageProcessed`, metric `BotMessageLatencyMs` since the webhook). */
+export type ReportProcessed = (
+  facts: QueueMessageFacts,
+  eventType: string | null,
+  session: SessionContext | null,
+  inline: InlineEventEnvelope,
+  extra: { retriesInPlace: number; batchSize?: number },
+) => void;
+
+/** A message without a SessionId on a session trigger: a session-enabled queue never delivers one; a misconfigured trigger might. */
+export function missingSessionId(): PermanentError {
+  return new PermanentError('MissingSessionId', 'The message has no SessionId: is the trigger session-enabled?');
+}
 
 /** " of session S" for a message of a session, "" otherwise: for log lines. */
 export function ofSession(facts: QueueMessageFacts): string {
