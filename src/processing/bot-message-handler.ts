@@ -31,6 +31,7 @@ import {
   type RecordPoison,
   type ReportProcessed,
   type Step,
+  type StepsOfInvocation,
   type TellSessionClosed,
 } from './pipeline-steps.js';
 
@@ -115,6 +116,19 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
   if (bot.cardinality === 'many' && sessions && deps.sessions.touchBatch === undefined) {
     throw new Error(`Bot "${bot.name}" has cardinality "many", but the session store given has no batch touch`);
   }
+
+  const stepsOf: StepsOfInvocation = (context, budgetMs, onRetry) => {
+    const retrying: RetryInPlaceOptions = {
+      deadline: deps.now().getTime() + budgetMs,
+      firstDelayMs: bot.delivery.retryDelay.ms,
+      signals: invocationSignals(context),
+      now: () => deps.now().getTime(),
+      wait,
+      random,
+      onRetry,
+    };
+    return async (run) => (await retryInPlace(run, retrying)).value;
+  };
 
   /** The steps after the hold check: control message or envelope → claim check → touch → target. */
   async function run(
@@ -227,22 +241,12 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     const facts = readQueueMessageFacts(context);
     const progress: Progress = { stage: 'message', eventType: facts.eventType };
     let retries = 0;
-    const retrying: RetryInPlaceOptions = {
-      deadline: deps.now().getTime() + bot.delivery.maxRetryDuration.ms,
-      firstDelayMs: bot.delivery.retryDelay.ms,
-      signals: invocationSignals(context),
-      now: () => deps.now().getTime(),
-      wait,
-      random,
-      onRetry(error, retry, waitMs) {
-        retries++;
-        context.warn(
-          `Bot "${bot.name}": message ${facts.messageId}${ofSession(facts)} failed at ${progress.stage} (delivery ${facts.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
-        );
-      },
-    };
-    /** One step of the pipeline, retried in place on a transient failure, all steps within one budget. */
-    const step: Step = async (run) => (await retryInPlace(run, retrying)).value;
+    const step = stepsOf(context, bot.delivery.maxRetryDuration.ms, (error, retry, waitMs) => {
+      retries++;
+      context.warn(
+        `Bot "${bot.name}": message ${facts.messageId}${ofSession(facts)} failed at ${progress.stage} (delivery ${facts.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
+      );
+    });
     try {
       if (facts.sessionId === null && sessions) throw missingSessionId();
       const sessionId = sessions ? facts.sessionId : null;
@@ -418,8 +422,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     look: (sessionId) => deps.sessions.look(bot.name, sessionId, deps.now()),
     telemetry,
     now: deps.now,
-    wait,
-    random,
+    stepsOf,
     prepare,
     deliverEvent,
     tellSessionClosed,

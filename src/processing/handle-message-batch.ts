@@ -7,7 +7,6 @@ import type { BatchSessionToucher, BatchTouchResult, TouchOptions } from '../lif
 import type { StoredSessionRecord } from '../lifecycle/session-record.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { errorText } from './error-text.js';
-import { invocationSignals } from './invocation-signal.js';
 import {
   missingSessionId,
   ofSession,
@@ -20,11 +19,10 @@ import {
   type Progress,
   type RecordPoison,
   type ReportProcessed,
-  type Step,
+  type StepsOfInvocation,
   type TellSessionClosed,
 } from './pipeline-steps.js';
 import { readBatchMessageFacts, type BatchMessageFacts } from './read-batch-metadata.js';
-import { retryInPlace, type RetryInPlaceOptions } from './retry-in-place.js';
 
 /**
  * Claim-checked payloads one invocation holds in memory at once: a batch is prepared (envelopes
@@ -44,8 +42,8 @@ export interface PipelineParts {
   look: (sessionId: string) => Promise<StoredSessionRecord | null>;
   telemetry: Telemetry;
   now: () => Date;
-  wait: RetryInPlaceOptions['wait'];
-  random: () => number;
+  /** The pipeline's retry in place (its wait and jitter), one budget per invocation. */
+  stepsOf: StepsOfInvocation;
   prepare: Prepare;
   deliverEvent: DeliverEvent;
   tellSessionClosed: TellSessionClosed;
@@ -96,23 +94,14 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
     const progress: Progress[] = facts.map((f) => ({ stage: 'message', eventType: f.eventType }));
     let at = 0;
     let retries = 0;
-    const retrying: RetryInPlaceOptions = {
-      // One budget for the whole invocation: the host's functionTimeout bounds the batch, not each message; and,
-      // as the batch loop never renews the lock (session or message), cut to end within lockDuration from now.
-      deadline: parts.now().getTime() + batchRetryBudgetMs(bot),
-      firstDelayMs: bot.delivery.retryDelay.ms,
-      signals: invocationSignals(context),
-      now: () => parts.now().getTime(),
-      wait: parts.wait,
-      random: parts.random,
-      onRetry(error, retry, waitMs) {
-        retries++;
-        context.warn(
-          `Bot "${bot.name}": message ${facts[at]!.messageId}${ofSession(facts[at]!)} (${at + 1} of a batch of ${n}) failed at ${progress[at]!.stage} (delivery ${facts[at]!.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
-        );
-      },
-    };
-    const step: Step = async (run) => (await retryInPlace(run, retrying)).value;
+    // One budget for the whole invocation: the host's functionTimeout bounds the batch, not each message; and,
+    // as the batch loop never renews the lock (session or message), cut to end within lockDuration from now.
+    const step = parts.stepsOf(context, batchRetryBudgetMs(bot), (error, retry, waitMs) => {
+      retries++;
+      context.warn(
+        `Bot "${bot.name}": message ${facts[at]!.messageId}${ofSession(facts[at]!)} (${at + 1} of a batch of ${n}) failed at ${progress[at]!.stage} (delivery ${facts[at]!.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
+      );
+    });
     // Service Bus dead-letters a message abandoned on its last delivery
     // (https://learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues#maximum-delivery-count).
     const lastDelivery = facts.some((f) => f.deliveryCount >= bot.delivery.maxDeliveryCount);

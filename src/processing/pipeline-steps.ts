@@ -23,6 +23,13 @@ export interface Progress {
 /** One step of the pipeline, retried in place on a transient failure, all steps of an invocation within one budget. */
 export type Step = <T>(run: () => Promise<T>) => Promise<T>;
 
+/** Makes the step runner of one invocation: every step retried in place within `budgetMs` from now, stopped by the invocation's cancel. */
+export type StepsOfInvocation = (
+  context: InvocationContext,
+  budgetMs: number,
+  onRetry: (error: unknown, retry: number, waitMs: number) => void,
+) => Step;
+
 /** A message ready for its target: a session-closed control message, or the envelope with its payload. */
 export type Prepared =
   | { kind: 'notice'; notice: SessionClosedNotice }
