@@ -107,9 +107,10 @@ export interface BatchSessionToucher extends SessionToucher {
     options?: TouchOptions,
   ): Promise<BatchTouchResult>;
   /**
-   * Notes on the counted batch that the target took its messages up to `sequenceNumber`, before
-   * the handler throws (one write, only on that path), so the redelivery skips them. Best effort:
-   * if it cannot be written they are delivered again (at least once).
+   * Notes on the counted batch that the target took its messages up to `sequenceNumber` (one write,
+   * before the handler throws and after a batch that went through, whose session lock may have been
+   * lost), so a redelivery skips them. Best effort: if it cannot be written they are delivered again
+   * (at least once).
    */
   markDelivered(bot: string, sessionId: string, sequenceNumber: bigint, at: Date): Promise<void>;
 }

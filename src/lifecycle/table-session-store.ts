@@ -8,7 +8,7 @@ import { decodeCountedBatch, encodeCountedBatch } from './counted-batch.js';
 import { planBatchTouch } from './plan-batch-touch.js';
 import { planTouch } from './plan-touch.js';
 import { rememberRecords } from './remember-records.js';
-import type { BatchSessionToucher, BatchTouchResult, TouchResult } from './session-context.js';
+import type { BatchSessionToucher, BatchTouchResult, TouchOptions, TouchResult } from './session-context.js';
 import {
   CLOSE_REASONS,
   withoutEtag,
@@ -135,6 +135,37 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
     throw new TransientError(`${what}: still conflicting after ${maxAttempts} attempts`);
   }
 
+  /**
+   * What a touch starts from: what `look` just answered (`options.known`; null: no record), else what this
+   * process remembers, else nothing for a session named after its first message (new), else UNREAD (read it).
+   */
+  function startFrom(bot: string, sessionId: string, firstMessageId: string, at: Date, options: TouchOptions): Known {
+    if (options.known === null) return undefined;
+    return options.known ?? remembered.recall(bot, sessionId, at, limitsOf(bot)) ?? firstGuess(sessionId, firstMessageId);
+  }
+
+  /**
+   * One conditional write of a record (`write` returns its new ETag), then what this process remembers: the
+   * record with that ETag, or nothing. On 412 / 409, or 404 on an update (the janitor purged the closed record
+   * since, or the table is gone), what it knew is forgotten and CONFLICT says: read again and plan again.
+   */
+  async function writeRecord(
+    record: SessionRecord,
+    write: { creates: boolean; run: () => Promise<string | undefined> },
+  ): Promise<string | undefined | typeof CONFLICT> {
+    let etag: string | undefined;
+    try {
+      etag = await write.run();
+    } catch (error) {
+      remembered.forget(record.bot, record.sessionId);
+      if (isConflict(error) || (!write.creates && statusOf(error) === 404)) return CONFLICT;
+      throw error;
+    }
+    if (etag === undefined) remembered.forget(record.bot, record.sessionId);
+    else remembered.remember({ ...record, etag });
+    return etag;
+  }
+
   return {
     async look(bot, sessionId, at) {
       const recalled = remembered.recall(bot, sessionId, at, limitsOf(bot));
@@ -149,43 +180,30 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       requireText('sessionId', sessionId);
       requireText('messageId', messageId);
       const rowKey = encodeRowKey(sessionId);
-      const limits = limitsOf(bot);
-      // `options.known`: what `look` just answered for this message (null: no record), so the touch needs no read of its own.
-      let known: StoredSessionRecord | undefined | typeof UNREAD =
-        options.known === null
-          ? undefined
-          : (options.known ?? remembered.recall(bot, sessionId, at, limits) ?? firstGuess(sessionId, messageId));
+      let known = startFrom(bot, sessionId, messageId, at, options);
       return retrying(`touch of session "${sessionId}" of bot "${bot}"`, async () => {
         const current = known === UNREAD ? await read(bot, sessionId) : known;
-        const plan = planTouch(current, bot, sessionId, messageId, at, limits, { draining: options.draining === true });
-        let etag: string | undefined;
-        try {
-          switch (plan.kind) {
-            case 'unchanged':
-            case 'held':
-              etag = plan.record.etag;
-              break;
-            case 'create':
-              etag = await create(toEntity(plan.record));
-              break;
-            case 'reopen':
-              etag = (await tableClient.updateEntity(toEntity(plan.record), 'Replace', { etag: plan.etag })).etag;
-              break;
-            case 'count':
-              etag = (await tableClient.updateEntity({ partitionKey: bot, rowKey, ...plan.changes }, 'Merge', { etag: plan.etag })).etag;
-              break;
-          }
-        } catch (error) {
-          // Whatever happened, what this process knew may be stale now: read next time.
-          remembered.forget(bot, sessionId);
+        const plan = planTouch(current, bot, sessionId, messageId, at, limitsOf(bot), { draining: options.draining === true });
+        const written = await writeRecord(plan.record, {
+          creates: plan.kind === 'create',
+          run: async () => {
+            switch (plan.kind) {
+              case 'unchanged':
+              case 'held':
+                return plan.record.etag;
+              case 'create':
+                return create(toEntity(plan.record));
+              case 'reopen':
+                return (await tableClient.updateEntity(toEntity(plan.record), 'Replace', { etag: plan.etag })).etag;
+              case 'count':
+                return (await tableClient.updateEntity({ partitionKey: bot, rowKey, ...plan.changes }, 'Merge', { etag: plan.etag })).etag;
+            }
+          },
+        });
+        if (written === CONFLICT) {
           known = UNREAD;
-          // 412: changed elsewhere since we knew it. 404 on an update: the janitor purged the
-          // closed record since (or the table is gone); re-read creates it.
-          if (isConflict(error) || (plan.kind !== 'create' && statusOf(error) === 404)) return CONFLICT;
-          throw error;
+          return CONFLICT;
         }
-        if (etag === undefined) remembered.forget(bot, sessionId);
-        else remembered.remember({ ...plan.record, etag });
         return plan.result;
       });
     },
@@ -194,30 +212,24 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
       requireText('bot', bot);
       requireText('sessionId', sessionId);
       for (const message of messages) requireText('messageId', message.messageId);
-      const limits = limitsOf(bot);
-      // As `touch`: what `look` answered, else what this process remembers, else a read (or a create for a new id).
-      let known: StoredSessionRecord | undefined | typeof UNREAD =
-        options.known === null
-          ? undefined
-          : (options.known ?? remembered.recall(bot, sessionId, at, limits) ?? firstGuess(sessionId, messages[0]?.messageId ?? ''));
+      let known = startFrom(bot, sessionId, messages[0]?.messageId ?? '', at, options);
       return retrying(`batch touch of session "${sessionId}" of bot "${bot}"`, async () => {
         const current = known === UNREAD ? await read(bot, sessionId) : known;
-        const plan = planBatchTouch(current, bot, sessionId, messages, at, limits);
+        const plan = planBatchTouch(current, bot, sessionId, messages, at, limitsOf(bot));
         if (plan.kind === 'held') return { held: plan.hold, places: [], countedThrough: () => undefined };
-        let etag: string | undefined = current?.etag;
-        try {
-          if (plan.write === 'create') etag = await create(toEntity(plan.record));
-          else if (plan.write === 'replace') {
-            etag = (await tableClient.updateEntity(toEntity(plan.record), 'Replace', { etag: current!.etag })).etag;
-          }
-        } catch (error) {
-          remembered.forget(bot, sessionId);
+        const etag = await writeRecord(plan.record, {
+          creates: plan.write === 'create',
+          run: async () => {
+            if (plan.write === 'create') return create(toEntity(plan.record));
+            if (plan.write === 'replace')
+              return (await tableClient.updateEntity(toEntity(plan.record), 'Replace', { etag: current!.etag })).etag;
+            return current?.etag;
+          },
+        });
+        if (etag === CONFLICT) {
           known = UNREAD;
-          if (isConflict(error) || (plan.write !== 'create' && statusOf(error) === 404)) return CONFLICT;
-          throw error;
+          return CONFLICT;
         }
-        if (etag === undefined) remembered.forget(bot, sessionId);
-        else remembered.remember({ ...plan.record, etag });
         return {
           places: plan.places,
           ...(plan.deliveredThrough === undefined ? {} : { deliveredThrough: plan.deliveredThrough }),
@@ -239,21 +251,19 @@ export function createTableSessionStore(options: TableSessionStoreOptions): Sess
         const countedBatch = { ...batch, deliveredThrough: sequenceNumber };
         const column = encodeCountedBatch(countedBatch);
         if (column === undefined) return;
-        try {
-          const { etag } = await tableClient.updateEntity(
-            { partitionKey: bot, rowKey: encodeRowKey(sessionId), countedBatch: column },
-            'Merge',
-            {
-              etag: current.etag,
-            },
-          );
-          if (etag === undefined) remembered.forget(bot, sessionId);
-          else remembered.remember({ ...current, countedBatch, etag });
-          return;
-        } catch (error) {
-          remembered.forget(bot, sessionId);
-          if (!isConflict(error) && statusOf(error) !== 404) throw error;
-        }
+        const written = await writeRecord(
+          { ...current, countedBatch },
+          {
+            creates: false,
+            run: async () =>
+              (
+                await tableClient.updateEntity({ partitionKey: bot, rowKey: encodeRowKey(sessionId), countedBatch: column }, 'Merge', {
+                  etag: current.etag,
+                })
+              ).etag,
+          },
+        );
+        if (written !== CONFLICT) return;
       }
     },
 
@@ -358,6 +368,8 @@ function firstGuess(sessionId: string, messageId: string): undefined | typeof UN
   return sessionId === messageId ? undefined : UNREAD;
 }
 const UNREAD = Symbol('unread');
+/** A touch's starting record: known (undefined: none), or UNREAD. */
+type Known = StoredSessionRecord | undefined | typeof UNREAD;
 
 async function* ignoreMissingTable<T>(entities: AsyncIterable<T>): AsyncIterable<T> {
   try {

@@ -3,23 +3,37 @@ import type { ServiceBusBatchHandler, ServiceBusMessageHandler } from '../functi
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { queueRequiresSession } from '../bots/queue-requires-session.js';
 import type { EventEnvelope, InlineEventEnvelope, JsonObject, PayloadRef } from '../envelope/event-envelope.js';
-import { isPermanent, PermanentError, TransientError } from '../errors/delivery-errors.js';
+import { isPermanent, TransientError } from '../errors/delivery-errors.js';
 import { reportSessionClosed } from '../lifecycle/report-session-closed.js';
-import { readSessionClosedNotice, type SessionClosedNotice } from '../lifecycle/session-closed-notice.js';
-import type { BatchSessionToucher, SessionContext, SessionToucher, TouchOptions, TouchResult } from '../lifecycle/session-context.js';
-import type { StoredSessionRecord } from '../lifecycle/session-record.js';
-import type { Telemetry, TelemetryProperties } from '../telemetry/telemetry.js';
+import { readSessionClosedNotice } from '../lifecycle/session-closed-notice.js';
+import type { BatchSessionToucher, SessionContext, SessionToucher, TouchOptions } from '../lifecycle/session-context.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import type { BotTarget } from '../targets/bot-target.js';
 import { errorText } from './error-text.js';
 import { messageBodyText } from './message-body.js';
 import type { HeldMessage } from './held-message-store.js';
-import { keepHeldMessage, type HoldDeps, type KeepOutcome } from './keep-held-message.js';
+import { keepHeldMessage, type HoldDeps } from './keep-held-message.js';
 import type { PoisonRecordInput, PoisonStage, PoisonStore } from './poison-record.js';
 import type { HeldDelivery } from './resume-held-session.js';
 import { invocationSignals } from './invocation-signal.js';
 import { abortableWait, retryInPlace, type RetryInPlaceOptions } from './retry-in-place.js';
 import { readQueueMessageFacts, type QueueMessageFacts } from './trigger-metadata.js';
-import { createBatchHandler, PREPARED_PAYLOAD_BUDGET_BYTES, type Prepared, type Progress, type Step } from './handle-message-batch.js';
+import { createBatchHandler, PREPARED_PAYLOAD_BUDGET_BYTES } from './handle-message-batch.js';
+import {
+  missingSessionId,
+  ofSession,
+  type DeliverEvent,
+  type DescribeMessage,
+  type HoldAt,
+  type Keep,
+  type Prepare,
+  type Progress,
+  type RecordPoison,
+  type ReportProcessed,
+  type Step,
+  type StepsOfInvocation,
+  type TellSessionClosed,
+} from './pipeline-steps.js';
 
 export interface BotMessageHandlerDeps {
   bot: BotDefinition;
@@ -103,6 +117,19 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     throw new Error(`Bot "${bot.name}" has cardinality "many", but the session store given has no batch touch`);
   }
 
+  const stepsOf: StepsOfInvocation = (context, budgetMs, onRetry) => {
+    const retrying: RetryInPlaceOptions = {
+      deadline: deps.now().getTime() + budgetMs,
+      firstDelayMs: bot.delivery.retryDelay.ms,
+      signals: invocationSignals(context),
+      now: () => deps.now().getTime(),
+      wait,
+      random,
+      onRetry,
+    };
+    return async (run) => (await retryInPlace(run, retrying)).value;
+  };
+
   /** The steps after the hold check: control message or envelope → claim check → touch → target. */
   async function run(
     message: unknown,
@@ -129,8 +156,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     return { kind: 'processed', session: touched.session, inline };
   }
 
-  /** A session-closed control message as it is, or the envelope with its claim-checked payload: what the target is given. */
-  async function prepare(message: unknown, step: Step, progress: Progress): Promise<Prepared> {
+  const prepare: Prepare = async (message, step, progress) => {
     const notice = readSessionClosedNotice(message);
     if (notice !== undefined) {
       progress.stage = 'target';
@@ -143,17 +169,9 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     progress.stage = 'claim-check';
     const inline = await step(() => withPayload(envelope, deps.resolvePayload));
     return { kind: 'event', inline, claimCheckedBytes: envelope.payloadRef?.size ?? 0 };
-  }
+  };
 
-  /** Tells the target of the generation the touch closed (just before this message), then delivers the message. */
-  async function deliverEvent(
-    inline: InlineEventEnvelope,
-    sessionId: string | null,
-    touched: TouchResult | null,
-    facts: QueueMessageFacts,
-    step: Step,
-    progress: Progress,
-  ): Promise<void> {
+  const deliverEvent: DeliverEvent = async (inline, sessionId, touched, facts, step, progress) => {
     const closed = touched?.closed ?? null;
     if (closed !== null && sessionId !== null) {
       reportSessionClosed(telemetry, { ...closed, bot: bot.name, sessionId, closedBy: 'touch' });
@@ -174,7 +192,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     progress.stage = 'target';
     const session = touched?.session ?? null;
     await step(() => deps.target.deliver({ envelope: inline, session, deliveryCount: facts.deliveryCount }));
-  }
+  };
 
   /**
    * A transient failure is retried like a message (the notice is at least once, in order). A bot
@@ -182,7 +200,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
    * without `X-GitHub-Event`) does not take notices: that is tracked, and neither poisons nor
    * holds its session.
    */
-  async function tellSessionClosed(notice: SessionClosedNotice, step: Step): Promise<void> {
+  const tellSessionClosed: TellSessionClosed = async (notice, step) => {
     if (!sessions || deps.target.sessionClosed === undefined) return;
     const properties = { bot: bot.name, sessionId: notice.sessionId, generation: notice.generation, reason: notice.reason };
     try {
@@ -193,18 +211,9 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
       return;
     }
     telemetry.trackEvent('SessionClosedNoticeDelivered', properties);
-  }
+  };
 
-  /** Keeps the message in its held session's line (with `poison`: stops the session at it). */
-  async function keep(
-    message: unknown,
-    facts: QueueMessageFacts,
-    sessionId: string,
-    eventType: string | null,
-    poison?: { reason: string },
-    /** The record to build on instead of what `look` says (a hold mid-batch: the batch counted up to this message only). */
-    base?: StoredSessionRecord,
-  ): Promise<KeepOutcome> {
+  const keep: Keep = async (message, facts, sessionId, eventType, poison, base) => {
     const current = base ?? (await deps.sessions.look(bot.name, sessionId, deps.now()));
     const body = messageBodyText(message);
     const toKeep = {
@@ -226,28 +235,18 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
       });
     }
     return outcome;
-  }
+  };
 
   const handle: ServiceBusMessageHandler = async function handleBotMessage(message: unknown, context: InvocationContext): Promise<void> {
     const facts = readQueueMessageFacts(context);
     const progress: Progress = { stage: 'message', eventType: facts.eventType };
     let retries = 0;
-    const retrying: RetryInPlaceOptions = {
-      deadline: deps.now().getTime() + bot.delivery.maxRetryDuration.ms,
-      firstDelayMs: bot.delivery.retryDelay.ms,
-      signals: invocationSignals(context),
-      now: () => deps.now().getTime(),
-      wait,
-      random,
-      onRetry(error, retry, waitMs) {
-        retries++;
-        context.warn(
-          `Bot "${bot.name}": message ${facts.messageId}${ofSession(facts)} failed at ${progress.stage} (delivery ${facts.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
-        );
-      },
-    };
-    /** One step of the pipeline, retried in place on a transient failure, all steps within one budget. */
-    const step: Step = async (run) => (await retryInPlace(run, retrying)).value;
+    const step = stepsOf(context, bot.delivery.maxRetryDuration.ms, (error, retry, waitMs) => {
+      retries++;
+      context.warn(
+        `Bot "${bot.name}": message ${facts.messageId}${ofSession(facts)} failed at ${progress.stage} (delivery ${facts.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
+      );
+    });
     try {
       if (facts.sessionId === null && sessions) throw missingSessionId();
       const sessionId = sessions ? facts.sessionId : null;
@@ -270,17 +269,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
         throw new TransientError(`session ${sessionId} was resumed while message ${facts.messageId} was being kept; processing it again`);
       }
       if (outcome.kind !== 'processed') return;
-      const { session, inline } = outcome;
-      const done = deps.now();
-      const properties = {
-        ...describe(facts, progress.eventType),
-        generation: session?.generation,
-        index: session?.index,
-        retriesInPlace: retries,
-      };
-      telemetry.trackEvent('BotMessageProcessed', properties);
-      const receivedAt = Date.parse(inline.metadata.receivedAt);
-      if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', done.getTime() - receivedAt, { bot: bot.name });
+      reportProcessed(facts, progress.eventType, outcome.session, outcome.inline, { retriesInPlace: retries });
     } catch (error) {
       const { stage, eventType } = progress;
       if (isPermanent(error)) {
@@ -336,20 +325,13 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
    * session's held line. Throws if that cannot be stored, so the message is retried, never
    * completed unkept.
    */
-  async function holdAt(
-    message: unknown,
-    facts: QueueMessageFacts,
-    eventType: string | null,
-    reason: string,
-    context: InvocationContext,
-    base?: StoredSessionRecord,
-  ): Promise<void> {
+  const holdAt: HoldAt = async (message, facts, eventType, reason, context, base) => {
     if (!holding || facts.sessionId === null) return;
     await keep(message, facts, facts.sessionId, eventType, { reason }, base);
     context.error(
       `Bot "${bot.name}": session ${facts.sessionId} is held at message ${facts.messageId} (${reason}); resume it with POST /api/held/${bot.name}/{sessionId}?action=retry|skip`,
     );
-  }
+  };
 
   async function deliverHeld(held: HeldMessage): Promise<HeldDelivery> {
     const facts: QueueMessageFacts = {
@@ -375,10 +357,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     }
   }
 
-  async function poison(
-    facts: QueueMessageFacts,
-    what: { reason: string; detail: string; stage: PoisonStage; eventType: string | null; message: unknown; context: InvocationContext },
-  ): Promise<void> {
+  const poison: RecordPoison = async (facts, what) => {
     try {
       await deps.poison.record(poisonRecord(facts, { ...what, body: messageBodyText(what.message) }));
     } catch (recordError) {
@@ -392,7 +371,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     what.context.error(
       `Bot "${bot.name}": message ${facts.messageId}${ofSession(facts)} recorded as poison (${what.reason} at ${what.stage}, delivery ${facts.deliveryCount}): ${what.detail}`,
     );
-  }
+  };
 
   /** The poison store's record of a message, from the queue's facts about it and where it failed. */
   function poisonRecord(
@@ -414,7 +393,18 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     };
   }
 
-  function describe(facts: QueueMessageFacts, eventType: string | null): TelemetryProperties {
+  const reportProcessed: ReportProcessed = (facts, eventType, session, inline, extra) => {
+    telemetry.trackEvent('BotMessageProcessed', {
+      ...describe(facts, eventType),
+      generation: session?.generation,
+      index: session?.index,
+      ...extra,
+    });
+    const receivedAt = Date.parse(inline.metadata.receivedAt);
+    if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', deps.now().getTime() - receivedAt, { bot: bot.name });
+  };
+
+  const describe: DescribeMessage = (facts, eventType) => {
     return {
       bot: bot.name,
       sessionId: facts.sessionId ?? undefined,
@@ -422,7 +412,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
       deliveryCount: facts.deliveryCount,
       eventType: eventType ?? undefined,
     };
-  }
+  };
 
   const handleBatch = createBatchHandler({
     bot,
@@ -432,8 +422,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     look: (sessionId) => deps.sessions.look(bot.name, sessionId, deps.now()),
     telemetry,
     now: deps.now,
-    wait,
-    random,
+    stepsOf,
     prepare,
     deliverEvent,
     tellSessionClosed,
@@ -441,6 +430,7 @@ export function createBotPipeline(deps: BotMessageHandlerDeps): BotPipeline {
     holdAt,
     poison,
     describe,
+    reportProcessed,
     preparedPayloadBudgetBytes: deps.preparedPayloadBudgetBytes ?? PREPARED_PAYLOAD_BUDGET_BYTES,
   });
 
@@ -462,13 +452,4 @@ async function withPayload(envelope: EventEnvelope, resolvePayload: BotMessageHa
   if (envelope.payload !== undefined) return envelope;
   const { payloadRef, ...fields } = envelope;
   return { ...fields, payload: await resolvePayload(payloadRef) };
-}
-
-function ofSession(facts: QueueMessageFacts): string {
-  return facts.sessionId === null ? '' : ` of session ${facts.sessionId}`;
-}
-
-function missingSessionId(): PermanentError {
-  // A session-enabled queue never delivers one; a misconfigured trigger might.
-  return new PermanentError('MissingSessionId', 'The message has no SessionId: is the trigger session-enabled?');
 }

@@ -1,35 +1,28 @@
 import type { InvocationContext } from '@azure/functions';
 import type { BotDefinition } from '../bots/bot-config-schema.js';
 import { batchRetryBudgetMs } from '../bots/fit-retries-in-batch-lock.js';
-import type { InlineEventEnvelope } from '../envelope/event-envelope.js';
 import { isPermanent, TransientError } from '../errors/delivery-errors.js';
 import type { ServiceBusBatchHandler } from '../functions-model/function-definitions.js';
-import type { SessionClosedNotice } from '../lifecycle/session-closed-notice.js';
-import type { BatchSessionToucher, BatchTouchResult, TouchOptions, TouchResult } from '../lifecycle/session-context.js';
+import type { BatchSessionToucher, BatchTouchResult, TouchOptions } from '../lifecycle/session-context.js';
 import type { StoredSessionRecord } from '../lifecycle/session-record.js';
-import type { Telemetry, TelemetryProperties } from '../telemetry/telemetry.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { errorText } from './error-text.js';
-import { invocationSignals } from './invocation-signal.js';
-import type { KeepOutcome } from './keep-held-message.js';
-import type { PoisonStage } from './poison-record.js';
+import {
+  missingSessionId,
+  ofSession,
+  type DeliverEvent,
+  type DescribeMessage,
+  type HoldAt,
+  type Keep,
+  type Prepare,
+  type Prepared,
+  type Progress,
+  type RecordPoison,
+  type ReportProcessed,
+  type StepsOfInvocation,
+  type TellSessionClosed,
+} from './pipeline-steps.js';
 import { readBatchMessageFacts, type BatchMessageFacts } from './read-batch-metadata.js';
-import { retryInPlace, type RetryInPlaceOptions } from './retry-in-place.js';
-import type { QueueMessageFacts } from './trigger-metadata.js';
-
-/** Where the pipeline is with one message, for the poison record and the logs. */
-export interface Progress {
-  stage: PoisonStage;
-  eventType: string | null;
-}
-
-/** One step of the pipeline, retried in place on a transient failure, all steps of an invocation within one budget. */
-export type Step = <T>(run: () => Promise<T>) => Promise<T>;
-
-/** A message ready for its target: a session-closed control message, or the envelope with its payload. */
-export type Prepared =
-  | { kind: 'notice'; notice: SessionClosedNotice }
-  /** `claimCheckedBytes`: the payload's size when it came from Blob storage (0 when the message carried it). */
-  | { kind: 'event'; inline: InlineEventEnvelope; claimCheckedBytes: number };
 
 /**
  * Claim-checked payloads one invocation holds in memory at once: a batch is prepared (envelopes
@@ -49,39 +42,16 @@ export interface PipelineParts {
   look: (sessionId: string) => Promise<StoredSessionRecord | null>;
   telemetry: Telemetry;
   now: () => Date;
-  wait: RetryInPlaceOptions['wait'];
-  random: () => number;
-  prepare: (message: unknown, step: Step, progress: Progress) => Promise<Prepared>;
-  deliverEvent: (
-    inline: InlineEventEnvelope,
-    sessionId: string | null,
-    touched: TouchResult | null,
-    facts: QueueMessageFacts,
-    step: Step,
-    progress: Progress,
-  ) => Promise<void>;
-  tellSessionClosed: (notice: SessionClosedNotice, step: Step) => Promise<void>;
-  keep: (
-    message: unknown,
-    facts: QueueMessageFacts,
-    sessionId: string,
-    eventType: string | null,
-    poison?: { reason: string },
-    base?: StoredSessionRecord,
-  ) => Promise<KeepOutcome>;
-  holdAt: (
-    message: unknown,
-    facts: QueueMessageFacts,
-    eventType: string | null,
-    reason: string,
-    context: InvocationContext,
-    base?: StoredSessionRecord,
-  ) => Promise<void>;
-  poison: (
-    facts: QueueMessageFacts,
-    what: { reason: string; detail: string; stage: PoisonStage; eventType: string | null; message: unknown; context: InvocationContext },
-  ) => Promise<void>;
-  describe: (facts: QueueMessageFacts, eventType: string | null) => TelemetryProperties;
+  /** The pipeline's retry in place (its wait and jitter), one budget per invocation. */
+  stepsOf: StepsOfInvocation;
+  prepare: Prepare;
+  deliverEvent: DeliverEvent;
+  tellSessionClosed: TellSessionClosed;
+  keep: Keep;
+  holdAt: HoldAt;
+  poison: RecordPoison;
+  describe: DescribeMessage;
+  reportProcessed: ReportProcessed;
   /** Claim-checked payload bytes prepared at once (`PREPARED_PAYLOAD_BUDGET_BYTES`). */
   preparedPayloadBudgetBytes: number;
 }
@@ -124,23 +94,14 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
     const progress: Progress[] = facts.map((f) => ({ stage: 'message', eventType: f.eventType }));
     let at = 0;
     let retries = 0;
-    const retrying: RetryInPlaceOptions = {
-      // One budget for the whole invocation: the host's functionTimeout bounds the batch, not each message; and,
-      // as the batch loop never renews the lock (session or message), cut to end within lockDuration from now.
-      deadline: parts.now().getTime() + batchRetryBudgetMs(bot),
-      firstDelayMs: bot.delivery.retryDelay.ms,
-      signals: invocationSignals(context),
-      now: () => parts.now().getTime(),
-      wait: parts.wait,
-      random: parts.random,
-      onRetry(error, retry, waitMs) {
-        retries++;
-        context.warn(
-          `Bot "${bot.name}": message ${facts[at]!.messageId}${ofSession(facts[at]!)} (${at + 1} of a batch of ${n}) failed at ${progress[at]!.stage} (delivery ${facts[at]!.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
-        );
-      },
-    };
-    const step: Step = async (run) => (await retryInPlace(run, retrying)).value;
+    // One budget for the whole invocation: the host's functionTimeout bounds the batch, not each message; and,
+    // as the batch loop never renews the lock (session or message), cut to end within lockDuration from now.
+    const step = parts.stepsOf(context, batchRetryBudgetMs(bot), (error, retry, waitMs) => {
+      retries++;
+      context.warn(
+        `Bot "${bot.name}": message ${facts[at]!.messageId}${ofSession(facts[at]!)} (${at + 1} of a batch of ${n}) failed at ${progress[at]!.stage} (delivery ${facts[at]!.deliveryCount}); retry ${retry} in place in ${waitMs} ms: ${errorText(error)}`,
+      );
+    });
     // Service Bus dead-letters a message abandoned on its last delivery
     // (https://learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues#maximum-delivery-count).
     const lastDelivery = facts.some((f) => f.deliveryCount >= bot.delivery.maxDeliveryCount);
@@ -211,6 +172,13 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
       return n;
     }
 
+    /** Keeps messages from..n-1 behind a hold this batch found or set; a resume meanwhile hands the batch back (the line's order is the resume's). */
+    async function keepRest(from: number, held: string): Promise<void> {
+      if ((await keepFrom(from, held)) < n) {
+        throw new TransientError(`session ${held} was resumed while its batch was being kept; processing the batch again`);
+      }
+    }
+
     /** Processes messages start..n-1 in runs of about `preparedPayloadBudgetBytes` of claim-checked payloads (one touch each). */
     async function processFrom(start: number, options: TouchOptions): Promise<void> {
       let next = start;
@@ -252,7 +220,10 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
 
       // 2. One touch for the messages the bot will be shown.
       const counted: number[] = [];
-      for (let i = start; i < end; i++) if (typeof prepared[i] === 'object' && (prepared[i] as Prepared).kind === 'event') counted.push(i);
+      for (let i = start; i < end; i++) {
+        const ready = prepared[i];
+        if (ready !== undefined && ready !== 'skipped' && ready.kind === 'event') counted.push(i);
+      }
       let touched: BatchTouchResult | undefined;
       if (sessionId !== null && counted.length > 0) {
         at = counted[0]!;
@@ -261,9 +232,7 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
         touched = await step(() => parts.touchBatch!(bot.name, sessionId, batch, parts.now(), options));
         if (touched.held !== undefined) {
           // Held elsewhere since this process last knew the record: the whole batch joins the line, nothing counted.
-          if ((await keepFrom(start, sessionId)) < n) {
-            throw new TransientError(`session ${sessionId} was resumed while its batch was being kept; processing the batch again`);
-          }
+          await keepRest(start, sessionId);
           return n;
         }
       }
@@ -285,7 +254,10 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
           if (ready.kind === 'notice') await parts.tellSessionClosed(ready.notice, step);
           else {
             await parts.deliverEvent(ready.inline, sessionId, touchedHere, facts[i]!, step, progress[i]!);
-            processed(i, touchedHere, ready.inline);
+            parts.reportProcessed(facts[i]!, progress[i]!.eventType, touchedHere?.session ?? null, ready.inline, {
+              retriesInPlace: retries,
+              batchSize: n,
+            });
           }
           // Counted messages only: the mark lives on the counted batch (a notice before one is told before it anyway).
           if (sessionId !== null && ready.kind === 'event') {
@@ -306,32 +278,19 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
       if (stop !== undefined && sessionId !== null) {
         at = stop.at;
         await parts.holdAt(messages[stop.at], facts[stop.at]!, progress[stop.at]!.eventType, stop.reason, context, stop.base);
-        if ((await keepFrom(stop.at + 1, sessionId)) < n) {
-          throw new TransientError(`session ${sessionId} was resumed while its batch was being kept; processing the batch again`);
-        }
+        await keepRest(stop.at + 1, sessionId);
         return n;
       }
       return end;
     }
 
-    function processed(i: number, touchedHere: TouchResult | null, inline: InlineEventEnvelope): void {
-      telemetry.trackEvent('BotMessageProcessed', {
-        ...parts.describe(facts[i]!, progress[i]!.eventType),
-        generation: touchedHere?.session.generation,
-        index: touchedHere?.session.index,
-        retriesInPlace: retries,
-        batchSize: n,
-      });
-      const receivedAt = Date.parse(inline.metadata.receivedAt);
-      if (Number.isFinite(receivedAt)) telemetry.trackMetric('BotMessageLatencyMs', parts.now().getTime() - receivedAt, { bot: bot.name });
-    }
-
     if (parts.sessions && sessionId === null) {
-      // A session-enabled queue never delivers one; a misconfigured trigger might. Recorded, never completed unrecorded.
+      // Recorded, never completed unrecorded.
+      const missing = missingSessionId();
       for (let i = 0; i < n; i++) {
         await parts.poison(facts[i]!, {
-          reason: 'MissingSessionId',
-          detail: 'The message has no SessionId: is the trigger session-enabled?',
+          reason: missing.reason,
+          detail: missing.message,
           stage: 'message',
           eventType: facts[i]!.eventType,
           message: messages[i],
@@ -342,21 +301,20 @@ export function createBatchHandler(parts: PipelineParts): ServiceBusBatchHandler
     }
     try {
       let options: TouchOptions = {};
+      let from = 0;
       // As for one message: a session whose id is the first message's own id is new, so no hold to look for.
       if (holding && sessionId !== null && sessionId !== facts[0]!.messageId) {
         progress[0]!.stage = 'session';
         const known = await step(() => parts.look(sessionId));
         options = { known };
         if (known?.hold !== undefined) {
-          const resumedAt = await keepFrom(0, sessionId);
-          if (resumedAt === n) return;
-          // Resumed meanwhile: what was kept is the resume's, the rest is processed as usual.
-          await processFrom(resumedAt, {});
-          await markDelivered('success');
-          return;
+          from = await keepFrom(0, sessionId);
+          if (from === n) return;
+          // Resumed meanwhile: what was kept is the resume's, the rest is processed as usual (what `look` said is stale).
+          options = {};
         }
       }
-      await processFrom(0, options);
+      await processFrom(from, options);
       await markDelivered('success');
     } catch (error) {
       // The host abandons the whole batch (on their last delivery, the broker dead-letters them).
@@ -388,8 +346,4 @@ function sessionOf(facts: readonly BatchMessageFacts[]): string | null {
     );
   }
   return first;
-}
-
-function ofSession(facts: QueueMessageFacts): string {
-  return facts.sessionId === null ? '' : ` of session ${facts.sessionId}`;
 }

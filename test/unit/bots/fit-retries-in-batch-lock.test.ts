@@ -21,20 +21,26 @@ test('a batch retries in place at most lockDuration minus the last attempt (http
   assert.equal(batchRetryBudgetMs(bot({ cardinality: 'many', target: http, delivery: { lockDuration: 'PT5S' } })), 0);
 });
 
-test('start-up notes name each batch bot whose maxRetryDuration (+ http timeoutMs) reaches its lockDuration, the fields and what happens', () => {
+test('start-up notes name each batch bot whose retries the lock cuts (maxRetryDuration + http timeoutMs + margin past lockDuration), the fields and what happens', () => {
   const notes = batchLockNotes([
     bot({ name: 'batched-http', cardinality: 'many', target: http }),
     bot({ name: 'batched-short', cardinality: 'many', target: http, delivery: { lockDuration: 'PT5S', maxRetryDuration: 'PT0S' } }),
     bot({ name: 'batched-fits', cardinality: 'many', delivery: { maxRetryDuration: 'PT30S' } }),
+    // Below the lock but not by the margin: cut to 55 s, so named too.
+    bot({ name: 'batched-margin', cardinality: 'many', delivery: { maxRetryDuration: 'PT57S' } }),
     bot({ name: 'one-at-a-time', target: http }),
   ]);
-  assert.equal(notes.length, 2, notes.join('\n'));
+  assert.equal(notes.length, 3, notes.join('\n'));
   assert.match(
     notes[0]!,
-    /^bot "batched-http" \(cardinality "many"\): delivery\.maxRetryDuration PT4M plus target\.timeoutMs 10000 ms is not below delivery\.lockDuration PT1M\. .*never renews its session lock .*at most 45 s .*hands the batch back/,
+    /^bot "batched-http" \(cardinality "many"\): delivery\.maxRetryDuration PT4M plus target\.timeoutMs 10000 ms plus a 5 s margin does not fit delivery\.lockDuration PT1M\. .*never renews its session lock .*at most 45 s .*hands the batch back/,
   );
   assert.match(
     notes[1]!,
-    /^bot "batched-short" .*PT0S plus target\.timeoutMs 10000 ms is not below delivery\.lockDuration PT5S.*at most 0 s .*that is not at all/,
+    /^bot "batched-short" .*PT0S plus target\.timeoutMs 10000 ms plus a 1\.25 s margin does not fit delivery\.lockDuration PT5S.*at most 0 s .*that is not at all/,
+  );
+  assert.match(
+    notes[2]!,
+    /^bot "batched-margin" .*PT57S plus a 5 s margin does not fit delivery\.lockDuration PT1M\. .*at most 55 s \(lockDuration minus the margin\)/,
   );
 });

@@ -15,6 +15,9 @@ const t0 = new Date('2026-01-01T00:00:00Z');
 const batch = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => ({ messageId: `m-${from + i}`, sequenceNumber: BigInt((from + i) * 10) }));
 const stored = (record: Omit<StoredSessionRecord, 'etag'>): StoredSessionRecord => ({ ...record, etag: 'W/"1"' });
+/** Generation 1 of session s, one message counted (`lastMessageId`) by a single-message touch. */
+const oneCounted = (fields: Partial<StoredSessionRecord> & Pick<StoredSessionRecord, 'lastMessageId'>): StoredSessionRecord =>
+  stored({ bot: 'b', sessionId: 's', generation: 1, state: 'active', openedAt: t0, lastActivityAt: t0, messageCount: 1, ...fields });
 const placesOf = (plan: ReturnType<typeof planBatchTouch>) =>
   plan.kind === 'held' ? [] : plan.places.map((p) => [p.session.generation, p.session.index, p.closed?.generation ?? null]);
 
@@ -50,22 +53,18 @@ test('the counted batch survives the Table column; one too big for it is left ou
 });
 
 test("a batch after a single-message touch (a bot switched to batches) does not count that touch's last message again", () => {
-  const record = stored({
-    bot: 'b',
-    sessionId: 's',
-    generation: 1,
-    state: 'active',
-    openedAt: t0,
-    lastActivityAt: t0,
-    messageCount: 1,
-    lastMessageId: 'm-1',
-  });
+  const record = oneCounted({ lastMessageId: 'm-1' });
   const plan = planBatchTouch(record, 'b', 's', batch(1, 2), t0);
   assert.deepEqual(placesOf(plan), [
     [1, 1, null],
     [1, 2, null],
   ]);
   assert.equal(plan.kind === 'counted' && plan.record.messageCount, 2);
+  assert.equal(plan.kind === 'counted' && plan.record.countedBatch?.firstSequenceNumber, 20n, 'the batch counted m-2 only');
+  // That message alone again, as a batch: nothing to write.
+  const again = planBatchTouch(record, 'b', 's', batch(1, 1), t0);
+  assert.deepEqual(placesOf(again), [[1, 1, null]]);
+  assert.equal(again.kind === 'counted' && again.write, 'none');
 });
 
 test('a message of the counted batch is not counted again after single-message touches counted later ones (a bot switched back)', () => {
@@ -82,17 +81,7 @@ test('a message of the counted batch is not counted again after single-message t
 });
 
 test('a held session: nothing planned; the record as counted through message i drops the messages after it', () => {
-  const held = stored({
-    bot: 'b',
-    sessionId: 's',
-    generation: 1,
-    state: 'active',
-    openedAt: t0,
-    lastActivityAt: t0,
-    messageCount: 1,
-    lastMessageId: 'm-0',
-    hold: { messageId: 'm-0', reason: 'TargetRejected', since: t0 },
-  });
+  const held = oneCounted({ lastMessageId: 'm-0', hold: { messageId: 'm-0', reason: 'TargetRejected', since: t0 } });
   assert.deepEqual(planBatchTouch(held, 'b', 's', batch(1, 3), t0), { kind: 'held', hold: held.hold });
   const plan = planBatchTouch(undefined, 'b', 's', batch(1, 4), t0, limits);
   assert.ok(plan.kind === 'counted');

@@ -47,6 +47,8 @@ test('sequence numbers as the worker may pass an int64: number, decimal text, bi
     [(2n << 32n) + 1n, 4294967295n],
   );
   assert.throws(() => read([2 ** 60, 1]), /"sequenceNumberArray" has no usable sequence number at \[0\]: number 1152921504606847000/);
+  // A negative int64 (high word below zero) is no sequence number: refused, not read as a huge unsigned one.
+  assert.throws(() => read([1, { low: 5, high: -1 }]), /no usable sequence number at \[1\]: \{"low":5,"high":-1\}/);
 });
 
 test('strategy none needs no sessionIdArray; a missing, non-array or short array the pipeline needs is an error naming it', () => {
